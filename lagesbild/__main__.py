@@ -1,0 +1,5 @@
+import sys
+
+from lagesbild.cli import main
+
+sys.exit(main())

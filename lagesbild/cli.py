@@ -1,0 +1,215 @@
+"""Command line: `lagesbild COMMAND …` or `python -m lagesbild COMMAND …`.
+
+Exit codes: 0 success, 1 a file was refused or the database could not be used, 2 usage error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from lagesbild import bootstrap, config
+from lagesbild.importer import CheckedFile, import_file
+from lagesbild.problems import Problem
+from lagesbild.query import DIMENSIONS, Filters, counts
+from lagesbild.store import Receipt, Store, StoreError
+
+MAX_PROBLEMS_SHOWN = 50
+COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {}
+
+
+def command(name: str) -> Callable:
+    def register(func: Callable[[argparse.Namespace], int]) -> Callable:
+        COMMANDS[name] = func
+        return func
+    return register
+
+
+def _open(args: argparse.Namespace) -> Store:
+    return Store.open(config.database_path(args.db))
+
+
+def _user(args: argparse.Namespace) -> str:
+    return getattr(args, "user", None) or getpass.getuser()
+
+
+def _describe(checked: CheckedFile, receipt: Receipt | None, dry_run: bool) -> str:
+    if not checked.accepted:
+        lines = [f"NEKAD  {checked.file_name}: {len(checked.problems)} problem, "
+                 "inget har sparats."]
+        lines += [f"  - {p.message()}" for p in checked.problems[:MAX_PROBLEMS_SHOWN]]
+        if len(checked.problems) > MAX_PROBLEMS_SHOWN:
+            lines.append(f"  … och {len(checked.problems) - MAX_PROBLEMS_SHOWN} problem till "
+                         "(använd --json för hela listan).")
+        return "\n".join(lines)
+    first, last = checked.period
+    counts_ = checked.counts
+    status = ("REDAN IMPORTERAD" if (receipt and receipt.already_imported)
+              or (dry_run and checked.already_imported) else
+              "GODKÄND (provkörning, inget sparat)" if dry_run else "IMPORTERAD")
+    batch = f" som import {receipt.batch_id}" if receipt and receipt.batch_id else ""
+    text = (f"{status}  {checked.file_name}{batch}: {len(checked.reports)} rapporter "
+            f"(nya {counts_.get('new', 0)}, ändrade {counts_.get('changed', 0)}, "
+            f"oförändrade {counts_.get('unchanged', 0)}, dubbletter {checked.duplicates}), "
+            f"period {first}–{last}, verksamheter: {', '.join(checked.partners)}")
+    if receipt and receipt.demo_removed:
+        text += "\n  Demodata fanns i databasen och har tagits bort."
+    return text
+
+
+def _as_json(checked: CheckedFile, receipt: Receipt | None) -> dict[str, object]:
+    first, last = checked.period
+    return {
+        "fil": checked.file_name, "sha256": checked.sha256, "godkand": checked.accepted,
+        "redan_importerad": bool(receipt and receipt.already_imported)
+        or checked.already_imported,
+        "batch_id": receipt.batch_id if receipt else None,
+        "rapporter": len(checked.reports) if checked.reports is not None else 0,
+        "nya": checked.counts.get("new", 0), "andrade": checked.counts.get("changed", 0),
+        "oforandrade": checked.counts.get("unchanged", 0), "dubbletter": checked.duplicates,
+        "fran": first.isoformat() if first else None, "till": last.isoformat() if last else None,
+        "problem": [p.as_dict() for p in checked.problems],
+    }
+
+
+@command("import")
+def cmd_import(args: argparse.Namespace) -> int:
+    store = _open(args)
+    limits = config.settings().cli_limits
+    results = []
+    all_ok = True
+    for name in args.files:
+        path = Path(name)
+        if not path.is_file():
+            missing = Problem(path.name, "Filen finns inte", f"Kontrollera sökvägen {path}.")
+            checked = CheckedFile(path.name, "", [missing])
+            receipt = None
+        else:
+            checked, receipt = import_file(path, path.name, store, limits, _user(args),
+                                           dry_run=args.dry_run)
+        all_ok &= checked.accepted
+        results.append(_as_json(checked, receipt) if args.json
+                       else _describe(checked, receipt, args.dry_run))
+    print(json.dumps(results, ensure_ascii=False, indent=2) if args.json else "\n".join(results))
+    return 0 if all_ok else 1
+
+
+@command("batches")
+def cmd_batches(args: argparse.Namespace) -> int:
+    rows = _open(args).batches()
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False, indent=2, default=str))
+        return 0
+    if not rows:
+        print("Inga importer ännu.")
+    for b in rows:
+        state = f"ÅTERSTÄLLD {b['rolled_back_at']:%Y-%m-%d %H:%M}" if b["rolled_back_at"] else ""
+        demo = " [demodata]" if b["is_demo"] else ""
+        print(f"{b['batch_id']:>5}  {b['imported_at']:%Y-%m-%d %H:%M}  {b['kind']:<10} "
+              f"{b['file_name']}{demo}  rader {b['rows_total']} (nya {b['rows_new']}, "
+              f"ändrade {b['rows_changed']})  av {b['imported_by']}  {state}")
+    return 0
+
+
+@command("rollback")
+def cmd_rollback(args: argparse.Namespace) -> int:
+    store = _open(args)
+    affected = store.rollback(args.batch_id, _user(args))
+    store.audit(_user(args), "återställning", "ok", target=f"batch {args.batch_id}",
+                details=f"{affected} rapporter påverkade")
+    print(f"Import {args.batch_id} är återställd; {affected} rapporter har fått tillbaka "
+          "sitt tidigare innehåll eller tagits bort.")
+    return 0
+
+
+@command("indicators")
+def cmd_indicators(args: argparse.Namespace) -> int:
+    by = [b.strip() for b in args.by.split(",") if b.strip()]
+    filters = Filters(args.from_quarter, args.to_quarter)
+    table = counts(_open(args), by, filters)
+    if args.format == "json":
+        print(table.to_json(orient="records", force_ascii=False, date_format="iso"))
+    else:
+        sys.stdout.write(table.to_csv(index=False))
+    return 0
+
+
+@command("template")
+def cmd_template(args: argparse.Namespace) -> int:
+    from lagesbild.template import write_template
+
+    write_template(args.out)
+    print(f"Mallen är sparad i {args.out}.")
+    return 0
+
+
+@command("demo")
+def cmd_demo(args: argparse.Namespace) -> int:
+    store = _open(args)
+    if args.remove:
+        removed = bootstrap.remove_demo(store, _user(args))
+        print(f"Demodata borttagna ({removed} import)." if removed else "Inga demodata fanns.")
+        return 0
+    try:
+        receipt = bootstrap.seed_demo(store)
+    except bootstrap.RealDataPresent as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    print(f"Syntetiska demodata inlästa: {receipt.rows_total} rapporter "
+          f"{receipt.period_from}–{receipt.period_to}. Ta bort med `lagesbild demo --remove`.")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="lagesbild", description=__doc__.splitlines()[0])
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--db", help="databasfil (standard: $LAGESBILD_DB eller "
+                        "data/lagesbild.duckdb)")
+    common.add_argument("--user", help="vem som gör ändringen (standard: inloggad användare)")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("import", parents=[common], help="importera kalkylark med rapporter")
+    p.add_argument("files", nargs="+", metavar="FIL")
+    p.add_argument("--dry-run", action="store_true", help="kontrollera utan att spara")
+    p.add_argument("--json", action="store_true", help="resultat som JSON")
+
+    p = sub.add_parser("batches", parents=[common], help="lista importer")
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("rollback", parents=[common], help="återställ en import")
+    p.add_argument("batch_id", type=int, metavar="BATCH_ID")
+
+    p = sub.add_parser("indicators", parents=[common], help="antal rapporter per indelning")
+    p.add_argument("--by", required=True,
+                   help=f"indelningar, kommaseparerade: {', '.join(DIMENSIONS)}")
+    p.add_argument("--from", dest="from_quarter", help="första kvartal, t.ex. 2025K1")
+    p.add_argument("--to", dest="to_quarter", help="sista kvartal, t.ex. 2026K3")
+    p.add_argument("--format", choices=["csv", "json"], default="csv")
+
+    p = sub.add_parser("template", help="skriv Excelmallen som partner fyller i")
+    p.add_argument("--out", required=True, metavar="FIL")
+
+    p = sub.add_parser("demo", parents=[common], help="läs in eller ta bort syntetiska demodata")
+    p.add_argument("--remove", action="store_true", help="ta bort demodata")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except ValueError as exc:  # bad --by, bad quarter, …
+        print(f"Fel: {exc}", file=sys.stderr)
+        return 2
+    except StoreError as exc:
+        print(f"Fel: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
