@@ -1,0 +1,39 @@
+# Two commands do all set-up on a fresh machine:  `make run`  and  `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint bench chromium
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+## Start the dashboard on data/lagesbild.duckdb (demo data are loaded into a new database).
+run: $(STAMP)
+	$(BIN)/streamlit run app.py
+
+## Install everything (Chromium included) and run the whole test suite.
+test: $(STAMP) chromium
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest -n 2 --dist loadfile -q
+
+## Debian's Chromium drives the browser tests and renders static chart images.
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	      chromium fonts-dejavu-core fonts-liberation >/dev/null; \
+	  else \
+	    echo "Chromium saknas: kör 'sudo apt-get install -y chromium' och sedan 'make test' igen."; \
+	    exit 1; \
+	  fi; }
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+bench: $(STAMP)
+	for script in bench/*.py; do $(BIN)/python $$script; done
