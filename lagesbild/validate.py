@@ -203,7 +203,7 @@ def _distinct_reports(check: _Checker, values: dict[str, list]) -> tuple[list[in
     sheet = check.sheet
     for i in range(len(sheet.rows)):
         key = (values["partner"][i], values["rapport_id"][i])
-        if not key[1] or key[0] is None:
+        if not key[1] or any(values[c][i] is None for c in REPORT_COLUMNS if c != "regso"):
             keep.append(i)
             continue
         first = seen.get(key)
