@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import importlib
 import json
 import sys
 from collections.abc import Callable
@@ -19,6 +20,8 @@ from lagesbild.query import DIMENSIONS, Filters, counts
 from lagesbild.store import Receipt, Store, StoreError
 
 MAX_PROBLEMS_SHOWN = 50
+# Modules with `add_commands(subparsers, common_parent, command_decorator)`.
+EXTENSIONS: tuple[str, ...] = ()
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {}
 
 
@@ -195,6 +198,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("demo", parents=[common], help="läs in eller ta bort syntetiska demodata")
     p.add_argument("--remove", action="store_true", help="ta bort demodata")
+
+    for module_name in EXTENSIONS:  # commands that live beside the modules they drive
+        importlib.import_module(module_name).add_commands(sub, common, command)
     return parser
 
 
