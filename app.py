@@ -1,0 +1,43 @@
+"""Lägesbild: the dashboard. Run with `streamlit run app.py` (or `make run`).
+
+This file only sets up what every page shares: the page config, the store (once per
+process), the navigation (ui/navigation.py holds the one list of pages), the global filters
+in the sidebar and the banners. The pages live in pages/.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from ui import state
+from ui.navigation import pages_for
+
+st.set_page_config(page_title="Lägesbild", page_icon=":material/travel_explore:",
+                   layout="wide", initial_sidebar_state="expanded")
+
+has_data = state.has_reports()
+specs = pages_for(has_data)
+navigation = st.navigation([
+    st.Page(spec.path, title=spec.title, icon=spec.icon, default=spec.default,
+            url_path=spec.url_path)
+    for spec in specs
+])
+
+if has_data:
+    state.sidebar_filters()
+
+if state.has_demo_data():
+    st.warning(
+        "**Demodata – syntetiska uppgifter, inte verkliga rapporter.** Allt som visas är "
+        "påhittat för att visa hur lägesbilden fungerar. Demodata tas bort automatiskt när "
+        "den första riktiga filen importeras (eller med `lagesbild demo --remove`).",
+        icon=":material/science:",
+    )
+
+if not state.sign_in_configured():
+    st.sidebar.caption(
+        ":material/lock: Ingen inloggning är konfigurerad: lägesbilden visas bara på den här "
+        "datorn (localhost)."
+    )
+
+navigation.run()

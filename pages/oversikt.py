@@ -1,0 +1,101 @@
+"""Översikt: the latest complete quarter at a glance."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from lagesbild import charts, signals, summary
+from lagesbild import indicators as ind
+from lagesbild.formatting import fmt_change, fmt_diff
+from ui import render, state
+
+filters = state.current_filters()
+quarter = filters.to_quarter
+disclosure = state.disclosure()
+
+st.title("Översikt")
+st.markdown(f"Läget **{quarter}** jämfört med tidigare kvartal. Välj ett annat kvartal genom "
+            "att ändra periodens slut i sidopanelen.")
+
+figures = state.call(summary.key_figures, quarter, filters, disclosure)
+if figures.missing_partners:
+    st.warning(
+        f"**Rapporter saknas för {quarter}** från: {', '.join(figures.missing_partners)}. De "
+        "har rapporterat tidigare men inte för det här kvartalet, så antalen kan bli högre när "
+        "rapporterna kommer in.", icon=":material/assignment_late:")
+
+HELP = {
+    "totalt": "Alla rapporter i urvalet som gäller kvartalet.",
+    "oro": "Orosrapporter: oro för att en person rör sig mot en våldsbejakande miljö.",
+    "incident": "Konkreta händelser: propaganda, hot, skadegörelse, digital aktivitet m.m.",
+    "konsultation": "Rapporter som har tagits upp i konsultationsforum.",
+}
+
+
+def change_words(change: summary.Change) -> str:
+    if change.p_value is None:
+        return "jämförelsen visas inte (små tal)"
+    if change.significant:
+        return f"tydlig {change.direction}"
+    return "ingen säkerställd förändring"
+
+
+def delta_text(change: summary.Change) -> str | None:
+    if change.percent is not None:
+        return fmt_change(change.percent)
+    if change.difference is not None:
+        return fmt_diff(change.difference)
+    return None
+
+
+def spc_words(spc: str) -> str:
+    if spc in (signals.HIGH, signals.LOW):
+        return f"{spc} {signals.SPC_SUFFIX}"
+    if spc == signals.SHORT:
+        return "för kort serie för att bedöma variationen"
+    if spc == signals.WITHIN:
+        return "inom normal variation"
+    return "visas inte (små tal)"
+
+
+columns = st.columns(len(figures.figures))
+for column, figure in zip(columns, figures.figures, strict=True):
+    prev, year = figure.vs_previous, figure.vs_last_year
+    with column.container(border=True):
+        st.metric(
+            figure.label, figure.display, delta=delta_text(prev),
+            delta_color="orange" if prev.significant else "off",
+            delta_description=f"mot {prev.base_quarter}", help=HELP.get(figure.key),
+        )
+        st.markdown(
+            f"Mot föregående kvartal: **{change_words(prev)}**  \n"
+            f"Mot {year.base_quarter} (samma kvartal i fjol): {delta_text(year) or '–'}, "
+            f"**{change_words(year)}**  \n"
+            f"Jämfört med de senaste åtta kvartalen: **{spc_words(figure.spc)}**"
+        )
+
+st.caption("Tydlig ökning eller minskning = statistiskt säkerställd (p < 0,05). Procent visas "
+           "när jämförelsetalet är minst 10. Läs mer om metoden på sidan Om lägesbilden.")
+
+st.subheader(f"Sammanfattning {quarter}")
+sentences = state.call(summary.summarize, quarter, filters, disclosure)
+st.markdown(" ".join(s.text for s in sentences) if sentences else "Inga rapporter.")
+
+st.subheader("Utvecklingen per form av extremism")
+per_form = state.call(ind.trend, filters, "form", "antal", disclosure)
+if per_form.empty:
+    st.info("Inga rapporter i urvalet.")
+else:
+    ctx = state.chart_context(filters)
+    breaks = sorted({q for q, note in zip(per_form["kvartal"], per_form["serieavbrott"],
+                                          strict=True) if note})
+    fig = charts.small_multiples(
+        per_form, ctx, what="Rapporter per form av extremism", facet="form", value="varde",
+        lower="nedre_grans", upper="ovre_grans", baseline="baslinje", signal="signal",
+        breaks=breaks, y_title="Antal",
+    )
+    render.show_chart(
+        fig, per_form, "Rapporter per form av extremism",
+        caption="Grått band: normalt intervall utifrån de åtta föregående kvartalen. "
+                "Ring: ovanligt kvartal. Avbrott i linjen: under 5, visas inte.",
+    )

@@ -1,0 +1,1 @@
+"""Streamlit-side helpers of the dashboard: state and filters, navigation, rendering."""
