@@ -1,0 +1,585 @@
+"""Indicators over the current reports, each one DuckDB query over `reports` plus light
+post-processing in pandas on the (small) aggregated result.
+
+Every function takes `Filters` (None = everything) and a `Disclosure` (None = exact counts,
+for the analyst role only; otherwise `lagesbild.disclosure` hides small counts). Results are
+pandas DataFrames in long form; counts are in `antal` (Int64), with `undertryckt` and `visas`.
+Totals in tables are rows labelled "Totalt". Significance and control limits come from
+`lagesbild.signals`, population from `lagesbild.population`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from lagesbild import codelists as codelist_module
+from lagesbild import population as pop
+from lagesbild import signals
+from lagesbild.codelists import Codelists
+from lagesbild.config import Disclosure
+from lagesbild.disclosure import (
+    TOTAL,
+    add_margins,
+    hide_derived,
+    margin_lines,
+    protect,
+    round_count,
+)
+from lagesbild.periods import quarter_end, quarter_start, quarters_between, shift_quarter
+from lagesbild.query import DIMENSIONS, Filters, check_dimensions
+from lagesbild.query import counts as query_counts
+from lagesbild.store import Store
+
+NOT_GIVEN = "Ej angivet"  # label of a missing RegSO code
+TREND_DIMENSIONS = ("form", "handelse", "verksamhet", "rapporttyp", "omrade", "kon",
+                    "aldersgrupp")
+UNKNOWN = {"kon": "Okänt", "aldersgrupp": "Okänd"}
+NO_POPULATION = ("Digitalt", "Okänt")
+COVERAGE_LOOKBACK = 4
+# Coverage status of a partner in a quarter.
+DELIVERED, MISSING, NOT_EXPECTED = "levererat", "saknas", "ingen leverans"
+COMPARISONS = {
+    "foregaende": "föregående kvartal",
+    "fjol": "samma kvartal i fjol",
+    "snitt4": "snittet av de fyra föregående kvartalen",
+}
+
+
+# -- helpers ----------------------------------------------------------------------------------
+def _df(store: Store, sql: str, params: Sequence[object] = ()) -> pd.DataFrame:
+    return store.cursor().execute(sql, list(params)).df()
+
+
+def data_span(store: Store) -> tuple[str | None, str | None]:
+    """First and last quarter with any current report (unfiltered)."""
+    first, last = store.cursor().execute(
+        "SELECT min(kvartal), max(kvartal) FROM reports").fetchone()
+    return first, last
+
+
+def shown_quarters(store: Store, filters: Filters | None) -> list[str]:
+    """The quarters of the filter's period; open ends default to the data's span."""
+    filters = filters or Filters()
+    first, last = data_span(store)
+    first = filters.from_quarter or first
+    last = filters.to_quarter or last
+    if not first or not last:
+        return []
+    return quarters_between(_norm(first), _norm(last))
+
+
+def _norm(label: str) -> str:
+    return shift_quarter(label, 0)
+
+
+def baseline_quarters(quarter: str, compare: str) -> list[str]:
+    """The quarters a comparison is made against."""
+    if compare == "foregaende":
+        return [shift_quarter(quarter, -1)]
+    if compare == "fjol":
+        return [shift_quarter(quarter, -4)]
+    if compare == "snitt4":
+        return [shift_quarter(quarter, -k) for k in range(4, 0, -1)]
+    raise ValueError(f"Okänd jämförelse {compare!r}. Välj bland: {', '.join(COMPARISONS)}.")
+
+
+def baseline_label(quarter: str, compare: str) -> str:
+    quarters = baseline_quarters(quarter, compare)
+    return quarters[0] if len(quarters) == 1 else f"snitt {quarters[0]}–{quarters[-1]}"
+
+
+def category_order(dimension: str, values: Sequence[object],
+                   codelists: Codelists | None = None) -> list[object]:
+    """Values in code-list order (unknown values after, sorted); TOTAL last."""
+    known: list[str] = []
+    if dimension in codelist_module.LIST_OF_FIELD:
+        known = (codelists or codelist_module.load()).for_field(dimension).values
+    rank = {v: i for i, v in enumerate(known)}
+    present = [v for v in dict.fromkeys(values) if v != TOTAL]
+    ordered = sorted(present, key=lambda v: (rank.get(v, len(rank)), str(v)))
+    return ordered + ([TOTAL] if TOTAL in values else [])
+
+
+def _sort(frame: pd.DataFrame, dims: Sequence[str]) -> pd.DataFrame:
+    frame = frame.reset_index(drop=True)
+    if frame.empty or not dims:
+        return frame
+    keys = []
+    for d in dims:
+        order = category_order(d, list(frame[d]))
+        rank = {v: i for i, v in enumerate(order)}
+        keys.append(frame[d].map(lambda v, rank=rank: rank.get(v, len(rank))))
+    sorter = pd.concat(keys, axis=1, keys=list(range(len(keys))))
+    return frame.iloc[sorter.sort_values(list(range(len(keys)))).index].reset_index(drop=True)
+
+
+def _dim_sql(name: str) -> str:
+    return f"coalesce(CAST({DIMENSIONS[name]} AS VARCHAR), '{NOT_GIVEN}')"
+
+
+# -- 1. counts and cross-tabulations -----------------------------------------------------------
+def counts(store: Store, by: Sequence[str], filters: Filters | None = None,
+           disclosure: Disclosure | None = None, *, known_total: bool = True) -> pd.DataFrame:
+    """Counts by any dimensions. Columns: by…, antal, undertryckt, visas.
+
+    With a Disclosure, the grand total is taken as published (known_total) so that no single
+    hidden cell can be recovered by subtracting the others from it.
+    """
+    table = query_counts(store, list(by), filters)
+    return protect(table, disclosure, known_total=known_total)
+
+
+def shares(store: Store, by: Sequence[str], filters: Filters | None = None,
+           disclosure: Disclosure | None = None) -> pd.DataFrame:
+    """Counts with `andel`: per cent of the total within each group of all but the last
+    dimension (of the grand total for one dimension). Columns: by…, antal, andel, …"""
+    by = list(by)
+    if not by:
+        raise ValueError("Andel kräver minst en indelning.")
+    table = query_counts(store, by, filters)
+    groups = by[:-1] or True
+    out = protect(table, disclosure, known_total=groups)
+    exact = table["antal"].astype("int64")
+    totals = exact.groupby([table[g] for g in by[:-1]]).transform("sum") if by[:-1] \
+        else pd.Series(exact.sum(), index=table.index)
+    rounding = disclosure.rounding if disclosure else 0
+    totals = totals.map(lambda t: round_count(int(t), rounding))
+    out["andel"] = (out["antal"].astype("Float64") / totals.replace(0, np.nan) * 100)
+    return hide_derived(out, ["andel"], out["undertryckt"])
+
+
+def _cube(store: Store, dims: Sequence[str], filters: Filters | None) -> pd.DataFrame:
+    """Counts over every combination of `dims` and their totals (GROUP BY CUBE), zero-filled."""
+    check_dimensions(list(dims))
+    where, params = (filters or Filters()).where()
+    inner = ", ".join(f"{_dim_sql(d)} AS {d}" for d in dims)
+    outer = ", ".join(f"CASE WHEN grouping({d}) = 1 THEN '{TOTAL}' ELSE {d} END AS {d}"
+                      for d in dims)
+    sql = (f"SELECT {outer}, count(*)::BIGINT AS antal FROM "
+           f"(SELECT {inner} FROM reports WHERE {where}) GROUP BY CUBE ({', '.join(dims)})")
+    table = _df(store, sql, params)
+    levels = [category_order(d, [*table[d], TOTAL]) for d in dims]
+    grid = pd.MultiIndex.from_product(levels, names=list(dims)).to_frame(index=False)
+    full = grid.merge(table, on=list(dims), how="left")
+    full["antal"] = full["antal"].fillna(0).astype("int64")
+    for d in dims:
+        full[d] = full[d].astype(object)
+    return full
+
+
+def crosstab(store: Store, rows: str, cols: str, filters: Filters | None = None,
+             disclosure: Disclosure | None = None) -> pd.DataFrame:
+    """Two dimensions with row, column and grand totals (labelled "Totalt"), in long form.
+
+    Columns: rows, cols, antal, undertryckt, visas. Every combination is present (0 if none).
+    Secondary suppression covers every row and column with its total. See `wide` to pivot.
+    """
+    if rows == cols:
+        raise ValueError("Välj två olika indelningar.")
+    table = _cube(store, [rows, cols], filters)
+    return protect(table, disclosure, lines=margin_lines(table, [rows, cols]))
+
+
+def wide(frame: pd.DataFrame, rows: str, cols: str, values: str = "visas") -> pd.DataFrame:
+    """Pivot a long table (e.g. from crosstab) for display, in code-list order, totals last."""
+    table = frame.pivot(index=rows, columns=cols, values=values)
+    return table.reindex(index=category_order(rows, list(table.index)),
+                         columns=category_order(cols, list(table.columns)))
+
+
+# -- 2. rates per 10 000 inhabitants ----------------------------------------------------------
+def rates(store: Store, level: str = "omrade", period: str = "ar",
+          filters: Filters | None = None, disclosure: Disclosure | None = None) -> pd.DataFrame:
+    """Reports per 10 000 inhabitants per area (`omrade` or `regso`) and `ar` or `kvartal`.
+
+    Every area of the level is listed (0 where no reports); Digitalt, Okänt and reports without
+    a RegSO code are listed when they have reports, without population. Columns: level,
+    period, antal, befolkning, befolkning_ar (the year the population is from),
+    per10k (NA when the population is unknown or the count hidden), befolkning_saknas,
+    befolkning_anm, undertryckt, visas.
+    """
+    if level not in ("omrade", "regso") or period not in ("ar", "kvartal"):
+        raise ValueError("Tal per 10 000 invånare finns per omrade eller regso och ar eller "
+                         "kvartal.")
+    filters = filters or Filters()
+    quarters = shown_quarters(store, filters)
+    columns = [level, period, "antal", "befolkning", "befolkning_ar", "per10k",
+               "befolkning_saknas", "befolkning_anm"]
+    if not quarters:
+        return protect(pd.DataFrame(columns=columns).astype({"antal": "int64"}), disclosure)
+    where, params = filters.with_period(quarters[0], quarters[-1]).where()
+    counted = _df(store, f"SELECT {_dim_sql(level)} AS {level}, {DIMENSIONS[period]} AS "
+                  f"{period}, count(*)::BIGINT AS antal FROM reports WHERE {where} "
+                  "GROUP BY ALL", params)
+    periods: list[object] = (quarters if period == "kvartal"
+                             else sorted({int(q[:4]) for q in quarters}))
+    years = sorted({int(str(p)[:4]) for p in periods})
+    population = pop.population_table(store, level, years)
+    if filters.omrade:
+        members = {a.code for a in codelist_module.areas() if a.district in filters.omrade}
+        keep = population[level].isin(filters.omrade if level == "omrade" else members)
+        population = population[keep]
+    names = list(dict.fromkeys(population[level]))
+    extra = [n for n in dict.fromkeys(counted[level]) if n not in names]
+    grid = pd.MultiIndex.from_product([names + extra, periods],
+                                      names=[level, period]).to_frame(index=False)
+    table = grid.merge(counted, on=[level, period], how="left")
+    table["antal"] = table["antal"].fillna(0).astype("int64")
+    table["ar" if period == "ar" else "_ar"] = [int(str(p)[:4]) for p in table[period]]
+    on = [level, "ar"] if period == "ar" else [level, "_ar"]
+    table = table.merge(population.rename(columns={"ar": on[1]}), on=on, how="left")
+    no_pop = table[level].isin(extra)
+    table.loc[no_pop, "befolkning_saknas"] = True
+    table.loc[no_pop, "befolkning_anm"] = [
+        pop.NO_REGSO if n == NOT_GIVEN and level == "regso" else pop.NOT_APPLICABLE
+        if n in NO_POPULATION else pop.MISSING for n in table.loc[no_pop, level]]
+    table["befolkning_saknas"] = table["befolkning_saknas"].astype(bool)
+    out = protect(table, disclosure, known_total=[period])
+    out["per10k"] = out["antal"].astype("Float64") / out["befolkning"].astype("Float64") * 1e4
+    out = hide_derived(out, ["per10k"], out["undertryckt"])
+    return _sort(out[[*columns, "undertryckt", "visas"]], [period, level])
+
+
+# -- 3. change against a baseline, with significance ------------------------------------------
+def change(store: Store, quarter: str, by: Sequence[str] = (), compare: str = "foregaende",
+           filters: Filters | None = None, disclosure: Disclosure | None = None) -> pd.DataFrame:
+    """The count of `quarter` against a baseline, per group of `by`.
+
+    compare: 'foregaende' (previous quarter), 'fjol' (same quarter last year) or 'snitt4'
+    (mean of the previous four quarters). The filter's period is ignored. Columns: by…,
+    kvartal, antal, jamforelse (label of the baseline), bas (count or mean), forandring,
+    procent (NA when bas < MIN_BASE_FOR_PERCENT), p_varde, signifikant, riktning ('ökning',
+    'minskning' or ''), undertryckt, visas. Derived columns are NA where a count is hidden.
+    """
+    by = list(by)
+    check_dimensions(by)
+    quarter = _norm(quarter)
+    bases = baseline_quarters(quarter, compare)
+    where, params = (filters or Filters()).with_period(None, None).where()
+    select = "".join(f"{DIMENSIONS[b]} AS {b}, " for b in by)
+    base_cols = ", ".join(f"count(*) FILTER (WHERE kvartal = ?)::BIGINT AS bas_{k}"
+                          for k in range(len(bases)))
+    marks = ", ".join("?" * (len(bases) + 1))
+    sql = (f"SELECT {select}count(*) FILTER (WHERE kvartal = ?)::BIGINT AS antal, {base_cols} "
+           f"FROM reports WHERE kvartal IN ({marks}) AND {where}"
+           + (" GROUP BY ALL" if by else ""))
+    table = _df(store, sql, [quarter, *bases, quarter, *bases, *params])
+    table.insert(len(by), "kvartal", quarter)
+    base_names = [f"bas_{k}" for k in range(len(bases))]
+    return _sort(_with_change(table, by, base_names, baseline_label(quarter, compare),
+                              disclosure), by)
+
+
+def _with_change(table: pd.DataFrame, by: list[str], base_names: list[str], label: str,
+                 disclosure: Disclosure | None) -> pd.DataFrame:
+    exact_now = table["antal"].astype("int64").to_numpy()
+    exact_base = table[base_names].astype("int64").to_numpy()
+    out = protect(table.drop(columns=base_names), disclosure, known_total=True)
+    rounding = disclosure.rounding if disclosure else 0
+    threshold = disclosure.threshold if disclosure else 0
+    base_hidden = ((exact_base >= 1) & (exact_base < threshold)).any(axis=1)
+    base_pub = np.vectorize(lambda v: round_count(int(v), rounding))(exact_base) \
+        if exact_base.size else exact_base
+    comps = [signals.compare(int(n), list(b)) for n, b in zip(exact_now, exact_base,
+                                                               strict=True)]
+    out["jamforelse"] = label
+    out["bas"] = pd.array(base_pub.mean(axis=1) if len(base_names) else [], dtype="Float64")
+    now = out["antal"].astype("Float64")
+    out["forandring"] = now - out["bas"]
+    out["procent"] = pd.array([signals.percent_change(n, b) if pd.notna(n) and pd.notna(b)
+                               else None for n, b in zip(now, out["bas"], strict=True)],
+                              dtype="Float64")
+    out["p_varde"] = pd.array([c.p_value for c in comps], dtype="Float64")
+    out["signifikant"] = pd.array([c.significant for c in comps], dtype="boolean")
+    out["riktning"] = [c.direction for c in comps]
+    hidden = out["undertryckt"].to_numpy() | base_hidden
+    out = hide_derived(out, ["bas", "forandring", "procent", "p_varde"], hidden)
+    out["signifikant"] = out["signifikant"].mask(hidden)
+    out.loc[hidden, "riktning"] = ""
+    return out[[*by, "kvartal", "antal", "jamforelse", "bas", "forandring", "procent",
+                "p_varde", "signifikant", "riktning", "undertryckt", "visas"]]
+
+
+# -- 5. trend with control limits and series breaks -------------------------------------------
+def series_breaks(codelists: Codelists, quarters: Sequence[str],
+                  fields: Sequence[str] | None = None) -> list[tuple[str, str, str]]:
+    """(quarter, category, Swedish note) for code-list changes inside the shown quarters:
+    a category that starts after the first shown quarter, one that ends before the last
+    (marked at the first quarter without it), and the category that replaces it."""
+    shown = list(quarters)
+    if not shown:
+        return []
+    inside = set(shown[1:])
+    breaks: list[tuple[str, str, str]] = []
+    for name in fields or TREND_DIMENSIONS:
+        for code in codelists.for_field(name).codes:
+            if code.valid_from and _norm(code.valid_from) in inside:
+                breaks.append((_norm(code.valid_from), code.value,
+                               f"Serieavbrott: {code.value} används från "
+                               f"{_norm(code.valid_from)}."))
+            if code.valid_to and shift_quarter(code.valid_to, 1) in inside:
+                start = shift_quarter(code.valid_to, 1)
+                tail = f"; ersätts av {code.replaced_by}" if code.replaced_by else ""
+                breaks.append((start, code.value, f"Serieavbrott: {code.value} används inte "
+                               f"efter {_norm(code.valid_to)}{tail}."))
+                if code.replaced_by:
+                    breaks.append((start, code.replaced_by,
+                                   f"Serieavbrott: {code.replaced_by} omfattar från {start} "
+                                   f"även {code.value}."))
+    return sorted(set(breaks), key=lambda b: (shown.index(b[0]), b[1], b[2]))
+
+
+def trend(store: Store, filters: Filters | None = None, by: str | None = None,
+          measure: str = "antal", disclosure: Disclosure | None = None,
+          codelists: Codelists | None = None) -> pd.DataFrame:
+    """Per quarter (and per category of `by`), quarters without reports as 0.
+
+    measure 'antal' or 'per10k' (per 10 000 inhabitants of the area for by='omrade', else of
+    the municipality or the filtered districts). Columns: kvartal, [by], antal, varde (the
+    measure), baslinje (mean of the previous eight quarters), nedre_grans, ovre_grans,
+    signal (bool), signal_text, serieavbrott, ofullstandig (a partner has not delivered),
+    saknade_verksamheter, [befolkning, befolkning_ar, befolkning_anm], undertryckt, visas.
+    Limits are computed on counts; for per10k they are scaled by the same population.
+    """
+    if by is not None and by not in TREND_DIMENSIONS:
+        raise ValueError(f"Trend kan delas upp på: {', '.join(TREND_DIMENSIONS)}.")
+    if measure not in ("antal", "per10k"):
+        raise ValueError("Mått för trend: antal eller per10k.")
+    filters = filters or Filters()
+    shown = shown_quarters(store, filters)
+    dims = [by] if by else []
+    if not shown:
+        return pd.DataFrame(columns=["kvartal", *dims, "antal", "varde", "undertryckt", "visas"])
+    data_first = data_span(store)[0] or shown[0]
+    window = quarters_between(shift_quarter(shown[0], -signals.SPC_WINDOW), shown[-1])
+    where, params = filters.with_period(window[0], window[-1]).where()
+    select = f"{_dim_sql(by)} AS {by}, " if by else ""
+    counted = _df(store, f"SELECT kvartal, {select}count(*)::BIGINT AS antal FROM reports "
+                  f"WHERE {where} GROUP BY ALL", params)
+    categories = category_order(by, list(counted[by])) if by else [None]
+    grid = pd.MultiIndex.from_product([categories, window], names=["_k", "kvartal"]) \
+        .to_frame(index=False)
+    if by:
+        grid[by] = grid["_k"]
+    table = grid.merge(counted, on=["kvartal", *dims], how="left").drop(columns="_k")
+    table["antal"] = table["antal"].fillna(0).astype("int64")
+    out = protect(table, disclosure, known_total=["kvartal"] if by else False)
+    available = np.array([q >= data_first for q in window])
+    parts = []
+    for _, part in out.groupby(dims, sort=False) if by else [(None, out)]:
+        part = part.copy()
+        exact = table.loc[part.index, "antal"].to_numpy()
+        exact_centre, exact_low, exact_up = signals.rolling_limits(exact, available)
+        # Published limits: from published counts; hidden if one of the eight is hidden.
+        published = part["antal"].astype("Float64").to_numpy(dtype=float, na_value=0.0)
+        centre, lower, upper = signals.rolling_limits(published, available)
+        hidden_before = _any_hidden_before(part["undertryckt"].to_numpy())
+        centre[hidden_before] = lower[hidden_before] = upper[hidden_before] = np.nan
+        text = np.where(np.isnan(exact_centre), signals.SHORT,
+                        np.where(exact > exact_up, signals.HIGH,
+                                 np.where(exact < exact_low, signals.LOW, "")))
+        text = np.where(part["undertryckt"].to_numpy(), "", text)
+        part["baslinje"], part["nedre_grans"], part["ovre_grans"] = centre, lower, upper
+        part["signal"] = np.isin(text, [signals.HIGH, signals.LOW])
+        part["signal_text"] = [f"{t} {signals.SPC_SUFFIX}" if t in (signals.HIGH, signals.LOW)
+                               else t for t in text]
+        parts.append(part)
+    out = pd.concat(parts)
+    out = out[out["kvartal"].isin(shown)].copy()
+    marks = {(q, c): note for q, c, note in
+             series_breaks(codelists or codelist_module.load(), shown, dims)} if by else {}
+    out["serieavbrott"] = [marks.get((q, c), "") for q, c in
+                           zip(out["kvartal"], out[by] if by else [None] * len(out),
+                               strict=True)]
+    missing = missing_by_quarter(store, shown, filters)
+    out["saknade_verksamheter"] = out["kvartal"].map(lambda q: ", ".join(missing.get(q, [])))
+    out["ofullstandig"] = out["saknade_verksamheter"] != ""
+    out["varde"] = out["antal"].astype("Float64")
+    extra: list[str] = []
+    if measure == "per10k":
+        out, extra = _per10k(store, out, by, filters)
+    columns = ["kvartal", *dims, "antal", "varde", "baslinje", "nedre_grans", "ovre_grans",
+               "signal", "signal_text", "serieavbrott", "ofullstandig", "saknade_verksamheter",
+               *extra, "undertryckt", "visas"]
+    return _sort(out[columns], dims + ["kvartal"]) if by else out[columns].reset_index(drop=True)
+
+
+def _any_hidden_before(hidden: np.ndarray) -> np.ndarray:
+    """For each position, whether any of the eight previous positions is hidden."""
+    csum = np.concatenate([[0], np.cumsum(hidden.astype(int))])
+    idx = np.arange(len(hidden))
+    start = np.maximum(idx - signals.SPC_WINDOW, 0)
+    return (csum[idx] - csum[start]) > 0
+
+
+def _per10k(store: Store, out: pd.DataFrame, by: str | None, filters: Filters) \
+        -> tuple[pd.DataFrame, list[str]]:
+    out["ar"] = out["kvartal"].str[:4].astype(int)
+    years = sorted(out["ar"].unique())
+    if by == "omrade":
+        population = pop.population_table(store, "omrade", years)
+        out = out.merge(population, on=["omrade", "ar"], how="left", sort=False)
+        lacking = out["befolkning"].isna()
+        out.loc[lacking, "befolkning_anm"] = [
+            pop.NOT_APPLICABLE if o in NO_POPULATION else pop.MISSING
+            for o in out.loc[lacking, "omrade"]]
+    else:
+        districts = [d for d in filters.omrade if d not in NO_POPULATION]
+        if filters.omrade and not districts:
+            population = pd.DataFrame({"ar": years, "befolkning": pd.NA, "befolkning_ar": pd.NA,
+                                       "befolkning_anm": pop.NOT_APPLICABLE})
+        else:
+            population = pop.total_population(store, years, districts)
+        out = out.merge(population.drop(columns="befolkning_saknas"), on="ar", how="left",
+                        sort=False)
+    factor = 1e4 / out["befolkning"].astype("Float64")
+    for col in ("varde", "baslinje", "nedre_grans", "ovre_grans"):
+        out[col] = out[col].astype("Float64") * factor
+    out["befolkning_ar"] = out["befolkning_ar"].astype("Int64")
+    out["befolkning"] = out["befolkning"].astype("Int64")
+    return out, ["befolkning", "befolkning_ar", "befolkning_anm"]
+
+
+# -- 6. gender and age lens -------------------------------------------------------------------
+def lens(store: Store, dimension: str | None = None, by: str = "kon",
+         filters: Filters | None = None, disclosure: Disclosure | None = None) -> pd.DataFrame:
+    """Counts and shares by gender (by='kon') or age group (by='aldersgrupp') per category of
+    `dimension` (None = all reports). Shares use the known ones as denominator; the unknown
+    category (Okänt/Okänd) is its own row and never dropped. Totals are rows labelled
+    "Totalt". Columns: [dimension], by, antal, kand (bool: a known category), kanda (the
+    denominator), andel (per cent of kanda; NA for unknown and total rows), undertryckt, visas.
+    Shares of a row are hidden when any known count in it is hidden.
+    """
+    if by not in UNKNOWN:
+        raise ValueError("Linsen delar upp på kon eller aldersgrupp.")
+    dims = [dimension, by] if dimension else [by]
+    table = _cube(store, dims, filters)
+    out = protect(table, disclosure, lines=margin_lines(table, dims))
+    out["kand"] = ~out[by].isin([UNKNOWN[by], TOTAL])
+    group = out[dimension] if dimension else pd.Series("", index=out.index)
+    known = out[out["kand"]]
+    any_hidden = known["undertryckt"].groupby(group[known.index]).any()
+    sums = known["antal"].astype("Float64").groupby(group[known.index]).sum()
+    kanda = sums.where(~any_hidden)
+    out["kanda"] = group.map(kanda).astype("Float64").round().astype("Int64")
+    out["andel"] = (out["antal"].astype("Float64")
+                    / out["kanda"].astype("Float64").replace(0, np.nan) * 100)
+    out["andel"] = out["andel"].mask(~out["kand"])
+    columns = [*dims, "antal", "kand", "kanda", "andel", "undertryckt", "visas"]
+    return out[columns]
+
+
+# -- 7. consultation-forum funnel -------------------------------------------------------------
+def funnel(store: Store, filters: Filters | None = None,
+           disclosure: Disclosure | None = None) -> pd.DataFrame:
+    """Per verksamhet (and "Totalt") and quarter: reports, of which brought to the
+    consultation forum (konsultation = 'Ja'), and the share. Only partner-quarters with
+    reports are listed (see `coverage` for missing submissions). Columns: verksamhet, kvartal,
+    antal, konsultation, andel, undertryckt, visas, konsultation_undertryckt,
+    konsultation_visas.
+    """
+    where, params = (filters or Filters()).where()
+    table = _df(store, "SELECT verksamhet, kvartal, count(*)::BIGINT AS antal, "
+                "count(*) FILTER (WHERE konsultation = 'Ja')::BIGINT AS ja "
+                f"FROM reports WHERE {where} GROUP BY ALL", params)
+    long = pd.concat([
+        table.assign(konsultation="Ja", n=table["ja"]),
+        table.assign(konsultation="Nej", n=table["antal"] - table["ja"]),
+    ])[["kvartal", "verksamhet", "konsultation", "n"]]
+    long = add_margins(long, ["kvartal", "verksamhet", "konsultation"], count="n",
+                       margins=["verksamhet", "konsultation"])
+    prot = protect(long, disclosure, count="n",
+                   lines=margin_lines(long, ["kvartal", "verksamhet", "konsultation"]))
+    total = prot[prot["konsultation"] == TOTAL].drop(columns="konsultation")
+    ja = prot[prot["konsultation"] == "Ja"].drop(columns="konsultation")
+    out = total.rename(columns={"n": "antal"}).merge(
+        ja.rename(columns={"n": "konsultation", "undertryckt": "konsultation_undertryckt",
+                           "visas": "konsultation_visas"}), on=["kvartal", "verksamhet"])
+    out["andel"] = (out["konsultation"].astype("Float64")
+                    / out["antal"].astype("Float64").replace(0, np.nan) * 100)
+    out = hide_derived(out, ["andel"], out["undertryckt"] | out["konsultation_undertryckt"])
+    columns = ["verksamhet", "kvartal", "antal", "konsultation", "andel", "undertryckt",
+               "visas", "konsultation_undertryckt", "konsultation_visas"]
+    return _sort(out[columns], ["kvartal", "verksamhet"])
+
+
+# -- 8. reporting coverage --------------------------------------------------------------------
+def coverage(store: Store, filters: Filters | None = None,
+             disclosure: Disclosure | None = None,
+             lookback: int = COVERAGE_LOOKBACK) -> pd.DataFrame:
+    """Per verksamhet (partner) and quarter: reports and whether the partner delivered.
+
+    Delivered = a batch that is not rolled back has rows from the partner for the quarter.
+    status: 'levererat'; 'saknas' when the partner delivered in one of the previous `lookback`
+    quarters but not this one (antal is then NA, never 0); 'ingen leverans' otherwise.
+    Dimension filters narrow the counts, not the deliveries. Columns: verksamhet, kvartal,
+    antal, levererat, status, undertryckt, visas.
+    """
+    filters = filters or Filters()
+    shown = shown_quarters(store, filters)
+    columns = ["verksamhet", "kvartal", "antal", "levererat", "status", "undertryckt", "visas"]
+    if not shown:
+        return pd.DataFrame(columns=columns)
+    window = quarters_between(shift_quarter(shown[0], -lookback), shown[-1])
+    where, params = filters.with_period(shown[0], shown[-1]).where()
+    partner_clause, partner_params = "", []
+    if filters.verksamhet:
+        partner_clause = f"AND v.partner IN ({', '.join('?' * len(filters.verksamhet))})"
+        partner_params = list(filters.verksamhet)
+    sql = f"""
+        WITH delivered AS (
+            SELECT DISTINCT v.partner, year(v.datum)::VARCHAR || 'K' ||
+                   quarter(v.datum)::VARCHAR AS kvartal
+            FROM report_versions v JOIN batches b USING (batch_id)
+            WHERE b.rolled_back_at IS NULL AND b.kind = 'rapporter'
+              AND v.datum BETWEEN ? AND ? {partner_clause}),
+        counted AS (
+            SELECT partner, kvartal, count(*)::BIGINT AS antal FROM reports WHERE {where}
+            GROUP BY ALL)
+        SELECT coalesce(d.partner, c.partner) AS verksamhet,
+               coalesce(d.kvartal, c.kvartal) AS kvartal,
+               d.partner IS NOT NULL AS levererat, coalesce(c.antal, 0)::BIGINT AS antal
+        FROM delivered d FULL OUTER JOIN counted c
+          ON d.partner = c.partner AND d.kvartal = c.kvartal"""
+    found = _df(store, sql, [quarter_start(window[0]), quarter_end(window[-1]),
+                             *partner_params, *params])
+    partners = category_order("verksamhet", list(found["verksamhet"]))
+    grid = pd.MultiIndex.from_product([partners, window], names=["verksamhet", "kvartal"]) \
+        .to_frame(index=False)
+    table = grid.merge(found, on=["verksamhet", "kvartal"], how="left")
+    table["levererat"] = table["levererat"].fillna(False).astype(bool)
+    table["antal"] = table["antal"].fillna(0).astype("int64")
+    earlier = (table.groupby("verksamhet", sort=False)["levererat"]
+               .transform(lambda s: s.astype(int).rolling(lookback, min_periods=1).sum()
+                          .shift(1, fill_value=0)) > 0)
+    table["status"] = np.where(table["levererat"], DELIVERED,
+                               np.where(earlier, MISSING, NOT_EXPECTED))
+    table = table[table["kvartal"].isin(shown)].reset_index(drop=True)
+    table = table[table.groupby("verksamhet")["status"].transform(
+        lambda s: (s != NOT_EXPECTED).any())].reset_index(drop=True)
+    not_delivered = ~table["levererat"].to_numpy()
+    table["antal"] = table["antal"].astype("Int64").mask(not_delivered)
+    out = protect(table, disclosure, known_total=["kvartal"], fixed=not_delivered)
+    out.loc[out["status"] == MISSING, "visas"] = MISSING
+    return _sort(out[columns], ["kvartal", "verksamhet"])
+
+
+def missing_by_quarter(store: Store, quarters: Sequence[str], filters: Filters | None = None,
+                       lookback: int = COVERAGE_LOOKBACK) -> dict[str, list[str]]:
+    """{quarter: partners that delivered in one of the previous quarters but not this one}."""
+    if not quarters:
+        return {}
+    only = Filters(quarters[0], quarters[-1], verksamhet=(filters or Filters()).verksamhet)
+    table = coverage(store, only, lookback=lookback)
+    missing = table[table["status"] == MISSING]
+    return {q: list(g["verksamhet"]) for q, g in missing.groupby("kvartal", sort=False)}
+
+
+def missing_partners(store: Store, quarter: str, filters: Filters | None = None,
+                     lookback: int = COVERAGE_LOOKBACK) -> list[str]:
+    """Partners with nothing for `quarter` that delivered in one of the previous `lookback`."""
+    quarter = _norm(quarter)
+    return missing_by_quarter(store, [quarter], filters, lookback).get(quarter, [])
