@@ -160,7 +160,9 @@ def _exposed(values: np.ndarray, hidden: np.ndarray, primary: np.ndarray,
     system = np.vstack([a_eq, np.eye(n)[tight]]) if tight else a_eq
     basis = null_space(system)
     free = (np.abs(basis).max(axis=1) > 1e-9) if basis.shape[1] else np.zeros(n, bool)
-    return [int(c) for c, ok in zip(cols, free, strict=True) if not ok and values[c] != 0]
+    inherent = small & (threshold <= 2)  # "<2" always means 1: nothing more to protect
+    return [int(c) for c, ok, known in zip(cols, free, inherent, strict=True)
+            if not ok and not known and values[c] != 0]
 
 
 def secondary_mask(values: np.ndarray, primary: np.ndarray, lines: Sequence[Line],

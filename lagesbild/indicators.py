@@ -161,13 +161,27 @@ def _cube(store: Store, dims: Sequence[str], filters: Filters | None) -> pd.Data
     sql = (f"SELECT {outer}, count(*)::BIGINT AS antal FROM "
            f"(SELECT {inner} FROM reports WHERE {where}) GROUP BY CUBE ({', '.join(dims)})")
     table = _df(store, sql, params)
-    levels = [category_order(d, [*table[d], TOTAL]) for d in dims]
+    levels = [_levels(store, d, list(table[d]), filters) + [TOTAL] for d in dims]
     grid = pd.MultiIndex.from_product(levels, names=list(dims)).to_frame(index=False)
     full = grid.merge(table, on=list(dims), how="left")
     full["antal"] = full["antal"].fillna(0).astype("int64")
     for d in dims:
         full[d] = full[d].astype(object)
     return full
+
+
+def _levels(store: Store, dimension: str, present: list[object],
+            filters: Filters | None) -> list[object]:
+    """Categories of a table axis: the code list (within the filter's selection), every
+    quarter of the period for `kvartal`, plus whatever else occurs; in code-list order."""
+    filters = filters or Filters()
+    values = [v for v in present if v != TOTAL]
+    if dimension in codelist_module.LIST_OF_FIELD:
+        chosen = getattr(filters, dimension, ())
+        values = list(chosen or codelist_module.load().for_field(dimension).values) + values
+    elif dimension == "kvartal":
+        values = shown_quarters(store, filters) + values
+    return category_order(dimension, values)
 
 
 def crosstab(store: Store, rows: str, cols: str, filters: Filters | None = None,

@@ -201,7 +201,7 @@ matrices = st.integers(2, 4).flatmap(lambda r: st.integers(2, 5).flatmap(
                                 min_size=c, max_size=c), min_size=r, max_size=r)))
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(matrices)
 def test_no_hidden_cell_can_be_recovered(matrix):
     frame = table(matrix)
@@ -227,7 +227,7 @@ def test_no_hidden_cell_can_be_recovered(matrix):
         _audit_lp(out, exact, 5)
 
 
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=20, deadline=None)
 @given(matrices)
 def test_rounding_keeps_suppression_and_rounds_every_published_count(matrix):
     frame = table(matrix)

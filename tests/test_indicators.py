@@ -1,0 +1,402 @@
+"""Indicators on seven hand-made reports whose counts can be checked by eye, and the CLI."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+import json
+
+import pandas as pd
+import pyarrow as pa
+import pytest
+
+from lagesbild import codelists as codelist_module
+from lagesbild import indicators as ind
+from lagesbild.cli import main
+from lagesbild.codelists import Code, CodeList
+from lagesbild.config import Disclosure
+from lagesbild.disclosure import TOTAL
+from lagesbild.population import import_population
+from lagesbild.query import Filters
+from lagesbild.schema import REPORT_COLUMNS
+from lagesbild.store import Store
+
+D5 = Disclosure(5)
+#   partner/verksamhet, datum, rapporttyp, omrade, regso, form, handelse, kon, alder, konsultation
+SEVEN = [
+    ("Socialtjänst", dt.date(2026, 7, 3), "Oro", "Centrum", "2480R033", "Högerextremism",
+     "Oro för individ", "Man", "16–17", "Ja"),
+    ("Polis", dt.date(2026, 7, 20), "Incident", "Centrum", None, "Högerextremism",
+     "Propaganda", "Okänt", "Okänd", "Nej"),
+    ("Socialtjänst", dt.date(2026, 8, 14), "Oro", "Ålidhem", "2480R040", "Misogyn extremism",
+     "Oro för individ", "Man", "18–24", "Nej"),
+    ("Polis", dt.date(2026, 9, 30), "Incident", "Digitalt", None, "Islamistisk extremism",
+     "Digital aktivitet", "Kvinna", "25–39", "Nej"),
+    ("Grundskola", dt.date(2026, 4, 2), "Oro", "Ersboda", "2480R004", "Högerextremism",
+     "Oro för individ", "Kvinna", "13–15", "Ja"),
+    ("Polis", dt.date(2026, 5, 10), "Incident", "Centrum", "2480R038", "Vänsterextremism",
+     "Skadegörelse", "Man", "Okänd", "Nej"),
+    ("Grundskola", dt.date(2026, 6, 30), "Oro", "Centrum", None, "Högerextremism",
+     "Oro för individ", "Okänt", "16–17", "Nej"),
+]
+
+
+def reports_table(rows: list[tuple], prefix: str = "R") -> pa.Table:
+    """Canonical reports from (verksamhet, datum, rapporttyp, omrade, regso, form, handelse,
+    kon, aldersgrupp, konsultation) tuples."""
+    data: dict[str, list] = {c: [] for c in REPORT_COLUMNS}
+    for i, (who, day, kind, area, regso, form, event, kon, age, forum) in enumerate(rows):
+        values = {"partner": who, "rapport_id": f"{prefix}-{i}", "datum": day,
+                  "rapporttyp": kind, "omrade": area, "regso": regso, "form": form,
+                  "handelse": event, "verksamhet": who, "kon": kon, "aldersgrupp": age,
+                  "konsultation": forum}
+        for c in REPORT_COLUMNS:
+            data[c].append(values[c])
+    return pa.table({c: pa.array(v, type=pa.date32() if c == "datum" else pa.string())
+                     for c, v in data.items()})
+
+
+def load(store: Store, rows: list[tuple], name: str = "test") -> None:
+    table = reports_table(rows, prefix=name)
+    digest = hashlib.sha256(name.encode() + str(rows).encode()).hexdigest()
+    store.import_reports(table, file_name=name, sha256=digest, imported_by="test")
+
+
+@pytest.fixture
+def seven():
+    store = Store.open(":memory:")
+    load(store, SEVEN)
+    yield store
+    store.close()
+
+
+def as_dict(frame: pd.DataFrame, key: str | list[str], value: str = "antal") -> dict:
+    keys = frame[key].itertuples(index=False) if isinstance(key, list) else frame[key]
+    return {(tuple(k) if isinstance(key, list) else k): (None if pd.isna(v) else v)
+            for k, v in zip(keys, frame[value], strict=True)}
+
+
+# -- 1. counts and cross-tabulation -------------------------------------------------------------
+def test_counts_by_form_exact(seven):
+    out = ind.counts(seven, ["form"])
+    assert as_dict(out, "form") == {"Högerextremism": 4, "Misogyn extremism": 1,
+                                    "Islamistisk extremism": 1, "Vänsterextremism": 1}
+    assert not out["undertryckt"].any() and str(out["antal"].dtype) == "Int64"
+
+
+def test_counts_by_quarter_and_form(seven):
+    out = ind.counts(seven, ["kvartal", "form"])
+    assert as_dict(out, ["kvartal", "form"]) == {
+        ("2026K2", "Högerextremism"): 2, ("2026K2", "Vänsterextremism"): 1,
+        ("2026K3", "Högerextremism"): 2, ("2026K3", "Misogyn extremism"): 1,
+        ("2026K3", "Islamistisk extremism"): 1}
+
+
+def test_counts_with_disclosure_show_small_counts_as_below_threshold(seven):
+    out = ind.counts(seven, ["form"], disclosure=D5)
+    assert set(out["visas"]) == {"<5"} and out["antal"].isna().all()
+    out = ind.counts(seven, ["form"], disclosure=Disclosure(2))
+    assert as_dict(out, "form", "visas")["Högerextremism"] == "4"
+    assert as_dict(out, "form", "visas")["Misogyn extremism"] == "<2"
+
+
+def test_crosstab_has_row_column_and_grand_totals(seven):
+    out = ind.crosstab(seven, "form", "kon")
+    cells = as_dict(out, ["form", "kon"])
+    assert cells[("Högerextremism", "Man")] == 1
+    assert cells[("Högerextremism", "Okänt")] == 2
+    assert cells[("Högerextremism", "Kvinna")] == 1
+    assert cells[("Högerextremism", "Annat")] == 0
+    assert cells[("Högerextremism", TOTAL)] == 4
+    assert cells[(TOTAL, "Kvinna")] == 2 and cells[(TOTAL, "Man")] == 3
+    assert cells[(TOTAL, "Okänt")] == 2 and cells[(TOTAL, TOTAL)] == 7
+    wide = ind.wide(out, "form", "kon", "antal")
+    assert list(wide.columns) == ["Kvinna", "Man", "Annat", "Okänt", TOTAL]
+    assert wide.index[0] == "Högerextremism" and wide.index[-1] == TOTAL
+
+
+def test_crosstab_with_disclosure_never_leaves_one_hidden_cell_in_a_line(seven):
+    out = ind.crosstab(seven, "kvartal", "rapporttyp", disclosure=Disclosure(3))
+    # K2: Oro 2, Incident 1 | 3; K3: Oro 2, Incident 2 | 4; totals Oro 4, Incident 3 | 7
+    shown = ind.wide(out, "kvartal", "rapporttyp")
+    assert shown.loc["2026K2", "Oro"] == "<3" and shown.loc["2026K2", "Incident"] == "<3"
+    assert shown.loc["2026K3", "Oro"] == "<3" and shown.loc["2026K3", "Incident"] == "<3"
+    assert shown.loc[TOTAL, TOTAL] == "7"
+
+
+# -- 2. rates -----------------------------------------------------------------------------------
+POPULATION = (b"regsokod,ar,befolkning\n2480R033,2025,2000\n2480R038,2025,3000\n"
+              b"2480R042,2025,5000\n2480R040,2025,4000\n")
+
+
+def test_rates_per_district_use_last_years_population_and_say_so(seven):
+    assert import_population(seven, POPULATION, "bef.csv", "test").accepted
+    out = ind.rates(seven, "omrade", "ar").set_index("omrade")
+    centrum = out.loc["Centrum"]
+    assert centrum["antal"] == 4 and centrum["befolkning"] == 10_000
+    assert centrum["befolkning_ar"] == 2025 and centrum["per10k"] == pytest.approx(4.0)
+    assert centrum["befolkning_anm"] == "befolkning från 2025"
+    # Ålidhem lacks 2480R041: its population is unknown, never guessed
+    assert out.loc["Ålidhem", "antal"] == 1 and pd.isna(out.loc["Ålidhem", "per10k"])
+    assert out.loc["Ålidhem", "befolkning_saknas"]
+    assert out.loc["Ålidhem", "befolkning_anm"] == "befolkning saknas"
+    assert pd.isna(out.loc["Digitalt", "per10k"]) and out.loc["Digitalt", "befolkning_saknas"]
+    assert out.loc["Tomtebo", "antal"] == 0, "every district is listed, 0 when no reports"
+
+
+def test_rates_per_regso(seven):
+    import_population(seven, POPULATION, "bef.csv", "test")
+    out = ind.rates(seven, "regso", "kvartal", Filters("2026K3", "2026K3")).set_index("regso")
+    assert out.loc["2480R033", "per10k"] == pytest.approx(5.0)
+    assert out.loc["2480R040", "per10k"] == pytest.approx(2.5)
+    assert out.loc["Ej angivet", "antal"] == 2  # reports 2 and 4 have no RegSO code
+    assert out.loc["Ej angivet", "befolkning_anm"] == "RegSO ej angivet"
+
+
+def test_rates_with_population_two_years_old_are_unknown(seven):
+    import_population(seven, POPULATION.replace(b"2025", b"2024"), "old.csv", "test")
+    out = ind.rates(seven, "omrade", "ar").set_index("omrade")
+    assert pd.isna(out.loc["Centrum", "per10k"]) and out.loc["Centrum", "befolkning_saknas"]
+
+
+def test_rates_hidden_with_their_count(seven):
+    import_population(seven, POPULATION, "bef.csv", "test")
+    out = ind.rates(seven, "omrade", "ar", disclosure=D5).set_index("omrade")
+    assert out.loc["Centrum", "visas"] == "<5" and pd.isna(out.loc["Centrum", "per10k"])
+
+
+# -- 3. change against a baseline ---------------------------------------------------------------
+def test_change_against_previous_quarter(seven):
+    out = ind.change(seven, "2026K3").iloc[0]
+    assert (out["antal"], out["bas"], out["forandring"]) == (4, 3, 1)
+    assert pd.isna(out["procent"]), "base below 10: no percentage"
+    assert not out["signifikant"] and out["jamforelse"] == "2026K2"
+    per_form = ind.change(seven, "2026K3", ["form"]).set_index("form")
+    assert per_form.loc["Vänsterextremism", "antal"] == 0
+    assert per_form.loc["Vänsterextremism", "bas"] == 1
+    assert per_form.loc["Misogyn extremism", "forandring"] == 1
+
+
+def test_change_same_quarter_last_year_and_four_quarter_mean(seven):
+    out = ind.change(seven, "2026K3", compare="fjol").iloc[0]
+    assert out["bas"] == 0 and out["jamforelse"] == "2025K3"
+    out = ind.change(seven, "2026K3", compare="snitt4").iloc[0]
+    assert out["bas"] == pytest.approx(3 / 4)
+    assert out["jamforelse"] == "snitt 2025K3–2026K2"
+
+
+def test_change_is_flagged_only_when_significant():
+    store = Store.open(":memory:")
+    row = SEVEN[0]
+    k2 = [(row[0], dt.date(2026, 5, 1), *row[2:])] * 20
+    k3 = [row] * 45
+    load(store, k2 + k3)
+    out = ind.change(store, "2026K3").iloc[0]
+    assert out["signifikant"] and out["riktning"] == "ökning"
+    assert out["procent"] == pytest.approx(125.0)
+    with pytest.raises(ValueError):
+        ind.change(store, "2026K3", compare="igår")
+
+
+# -- 5. trend -------------------------------------------------------------------------------------
+def test_trend_fills_empty_quarters_with_zero(seven):
+    out = ind.trend(seven, Filters("2026K1", "2026K3"), by="form")
+    hoger = out[out["form"] == "Högerextremism"]
+    assert hoger["kvartal"].tolist() == ["2026K1", "2026K2", "2026K3"]
+    assert hoger["antal"].tolist() == [0, 2, 2]
+    misogyn = out[out["form"] == "Misogyn extremism"]
+    assert misogyn["antal"].tolist() == [0, 0, 1]
+    assert set(out["signal_text"]) == {"för kort serie"} and not out["signal"].any()
+
+
+def test_trend_control_limits_on_a_known_series():
+    store = Store.open(":memory:")
+    row = SEVEN[1]
+    rows = []
+    quarters = [f"{y}K{q}" for y in (2024, 2025) for q in (1, 2, 3, 4)] + ["2026K1"]
+    for k, quarter in enumerate(quarters):
+        year, q = int(quarter[:4]), int(quarter[-1])
+        n = 30 if quarter == "2026K1" else 16
+        rows += [(row[0], dt.date(year, 3 * q - 1, 1), *row[2:])] * n
+        assert k < 9
+    load(store, rows)
+    out = ind.trend(store).set_index("kvartal")
+    assert out.loc["2025K4", "signal_text"] == "för kort serie"
+    last = out.loc["2026K1"]
+    assert last["baslinje"] == pytest.approx(16)
+    assert last["ovre_grans"] == pytest.approx(28) and last["nedre_grans"] == pytest.approx(4)
+    assert last["signal"]
+    assert last["signal_text"] == "ovanligt högt jämfört med de senaste åtta kvartalen"
+
+
+def test_trend_per10k_uses_population_and_marks_missing(seven):
+    import_population(seven, POPULATION, "bef.csv", "test")
+    out = ind.trend(seven, Filters("2026K3", "2026K3", omrade=("Centrum",)), measure="per10k")
+    assert out["varde"].iloc[0] == pytest.approx(2 / 10_000 * 1e4)
+    assert out["befolkning_ar"].iloc[0] == 2025
+    whole = ind.trend(seven, Filters("2026K3", "2026K3"), measure="per10k")
+    assert pd.isna(whole["varde"].iloc[0]), "the whole municipality's population is not known"
+
+
+def test_trend_marks_incomplete_quarters(seven):
+    out = ind.trend(seven, Filters("2026K2", "2026K3"))
+    assert out["ofullstandig"].tolist() == [False, True]
+    assert out["saknade_verksamheter"].tolist() == ["", "Grundskola"]
+
+
+def _with_form_codes(codes: list[Code]):
+    lists = codelist_module.load()
+    former = dataclasses.replace(lists.lists["former"], codes=tuple(codes))
+    return dataclasses.replace(lists, lists={**lists.lists, "former": CodeList(
+        "former", former.codes)})
+
+
+def test_series_breaks():
+    codes = _with_form_codes([
+        Code("Gammal", valid_to="2025K4", replaced_by="Ny"),
+        Code("Ny", valid_from="2026K1"),
+        Code("Stabil"),
+        Code("Tidig", valid_from="2020K1"),
+    ])
+    quarters = ["2025K3", "2025K4", "2026K1", "2026K2"]
+    breaks = ind.series_breaks(codes, quarters, ["form"])
+    assert [(q, c) for q, c, _ in breaks] == [("2026K1", "Gammal"), ("2026K1", "Ny"),
+                                              ("2026K1", "Ny")]
+    notes = " ".join(n for _, _, n in breaks)
+    assert "ersätts av Ny" in notes and "används från 2026K1" in notes
+    assert ind.series_breaks(codes, ["2026K1", "2026K2"], ["form"]) == []
+
+
+def test_trend_carries_series_breaks(seven):
+    codes = _with_form_codes([Code("Högerextremism", valid_from="2026K3")])
+    out = ind.trend(seven, Filters("2026K2", "2026K3"), by="form", codelists=codes)
+    marked = out[out["serieavbrott"] != ""]
+    assert list(zip(marked["kvartal"], marked["form"], strict=True)) == [
+        ("2026K3", "Högerextremism")]
+
+
+# -- 6. lens ------------------------------------------------------------------------------------
+def test_lens_shares_use_known_denominator_and_keep_unknown(seven):
+    out = ind.lens(seven, "form", "kon")
+    hoger = out[out["form"] == "Högerextremism"].set_index("kon")
+    assert hoger.loc["Okänt", "antal"] == 2 and pd.isna(hoger.loc["Okänt", "andel"])
+    assert hoger.loc["Man", "kanda"] == 2
+    assert hoger.loc["Man", "andel"] == pytest.approx(50.0)
+    assert hoger.loc["Kvinna", "andel"] == pytest.approx(50.0)
+    assert hoger.loc["Annat", "andel"] == pytest.approx(0.0)
+    total = out[out["form"] == TOTAL].set_index("kon")
+    assert total.loc["Man", "andel"] == pytest.approx(60.0)
+    assert total.loc["Kvinna", "andel"] == pytest.approx(40.0)
+    assert total.loc["Okänt", "antal"] == 2
+
+
+def test_lens_by_age_without_dimension(seven):
+    out = ind.lens(seven, None, "aldersgrupp").set_index("aldersgrupp")
+    assert out.loc["Okänd", "antal"] == 2 and out.loc[TOTAL, "antal"] == 7
+    assert out.loc["16–17", "andel"] == pytest.approx(40.0)  # 2 of the 5 known
+
+
+def test_lens_hides_shares_of_a_line_with_hidden_counts(seven):
+    out = ind.lens(seven, "form", "kon", disclosure=D5)
+    assert out["andel"].isna().all()
+
+
+# -- 7. funnel ----------------------------------------------------------------------------------
+def test_funnel_per_partner_and_quarter(seven):
+    out = ind.funnel(seven)
+    k3 = out[out["kvartal"] == "2026K3"].set_index("verksamhet")
+    assert (k3.loc["Socialtjänst", "antal"], k3.loc["Socialtjänst", "konsultation"]) == (2, 1)
+    assert k3.loc["Socialtjänst", "andel"] == pytest.approx(50.0)
+    assert k3.loc["Polis", "andel"] == pytest.approx(0.0)
+    assert k3.loc[TOTAL, "antal"] == 4 and k3.loc[TOTAL, "andel"] == pytest.approx(25.0)
+    k2 = out[out["kvartal"] == "2026K2"].set_index("verksamhet")
+    assert k2.loc["Grundskola", "andel"] == pytest.approx(50.0)
+    assert "Socialtjänst" not in k2.index, "no row for a partner without reports"
+
+
+# -- 8. coverage --------------------------------------------------------------------------------
+def test_coverage_marks_a_missing_submission_as_missing_not_zero(seven):
+    out = ind.coverage(seven, Filters("2026K2", "2026K3"))
+    cells = {(v, q): (a, s) for v, q, a, s in
+             out[["verksamhet", "kvartal", "antal", "status"]].itertuples(index=False)}
+    assert cells[("Grundskola", "2026K2")] == (2, "levererat")
+    grundskola_k3 = cells[("Grundskola", "2026K3")]
+    assert pd.isna(grundskola_k3[0]) and grundskola_k3[1] == "saknas"
+    assert cells[("Socialtjänst", "2026K2")][1] == "ingen leverans"
+    assert cells[("Polis", "2026K3")] == (2, "levererat")
+    shown = out.set_index(["verksamhet", "kvartal"])["visas"]
+    assert shown[("Grundskola", "2026K3")] == "saknas"
+    assert ind.missing_partners(seven, "2026K3") == ["Grundskola"]
+    assert ind.missing_partners(seven, "2026K2") == []
+
+
+def test_coverage_ignores_rolled_back_batches(seven):
+    load(seven, [("Fritidsgård", dt.date(2026, 4, 5), *SEVEN[0][2:])], name="fritid")
+    assert "Fritidsgård" in ind.missing_partners(seven, "2026K3")
+    batch = max(b["batch_id"] for b in seven.batches())
+    seven.rollback(batch, "test")
+    assert "Fritidsgård" not in ind.missing_partners(seven, "2026K3")
+
+
+# -- CLI ----------------------------------------------------------------------------------------
+@pytest.fixture
+def db(tmp_path):
+    path = tmp_path / "cli.duckdb"
+    store = Store.open(path)
+    load(store, SEVEN)
+    import_population(store, POPULATION, "bef.csv", "test")
+    store.close()
+    return str(path)
+
+
+def run(capsys, *argv: str) -> tuple[int, str]:
+    code = main(list(argv))
+    return code, capsys.readouterr().out
+
+
+def test_cli_counts_with_default_threshold_and_exact(db, capsys):
+    code, out = run(capsys, "indicators", "--by", "form", "--db", db)
+    assert code == 0
+    lines = out.strip().splitlines()
+    assert lines[0] == "form,antal"
+    assert "Högerextremism,<5" in lines
+    code, out = run(capsys, "indicators", "--by", "form", "--db", db, "--min-cell", "0")
+    assert "Högerextremism,4" in out.splitlines()
+    code, out = run(capsys, "indicators", "--by", "form", "--db", db, "--min-cell", "2")
+    assert "Högerextremism,4" in out.splitlines() and "Misogyn extremism,<2" in out.splitlines()
+
+
+def test_cli_json_marks_hidden_counts(db, capsys):
+    _, out = run(capsys, "indicators", "--by", "form", "--db", db, "--format", "json")
+    records = json.loads(out)
+    assert all(r["antal"] is None and r["undertryckt"] is True for r in records)
+    _, out = run(capsys, "indicators", "--by", "form", "--db", db, "--format", "json",
+                 "--min-cell", "0")
+    assert {r["form"]: r["antal"] for r in json.loads(out)}["Högerextremism"] == 4
+
+
+def test_cli_measures_and_compare(db, capsys):
+    _, out = run(capsys, "indicators", "--by", "omrade,ar", "--measure", "per10k", "--db", db,
+                 "--min-cell", "0", "--format", "json")
+    centrum = next(r for r in json.loads(out) if r["omrade"] == "Centrum")
+    assert centrum["per10k"] == pytest.approx(4.0) and centrum["befolkning_ar"] == 2025
+    _, out = run(capsys, "indicators", "--by", "form", "--measure", "andel", "--db", db,
+                 "--min-cell", "0")
+    assert "Högerextremism,4,57.1429" in out
+    _, out = run(capsys, "indicators", "--by", "form", "--compare", "foregaende", "--to",
+                 "2026K3", "--db", db, "--min-cell", "0")
+    header, *rows = out.strip().splitlines()
+    assert header.startswith("form,kvartal,antal,jamforelse,bas,forandring,procent")
+    assert any(r.startswith("Vänsterextremism,2026K3,0,2026K2,1.0,-1.0,,") for r in rows)
+    code = main(["indicators", "--by", "form", "--measure", "per10k", "--db", db])
+    assert code == 2
+
+
+def test_cli_summary(db, capsys):
+    code, out = run(capsys, "summary", "--quarter", "2026K3", "--db", db, "--min-cell", "0")
+    assert code == 0
+    assert out.startswith("Under 2026K3 kom 4 rapporter, ungefär som föregående kvartal")
+    assert "Grundskola har inte rapporterat för 2026K3" in out
+    _, out = run(capsys, "summary", "--db", db)
+    assert "kom <5 rapporter" in out
