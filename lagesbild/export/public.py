@@ -1,0 +1,110 @@
+"""The public variant for the municipality's web page.
+
+Only coarse indicators — reports per quarter and per year, per form of extremism and per
+district over the period; no cross-tabulation of gender and age, no partners, no consultation
+forum — under the stricter public disclosure rule (config.settings().public_disclosure:
+threshold 10, rounding to 5), plus the support lines from data/stodlinjer.toml when that file
+exists (entries or fields still marked "[Fyll i: …]" are left out).
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from lagesbild import config, summary
+from lagesbild import indicators as ind
+from lagesbild.config import Disclosure
+from lagesbild.query import Filters
+from lagesbild.store import Store
+
+SUPPORT_FILE_NAME = "stodlinjer.toml"
+SUPPORT_GROUPS = {"nationella": "Nationella stödlinjer", "kommunen": "I Umeå kommun"}
+_PLACEHOLDER = "[Fyll i"
+
+
+@dataclass(frozen=True)
+class SupportLine:
+    group: str  # heading, e.g. "Nationella stödlinjer"
+    name: str
+    number: str  # "" when not filled in
+    description: str
+    web: str
+    verify: bool  # the entry is marked to be checked
+
+    def text(self) -> str:
+        parts = [self.name + (f": {self.number}" if self.number else "")]
+        if self.verify:
+            parts[0] += " (verifiera)"
+        if self.description:
+            parts.append(self.description)
+        if self.web:
+            parts.append(self.web)
+        return " – ".join(parts)
+
+
+def support_file() -> Path:
+    return config.DATA_DIR / SUPPORT_FILE_NAME
+
+
+def _filled(value: object) -> str:
+    text = str(value or "").strip()
+    return "" if text.startswith(_PLACEHOLDER) else text
+
+
+def support_lines(path: Path | None = None) -> list[SupportLine]:
+    """The support lines to publish; [] when the file is missing or cannot be read."""
+    path = path or support_file()
+    try:
+        raw = tomllib.loads(path.read_text("utf-8"))
+    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError):
+        return []
+    lines = []
+    for key, heading in SUPPORT_GROUPS.items():
+        for entry in raw.get(key, []) or []:
+            if not isinstance(entry, dict):
+                continue
+            name = _filled(entry.get("namn"))
+            number = _filled(entry.get("nummer"))
+            if not name or not (number or _filled(entry.get("webb"))):
+                continue  # nothing a reader could use yet
+            lines.append(SupportLine(heading, name, number, _filled(entry.get("beskrivning")),
+                                     _filled(entry.get("webb")), bool(entry.get("verifiera"))))
+    return lines
+
+
+def summary_sentences(figures: summary.KeyFigures) -> list[str]:
+    """A short neutral summary from the published total only."""
+    total = figures["totalt"]
+    prev, year = total.vs_previous, total.vs_last_year
+    out = [f"Under {figures.quarter} kom {total.display} rapporter om våldsbejakande "
+           "extremism från kommunens samverkanspartner."]
+    if year.significant:
+        word = "fler" if (year.difference or 0) > 0 else "färre"
+        out.append(f"Det är tydligt {word} än under samma kvartal i fjol "
+                   f"({year.base_quarter}: {year.base_display}).")
+    elif year.base_display and year.base_display != "–":
+        out.append(f"Nivån är ungefär densamma som under samma kvartal i fjol "
+                   f"({year.base_quarter}: {year.base_display}).")
+    if prev.significant:
+        word = "fler" if (prev.difference or 0) > 0 else "färre"
+        out.append(f"Jämfört med föregående kvartal ({prev.base_quarter}) är det tydligt "
+                   f"{word}.")
+    if figures.missing_partners:
+        out.append("Alla verksamheter har ännu inte rapporterat för kvartalet; siffrorna kan "
+                   "bli högre.")
+    return out
+
+
+def public_tables(store: Store, filters: Filters, disclosure: Disclosure) \
+        -> dict[str, pd.DataFrame]:
+    """The coarse tables of the public variant, each disclosure-controlled on its own."""
+    return {
+        "Per kvartal": ind.counts(store, ["kvartal"], filters, disclosure),
+        "Per år": ind.counts(store, ["ar"], filters, disclosure),
+        "Per form": ind.counts(store, ["form"], filters, disclosure),
+        "Per stadsdel": ind.counts(store, ["omrade"], filters, disclosure),
+    }
