@@ -1,0 +1,92 @@
+"""The audit log: entries newest first, filters, and no way to change or delete an entry."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+
+import pytest
+
+from lagesbild import audit
+from lagesbild.store import Store
+
+PROJECT = Path(__file__).resolve().parent.parent
+
+
+def test_entries_are_newest_first_with_all_fields(store: Store) -> None:
+    audit.log(store, "anna", "import", "ok", "polis.xlsx", "batch 1")
+    audit.log(store, "bo", "återställning", "nekad", "batch 1", "saknar behörighet")
+    frame = audit.entries(store)
+    assert list(frame.columns) == list(audit.COLUMNS)
+    assert frame["actor"].tolist() == ["bo", "anna"]
+    first = frame.iloc[0]
+    assert (first["action"], first["target"], first["outcome"], first["details"]) == (
+        "återställning", "batch 1", "nekad", "saknar behörighet")
+    assert str(first["logged_at"].tzinfo) == "Europe/Stockholm"
+
+
+def test_filters(store: Store) -> None:
+    audit.log(store, "Anna", "import", "ok", "a.xlsx")
+    audit.log(store, "bo", "import", "nekad", "b.xlsx")
+    audit.log(store, "anna", "export", "ok", "diagram")
+    assert audit.entries(store, actor="anna")["target"].tolist() == ["diagram", "a.xlsx"]
+    assert audit.entries(store, action="IMPORT")["target"].tolist() == ["b.xlsx", "a.xlsx"]
+    assert audit.entries(store, outcome="nekad")["actor"].tolist() == ["bo"]
+    assert audit.entries(store, actor="anna", action="import")["target"].tolist() == ["a.xlsx"]
+    assert len(audit.entries(store, since=dt.date.today())) == 3
+    assert audit.entries(store, since=dt.date.today() + dt.timedelta(days=1)).empty
+    hour_ahead = dt.datetime.now(dt.UTC) + dt.timedelta(hours=1)
+    assert audit.entries(store, since=hour_ahead).empty
+    assert len(audit.entries(store, limit=2)) == 2
+
+
+def test_unknown_outcome_is_refused_and_long_texts_are_cut(store: Store) -> None:
+    with pytest.raises(ValueError, match="Okänt utfall"):
+        audit.log(store, "anna", "import", "kanske")
+    audit.log(store, "anna", "import", "ok", "x" * 5000, "y" * 5000)
+    row = audit.entries(store).iloc[0]
+    assert len(row["target"]) == audit.MAX_TEXT and row["target"].endswith("…")
+    assert len(row["details"]) == audit.MAX_TEXT
+
+
+def test_the_audit_module_offers_no_way_to_change_or_delete() -> None:
+    public = [name for name in dir(audit) if not name.startswith("_")]
+    assert not [n for n in public if re.search(r"delete|update|remove|clear|truncate|edit", n,
+                                               re.IGNORECASE)]
+
+
+# Anything that would change or delete audit entries, written as SQL in the source.
+_MUTATION = re.compile(
+    r"\b(UPDATE\s+\"?audit_log\b|DELETE\s+FROM\s+\"?audit_log\b|TRUNCATE\s+(TABLE\s+)?"
+    r"\"?audit_log\b|DROP\s+TABLE\s+(IF\s+EXISTS\s+)?\"?audit_log\b|ALTER\s+TABLE\s+"
+    r"\"?audit_log\b|INSERT\s+OR\s+REPLACE\s+INTO\s+\"?audit_log\b)",
+    re.IGNORECASE,
+)
+
+
+def _sources() -> list[Path]:
+    files = list((PROJECT / "lagesbild").rglob("*.py"))
+    files += list((PROJECT / "ui").rglob("*.py")) + list((PROJECT / "pages").rglob("*.py"))
+    files += [PROJECT / "app.py"]
+    return [f for f in files if f.is_file()]
+
+
+def test_no_module_changes_or_deletes_audit_entries() -> None:
+    sources = _sources()
+    assert len(sources) > 10
+    offenders = [f"{f.relative_to(PROJECT)}: {m.group(0)}" for f in sources
+                 for m in _MUTATION.finditer(f.read_text("utf-8"))]
+    assert offenders == []
+    # ... and the only code that writes to the table is Store.audit.
+    writers = [f.relative_to(PROJECT).as_posix() for f in sources
+               if re.search(r"INSERT\s+INTO\s+\"?audit_log", f.read_text("utf-8"), re.I)]
+    assert writers == ["lagesbild/store.py"]
+
+
+def test_the_mutation_pattern_would_catch_offenders() -> None:
+    for sql in ("UPDATE audit_log SET actor = 'x'", 'delete from "audit_log" where true',
+                "TRUNCATE audit_log", "DROP TABLE IF EXISTS audit_log",
+                "ALTER TABLE audit_log ADD COLUMN x INT"):
+        assert _MUTATION.search(sql), sql
+    assert not _MUTATION.search("SELECT * FROM audit_log")
