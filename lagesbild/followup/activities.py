@@ -119,7 +119,7 @@ class PlanProgress:
         if self.overdue:
             text += f" {self.overdue} {'är försenad' if self.overdue == 1 else 'är försenade'}."
         if self.elapsed_share is not None:
-            text += (f" {round(100 * self.elapsed_share)} % av planperioden {self.first}–"
+            text += (f" {int(100 * self.elapsed_share + 0.5)} % av planperioden {self.first}–"
                      f"{self.last} har gått.")
         return text
 
