@@ -1,0 +1,374 @@
+"""Access control: roles, the engine refusing what a role may not do, OIDC role mapping,
+local accounts with argon2id and throttling, sign-in modes and the `user` command."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import stat
+from pathlib import Path
+
+import pytest
+from argon2 import PasswordHasher
+
+from lagesbild import accounts, audit, auth, cli, config
+from lagesbild.auth import AccessDenied, User
+from lagesbild.importer import check_file
+from lagesbild.store import Store, StoreError
+
+PROJECT = Path(__file__).resolve().parent.parent
+ANNA = User("anna", "analytiker", "lokal")
+BO = User("bo", "beredningsgrupp", "oidc")
+PASSWORD = "korrekt häst batteri häftklammer"
+
+
+@pytest.fixture(autouse=True)
+def cheap_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """argon2id with tiny costs, so that tests do not spend 0.4 s per hash."""
+    monkeypatch.setattr(accounts, "HASHER", PasswordHasher(time_cost=1, memory_cost=1024,
+                                                           parallelism=1))
+    monkeypatch.setattr(accounts, "_dummy", {})
+    monkeypatch.setattr(accounts, "THROTTLE", accounts.Throttle())
+
+
+HEADERS = ["Rapport-ID", "Datum", "Rapporttyp", "Område", "Form av extremism", "Händelsetyp",
+           "Rapporterande verksamhet", "Kön", "Åldersgrupp", "Konsultationsforum"]
+
+
+def report_rows(count: int) -> list[list[object]]:
+    return [[f"SOC-2026-{i:05d}", dt.date(2026, 1, 1) + dt.timedelta(days=i), "Incident",
+             "Centrum", "Högerextremism", "Propaganda", "Socialtjänst", "Man", "13–15", "Nej"]
+            for i in range(1, count + 1)]
+
+
+def csv_bytes(tmp_path: Path, rows: list[list[object]]) -> bytes:
+    out = io.StringIO()
+    csv.writer(out, delimiter=";").writerows([HEADERS, *rows])
+    return out.getvalue().encode("utf-8")
+
+
+# -- roles and permissions -----------------------------------------------------------------------
+def test_analysts_may_do_everything_the_preparation_group_reads_and_exports() -> None:
+    assert all(ANNA.can(action) for action in auth.ACTIONS)
+    assert {a for a in auth.ACTIONS if BO.can(a)} == {"view", "export"}
+    assert not auth.can(None, "view")
+    with pytest.raises(ValueError):
+        auth.can(ANNA, "launch_rockets")
+    with pytest.raises(ValueError):
+        User("eve", "admin", "lokal")
+
+
+def test_refusal_is_swedish_and_logged(store: Store) -> None:
+    with pytest.raises(AccessDenied, match="Rollen Beredningsgrupp får inte ångra importer"):
+        auth.require(BO, "rollback", store, "batch 3")
+    with pytest.raises(AccessDenied, match="logga in"):
+        auth.require(None, "view", store)
+    log = audit.entries(store)
+    assert log["outcome"].tolist() == ["nekad", "nekad"]
+    assert log.iloc[1][["actor", "action", "target"]].tolist() == ["bo", "återställning",
+                                                                  "batch 3"]
+    assert "beredningsgrupp" in log.iloc[1]["details"]
+    assert auth.require(ANNA, "rollback", store) is ANNA
+
+
+def test_preparation_group_cannot_import_even_when_calling_the_engine(
+        store: Store, tmp_path: Path) -> None:
+    data = csv_bytes(tmp_path, report_rows(3))
+    checked = check_file(data, "rapporter.csv", store, config.settings().web_limits)
+    assert checked.accepted
+    with pytest.raises(AccessDenied):
+        auth.guarded_import(store, BO, checked)
+    with pytest.raises(AccessDenied):
+        auth.guarded_check(store, BO, data, "rapporter.csv")
+    assert store.report_count() == 0 and store.batches() == []
+    assert audit.entries(store)["outcome"].tolist() == ["nekad", "nekad"]
+
+
+def test_analyst_checks_and_imports_and_both_are_logged(store: Store, tmp_path: Path) -> None:
+    data = csv_bytes(tmp_path, report_rows(3))
+    checked = auth.guarded_check(store, ANNA, data, "../../hemligt/rapporter.csv")
+    assert checked.file_name == "rapporter.csv" and checked.accepted
+    receipt = auth.guarded_import(store, ANNA, checked)
+    assert receipt.batch_id == 1 and store.report_count() == 3
+    assert store.batches()[0]["imported_by"] == "anna"
+    entry = audit.entries(store).iloc[0]
+    assert entry[["actor", "action", "target", "outcome"]].tolist() == [
+        "anna", "import", "rapporter.csv", "ok"]
+    assert "batch 1" in entry["details"]
+
+
+def test_a_refused_file_is_logged_and_cannot_be_stored(store: Store, tmp_path: Path) -> None:
+    rows = report_rows(2)
+    rows[0][2] = "Kanske"
+    checked = auth.guarded_check(store, ANNA, csv_bytes(tmp_path, rows), "fel.csv")
+    assert not checked.accepted
+    with pytest.raises(ValueError, match="problem"):
+        auth.guarded_import(store, ANNA, checked)
+    entry = audit.entries(store).iloc[0]
+    assert entry[["action", "outcome", "target"]].tolist() == ["import", "nekad", "fel.csv"]
+    assert store.report_count() == 0
+
+
+def test_rollback_is_guarded_and_logged(store: Store, tmp_path: Path) -> None:
+    checked = auth.guarded_check(store, ANNA, csv_bytes(tmp_path, report_rows(4)), "a.csv")
+    receipt = auth.guarded_import(store, ANNA, checked)
+    with pytest.raises(AccessDenied):
+        auth.guarded_rollback(store, BO, receipt.batch_id)
+    assert store.report_count() == 4
+    assert auth.guarded_rollback(store, ANNA, receipt.batch_id) == 4
+    assert store.report_count() == 0
+    with pytest.raises(StoreError):
+        auth.guarded_rollback(store, ANNA, receipt.batch_id)  # already rolled back
+    outcomes = audit.entries(store, action="återställning")[["actor", "outcome"]]
+    assert outcomes.values.tolist() == [["anna", "fel"], ["anna", "ok"], ["bo", "nekad"]]
+
+
+def test_audit_log_and_exact_counts_are_for_analysts(store: Store) -> None:
+    with pytest.raises(AccessDenied):
+        auth.audit_entries(store, BO)
+    assert len(auth.audit_entries(store, ANNA)) == 1  # the refusal above
+    assert auth.disclosure_for(BO) == config.settings().disclosure
+    with pytest.raises(AccessDenied, match="exakta antal"):
+        auth.disclosure_for(BO, exact=True, store=store)
+    assert auth.disclosure_for(ANNA, exact=True) is None
+    auth.record_export(store, BO, "trender.png")
+    assert audit.entries(store).iloc[0][["actor", "action", "outcome"]].tolist() == [
+        "bo", "export", "ok"]
+
+
+# -- OIDC role mapping ---------------------------------------------------------------------------
+MAPPING = auth.RoleMapping(
+    users={"anna@umea.se": "analytiker", "sub-123": "beredningsgrupp"},
+    groups={"lagesbild-analytiker": "analytiker", "lagesbild-beredning": "beredningsgrupp"},
+)
+
+
+@pytest.mark.parametrize(("claims", "role"), [
+    ({"email": "Anna@Umea.se", "sub": "x"}, "analytiker"),
+    ({"sub": "sub-123", "email": "someone@umea.se"}, "beredningsgrupp"),
+    ({"sub": "x", "groups": ["lagesbild-beredning"]}, "beredningsgrupp"),
+    ({"sub": "x", "groups": ["lagesbild-beredning", "Lagesbild-Analytiker"]}, "analytiker"),
+    ({"sub": "x", "groups": "andra lagesbild-beredning"}, "beredningsgrupp"),
+    ({"sub": "x", "groups": ["andra"]}, None),
+    ({"sub": "x"}, None),
+    ({"email": "anna@umea.se", "email_verified": False, "sub": "x"}, None),
+    # the user's own entry wins over a higher role from a group
+    ({"sub": "sub-123", "groups": ["lagesbild-analytiker"]}, "beredningsgrupp"),
+])
+def test_role_for_claims(claims: dict, role: str | None) -> None:
+    assert auth.role_for_claims(claims, MAPPING) == role
+
+
+def test_group_claim_name_and_default_role_come_from_the_mapping() -> None:
+    mapping = auth.RoleMapping(groups={"g": "analytiker"}, group_claim="roles",
+                               default_role="beredningsgrupp")
+    assert auth.role_for_claims({"roles": ["g"], "groups": []}, mapping) == "analytiker"
+    assert auth.role_for_claims({"groups": ["g"]}, mapping) == "beredningsgrupp"
+
+
+def test_example_role_file_is_valid_and_gives_no_access_by_default(tmp_path: Path) -> None:
+    mapping = auth.load_role_mapping(PROJECT / "data" / "roller.exempel.toml")
+    assert mapping.default_role is None and mapping.group_claim == "groups"
+    assert auth.role_for_claims({"email": "anna.analytiker@umea.se"}, mapping) == "analytiker"
+    assert auth.role_for_claims({"groups": ["lagesbild-beredningsgrupp"]},
+                                mapping) == "beredningsgrupp"
+    assert auth.role_for_claims({"email": "okand@umea.se"}, mapping) is None
+    assert auth.load_role_mapping(tmp_path / "finns-inte.toml") == auth.RoleMapping()
+    bad = tmp_path / "roller.toml"
+    bad.write_text('[grupper]\n"g" = "admin"\n', "utf-8")
+    with pytest.raises(ValueError, match="Okänd roll 'admin'"):
+        auth.load_role_mapping(bad)
+
+
+def test_user_from_claims() -> None:
+    user = auth.user_from_claims({"email": "anna@umea.se", "sub": "s", "name": "Anna A"},
+                                 MAPPING)
+    assert user == User("anna@umea.se", "analytiker", "oidc")
+    assert user.shown_name == "Anna A"
+    assert auth.user_from_claims({"sub": "okänd"}, MAPPING) is None
+
+
+# -- sign-in mode --------------------------------------------------------------------------------
+def test_sign_in_mode_and_address() -> None:
+    assert auth.sign_in_mode(True, True) == "oidc"
+    assert auth.sign_in_mode(True, False) == "oidc"
+    assert auth.sign_in_mode(False, True) == "lokal"
+    assert auth.sign_in_mode(False, False) == "localhost"
+    assert auth.server_address("localhost") == "127.0.0.1"
+    assert auth.server_address("oidc") is None and auth.server_address("lokal") is None
+    for address in ("localhost", "127.0.0.1", "::1", "[::1]", "127.0.0.2"):
+        assert auth.is_loopback(address), address
+    for address in ("", None, "0.0.0.0", "::", "192.168.1.10", "lagesbild.umea.se"):
+        assert not auth.is_loopback(address), address
+    user = auth.localhost_user()
+    assert user.role == "analytiker" and user.source == "localhost"
+    assert "localhost" in auth.LOCALHOST_NOTE
+
+
+# -- local accounts ------------------------------------------------------------------------------
+def test_accounts_are_stored_as_argon2id_hashes_only(tmp_path: Path) -> None:
+    path = tmp_path / "konton.json"
+    accounts.add_user(path, "anna.a", "analytiker", PASSWORD)
+    text = path.read_text("utf-8")
+    assert PASSWORD not in text and "$argon2id$" in text
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert [(a.name, a.role) for a in accounts.list_users(path)] == [("anna.a", "analytiker")]
+    assert accounts.verify(path, "anna.a", PASSWORD) == User("anna.a", "analytiker", "lokal")
+    assert accounts.verify(path, "ANNA.A", PASSWORD) is not None  # names ignore case
+    assert accounts.verify(path, "anna.a", PASSWORD + "x") is None
+    assert accounts.verify(path, "okänd", PASSWORD) is None
+
+
+def test_default_hasher_is_argon2id_with_rfc9106_parameters(tmp_path: Path,
+                                                            monkeypatch: pytest.MonkeyPatch) \
+        -> None:
+    monkeypatch.setattr(accounts, "HASHER", PasswordHasher())
+    accounts.add_user(tmp_path / "k.json", "anna", "analytiker", PASSWORD)
+    assert "$argon2id$v=19$m=65536,t=3,p=4$" in (tmp_path / "k.json").read_text("utf-8")
+
+
+def test_account_rules(tmp_path: Path) -> None:
+    path = tmp_path / "konton.json"
+    accounts.add_user(path, "anna", "analytiker", PASSWORD)
+    with pytest.raises(accounts.AccountError, match="finns redan"):
+        accounts.add_user(path, "Anna", "beredningsgrupp", PASSWORD)
+    with pytest.raises(accounts.AccountError, match="minst 12 tecken"):
+        accounts.add_user(path, "bo", "beredningsgrupp", "kort")
+    with pytest.raises(accounts.AccountError, match="Okänd roll"):
+        accounts.add_user(path, "bo", "admin", PASSWORD)
+    with pytest.raises(accounts.AccountError, match="Användarnamnet"):
+        accounts.add_user(path, "bo bo", "beredningsgrupp", PASSWORD)
+    accounts.add_user(path, "örjan", "beredningsgrupp", PASSWORD)
+    accounts.set_role(path, "örjan", "analytiker")
+    accounts.set_password(path, "örjan", PASSWORD + " nytt")
+    assert accounts.verify(path, "örjan", PASSWORD) is None
+    assert accounts.verify(path, "örjan", PASSWORD + " nytt").role == "analytiker"
+    accounts.remove_user(path, "örjan")
+    assert [a.name for a in accounts.list_users(path)] == ["anna"]
+    with pytest.raises(accounts.AccountError, match="inget konto"):
+        accounts.remove_user(path, "örjan")
+    path.write_text("{inte json", "utf-8")
+    with pytest.raises(accounts.AccountError, match="går inte att läsa"):
+        accounts.list_users(path)
+
+
+def test_unknown_names_are_checked_against_a_dummy_hash(tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "konton.json"
+    accounts.add_user(path, "anna", "analytiker", PASSWORD)
+    checked: list[str] = []
+
+    class Spy(PasswordHasher):
+        def verify(self, hash: str | bytes, password: str | bytes) -> bool:  # noqa: A002
+            checked.append(str(hash))
+            return super().verify(hash, password)
+
+    monkeypatch.setattr(accounts, "HASHER", Spy(time_cost=1, memory_cost=1024, parallelism=1))
+    assert accounts.verify(path, "okänd", PASSWORD) is None
+    assert accounts.verify(path, "anna", "fel lösenord här") is None
+    assert len(checked) == 2 and all(h.startswith("$argon2id$") for h in checked)
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_guessing_locks_the_name_for_a_growing_time(tmp_path: Path, store: Store) -> None:
+    path = tmp_path / "konton.json"
+    accounts.add_user(path, "anna", "analytiker", PASSWORD)
+    clock = Clock()
+    throttle = accounts.Throttle(clock=clock)
+    for _ in range(5):
+        assert accounts.verify(path, "anna", "gissning 123456", store=store,
+                               throttle=throttle) is None
+    # Locked: even the right password is not checked.
+    with pytest.raises(accounts.AccountLocked, match="Försök igen om 1 minut"):
+        accounts.verify(path, "anna", PASSWORD, store=store, throttle=throttle)
+    clock.now += 61
+    for _ in range(5):
+        accounts.verify(path, "anna", "gissning 123456", throttle=throttle)
+    with pytest.raises(accounts.AccountLocked) as locked:
+        accounts.verify(path, "anna", PASSWORD, throttle=throttle)
+    assert locked.value.seconds == pytest.approx(120)  # doubled
+    clock.now += 121
+    assert accounts.verify(path, "anna", PASSWORD, store=store, throttle=throttle) is not None
+    # A success starts afresh: four failures do not lock.
+    for _ in range(4):
+        accounts.verify(path, "anna", "gissning 123456", throttle=throttle)
+    assert accounts.verify(path, "anna", PASSWORD, throttle=throttle) is not None
+    log = audit.entries(store, action="inloggning")
+    assert log["outcome"].tolist() == ["ok", "nekad"] + ["nekad"] * 5
+    assert "spärrat" in log.iloc[1]["details"]
+    assert "fel lösenord" in log.iloc[6]["details"]
+    assert PASSWORD not in " ".join(log["details"].dropna())
+
+
+def test_failures_outside_the_window_do_not_add_up(tmp_path: Path) -> None:
+    path = tmp_path / "konton.json"
+    accounts.add_user(path, "anna", "analytiker", PASSWORD)
+    clock = Clock()
+    throttle = accounts.Throttle(clock=clock)
+    for _ in range(8):
+        accounts.verify(path, "anna", "gissning 123456", throttle=throttle)
+        clock.now += 4 * 60  # at most four failures within any 15 minutes
+    assert accounts.verify(path, "anna", PASSWORD, throttle=throttle) is not None
+
+
+def test_unknown_names_are_throttled_too(tmp_path: Path) -> None:
+    throttle = accounts.Throttle(clock=Clock())
+    for _ in range(5):
+        accounts.verify(tmp_path / "konton.json", "finns-inte", "x" * 12, throttle=throttle)
+    with pytest.raises(accounts.AccountLocked):
+        accounts.verify(tmp_path / "konton.json", "finns-inte", "x" * 12, throttle=throttle)
+
+
+def test_old_hash_parameters_are_upgraded_on_sign_in(tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "konton.json"
+    accounts.add_user(path, "anna", "analytiker", PASSWORD)
+    old = path.read_text("utf-8")
+    monkeypatch.setattr(accounts, "HASHER", PasswordHasher(time_cost=2, memory_cost=2048,
+                                                           parallelism=1))
+    assert accounts.verify(path, "anna", PASSWORD) is not None
+    new = path.read_text("utf-8")
+    assert new != old and "m=2048,t=2,p=1" in new
+
+
+def test_accounts_path_from_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv(accounts.ACCOUNTS_ENV, str(tmp_path / "x.json"))
+    assert accounts.accounts_path() == tmp_path / "x.json"
+    monkeypatch.delenv(accounts.ACCOUNTS_ENV)
+    assert accounts.accounts_path() == config.DATA_DIR / "konton.json"
+
+
+# -- the command line ----------------------------------------------------------------------------
+def test_user_commands(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                       capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "konton.json"
+    db = tmp_path / "db.duckdb"
+    Store.open(db).close()
+    common = ["--accounts", str(path), "--db", str(db), "--user", "admin"]
+    monkeypatch.setattr("sys.stdin", io.StringIO(PASSWORD + "\n"))
+    assert cli.main(["user", "add", "anna", "--role", "analytiker", "--password-stdin",
+                     *common]) == 0
+    assert accounts.verify(path, "anna", PASSWORD) is not None
+    monkeypatch.setattr("sys.stdin", io.StringIO("kort\n"))
+    assert cli.main(["user", "add", "bo", "--role", "beredningsgrupp", "--password-stdin",
+                     *common]) == 1
+    assert "minst 12 tecken" in capsys.readouterr().err
+    assert cli.main(["user", "list", *common]) == 0
+    out = capsys.readouterr().out
+    assert "anna" in out and "analytiker" in out and "$argon2" not in out
+    assert cli.main(["user", "remove", "anna", *common]) == 0
+    assert accounts.list_users(path) == []
+    assert cli.main(["user", "remove", "anna", *common]) == 1
+    store = Store.open(db)
+    assert audit.entries(store)["action"].tolist() == ["konto borttaget", "konto skapat"]
+    store.close()
+    with pytest.raises(SystemExit):
+        cli.main(["user", "add", "bo", "--role", "admin", *common])
