@@ -246,6 +246,44 @@ def _combinations(items: Sequence[str], k: int) -> list[tuple[str, ...]]:
 
 
 # -- the one entry point ----------------------------------------------------------------------
+@dataclass(frozen=True)
+class Protected:
+    """Disclosure control of an array of counts: what is published and how it is shown."""
+
+    shown: list[int | None]  # published (rounded) counts, None where hidden or missing
+    hidden: np.ndarray  # bool
+    display: list[str]
+
+
+def protect_values(values: Sequence[int | None], disclosure: Disclosure | None, *,
+                   lines: Sequence[Line] = (), groups: Sequence[np.ndarray] = (),
+                   fixed: np.ndarray | None = None) -> Protected:
+    """The array core of `protect`: `groups` are index sets whose sum is published elsewhere;
+    a None value is missing (not a count: never hidden, shown as '–')."""
+    missing = np.array([v is None or v is pd.NA or v != v for v in values], dtype=bool)
+    counts = np.array([0 if m else int(v) for v, m in zip(values, missing, strict=True)],
+                      dtype=np.int64)
+    fixed = missing if fixed is None else (np.asarray(fixed, bool) | missing)
+    primary = primary_mask(counts, disclosure) & ~fixed
+    hidden = primary
+    if disclosure is not None and primary.any():
+        n = len(counts)
+        sums = np.array([counts[g].sum() for g in groups], dtype=np.int64)
+        all_lines = list(lines) + [Line(tuple(int(i) for i in g), n + k)
+                                   for k, g in enumerate(groups)]
+        hidden = secondary_mask(np.append(counts, sums),
+                                np.append(primary, np.zeros(len(groups), bool)), all_lines,
+                                disclosure.threshold,
+                                np.append(fixed, np.ones(len(groups), bool)))[:n]
+    rounding = disclosure.rounding if disclosure is not None else 0
+    shown = [None if (h or m) else round_count(v, rounding)
+             for v, h, m in zip(counts.tolist(), hidden, missing, strict=True)]
+    small = small_label(disclosure) if disclosure is not None else ""
+    display = [small if p else SECONDARY_MARK if h else "–" if m else fmt_int(v)
+               for p, h, m, v in zip(primary, hidden, missing, shown, strict=True)]
+    return Protected(shown, hidden, display)
+
+
 def protect(frame: pd.DataFrame, disclosure: Disclosure | None, *, count: str = "antal",
             lines: Sequence[Line] | None = None, known_total: bool | Sequence[str] = False,
             fixed: np.ndarray | None = None, prefix: str = "") -> pd.DataFrame:
@@ -259,45 +297,25 @@ def protect(frame: pd.DataFrame, disclosure: Disclosure | None, *, count: str = 
     Adds `{prefix}undertryckt` and `{prefix}visas`; `count` becomes Int64 with <NA> if hidden.
     """
     out = frame.copy()
-    values = out[count].fillna(0).to_numpy(dtype=np.int64)
-    fixed = np.zeros(len(out), dtype=bool) if fixed is None else np.asarray(fixed, bool)
-    primary = primary_mask(values, disclosure) & ~fixed
-    hidden = primary
-    if disclosure is not None and primary.any():
-        all_lines = list(lines or [])
-        groups = _known_groups(out, known_total)
-        sums = [int(values[g].sum()) for g in groups]
-        vals = np.append(values, np.array(sums, dtype=np.int64))
-        fix = np.append(fixed, np.ones(len(groups), dtype=bool))
-        prim = np.append(primary, np.zeros(len(groups), dtype=bool))
-        all_lines += [Line(tuple(int(i) for i in g), len(values) + k)
-                      for k, g in enumerate(groups)]
-        hidden = secondary_mask(vals, prim, all_lines, disclosure.threshold, fix)[:len(values)]
-    missing = out[count].isna().to_numpy()
-    rounding = disclosure.rounding if disclosure is not None else 0
-    shown = [None if (h or m) else round_count(v, rounding)
-             for v, h, m in zip(values, hidden, missing, strict=True)]
-    out[count] = pd.array(shown, dtype="Int64")
-    out[f"{prefix}undertryckt"] = hidden
-    small = small_label(disclosure) if disclosure is not None else ""
-    out[f"{prefix}visas"] = [
-        small if p else SECONDARY_MARK if h else "–" if m else fmt_int(s)
-        for p, h, m, s in zip(primary, hidden, missing, shown, strict=True)
-    ]
-    out[f"{prefix}visas"] = out[f"{prefix}visas"].astype(object)
+    values = out[count].astype("Int64").tolist() if len(out) else []
+    result = protect_values(values, disclosure, lines=lines or (),
+                            groups=_known_groups(out, known_total) if disclosure else (),
+                            fixed=fixed)
+    out[count] = pd.array(result.shown, dtype="Int64")
+    out[f"{prefix}undertryckt"] = result.hidden
+    out[f"{prefix}visas"] = pd.Series(result.display, index=out.index, dtype=object)
     return out
 
 
 def _known_groups(frame: pd.DataFrame, known_total: bool | Sequence[str]) -> list[np.ndarray]:
     if known_total is True:
         return [np.arange(len(frame))]
-    if not known_total:
+    if not known_total or not len(frame):
         return []
-    keys = frame[list(known_total)].astype(object).itertuples(index=False)
-    groups: dict[tuple, list[int]] = {}
-    for i, key in enumerate(keys):
-        groups.setdefault(tuple(key), []).append(i)
-    return [np.array(g) for g in groups.values() if len(g) > 1]
+    ids = frame.groupby(list(known_total), sort=False, dropna=False).ngroup().to_numpy()
+    order = np.argsort(ids, kind="stable")
+    parts = np.split(order, np.flatnonzero(np.diff(ids[order])) + 1)
+    return [p for p in parts if len(p) > 1]
 
 
 def hide_derived(frame: pd.DataFrame, columns: Sequence[str], mask: np.ndarray | pd.Series) \

@@ -10,6 +10,7 @@ Totals in tables are rows labelled "Totalt". Significance and control limits com
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Sequence
 
 import numpy as np
@@ -22,13 +23,14 @@ from lagesbild.codelists import Codelists
 from lagesbild.config import Disclosure
 from lagesbild.disclosure import (
     TOTAL,
-    add_margins,
+    Line,
     hide_derived,
     margin_lines,
     protect,
+    protect_values,
     round_count,
 )
-from lagesbild.periods import quarter_end, quarter_start, quarters_between, shift_quarter
+from lagesbild.periods import quarters_between, shift_quarter
 from lagesbild.query import DIMENSIONS, Filters, check_dimensions
 from lagesbild.query import counts as query_counts
 from lagesbild.store import Store
@@ -50,7 +52,13 @@ COMPARISONS = {
 
 # -- helpers ----------------------------------------------------------------------------------
 def _df(store: Store, sql: str, params: Sequence[object] = ()) -> pd.DataFrame:
-    return store.cursor().execute(sql, list(params)).df()
+    """Run one query; text columns of the (small, aggregated) result as plain Python objects,
+    which are much faster to work with row by row than pandas' Arrow-backed strings."""
+    frame = store.cursor().execute(sql, list(params)).df()
+    for col in frame.columns:
+        if frame[col].dtype == "str":
+            frame[col] = frame[col].astype(object)
+    return frame
 
 
 def data_span(store: Store) -> tuple[str | None, str | None]:
@@ -117,6 +125,9 @@ def _sort(frame: pd.DataFrame, dims: Sequence[str]) -> pd.DataFrame:
 
 
 def _dim_sql(name: str) -> str:
+    """A dimension as text; a missing RegSO code as NOT_GIVEN (other fields are never NULL)."""
+    if name in codelist_module.LIST_OF_FIELD or name == "kvartal":
+        return DIMENSIONS[name]
     return f"coalesce(CAST({DIMENSIONS[name]} AS VARCHAR), '{NOT_GIVEN}')"
 
 
@@ -356,7 +367,8 @@ def trend(store: Store, filters: Filters | None = None, by: str | None = None,
     measure), baslinje (mean of the previous eight quarters), nedre_grans, ovre_grans,
     signal (bool), signal_text, serieavbrott, ofullstandig (a partner has not delivered),
     saknade_verksamheter, [befolkning, befolkning_ar, befolkning_anm], undertryckt, visas.
-    Limits are computed on counts; for per10k they are scaled by the same population.
+    Limits are computed on counts; for per10k they are scaled by the same population. With a
+    Disclosure, limits come from published counts and are hidden when one of the eight is.
     """
     if by is not None and by not in TREND_DIMENSIONS:
         raise ValueError(f"Trend kan delas upp på: {', '.join(TREND_DIMENSIONS)}.")
@@ -373,60 +385,64 @@ def trend(store: Store, filters: Filters | None = None, by: str | None = None,
     select = f"{_dim_sql(by)} AS {by}, " if by else ""
     counted = _df(store, f"SELECT kvartal, {select}count(*)::BIGINT AS antal FROM reports "
                   f"WHERE {where} GROUP BY ALL", params)
-    categories = category_order(by, list(counted[by])) if by else [None]
-    grid = pd.MultiIndex.from_product([categories, window], names=["_k", "kvartal"]) \
-        .to_frame(index=False)
-    if by:
-        grid[by] = grid["_k"]
-    table = grid.merge(counted, on=["kvartal", *dims], how="left").drop(columns="_k")
-    table["antal"] = table["antal"].fillna(0).astype("int64")
-    out = protect(table, disclosure, known_total=["kvartal"] if by else False)
+    keys = counted[by].tolist() if by else [None] * len(counted)
+    categories = category_order(by, keys) if by else [None]
+    if not categories:
+        return pd.DataFrame(columns=["kvartal", *dims, "antal", "varde", "undertryckt", "visas"])
+    row_of = {c: i for i, c in enumerate(categories)}
+    col_of = {q: j for j, q in enumerate(window)}
+    exact = np.zeros((len(categories), len(window)), dtype=np.int64)
+    for key, quarter, n in zip(keys, counted["kvartal"].tolist(), counted["antal"].tolist(),
+                               strict=True):
+        exact[row_of[key], col_of[quarter]] = n
+    # Disclosure control over the whole window (each quarter's total is published).
+    groups = [np.arange(j, exact.size, len(window)) for j in range(len(window))] if by else []
+    result = protect_values(exact.ravel().tolist(), disclosure, groups=groups)
+    hidden = result.hidden.reshape(exact.shape)
+    published = np.array([0 if v is None else v for v in result.shown],
+                         dtype=float).reshape(exact.shape)
     available = np.array([q >= data_first for q in window])
-    parts = []
-    for _, part in out.groupby(dims, sort=False) if by else [(None, out)]:
-        part = part.copy()
-        exact = table.loc[part.index, "antal"].to_numpy()
-        exact_centre, exact_low, exact_up = signals.rolling_limits(exact, available)
-        # Published limits: from published counts; hidden if one of the eight is hidden.
-        published = part["antal"].astype("Float64").to_numpy(dtype=float, na_value=0.0)
-        centre, lower, upper = signals.rolling_limits(published, available)
-        hidden_before = _any_hidden_before(part["undertryckt"].to_numpy())
-        centre[hidden_before] = lower[hidden_before] = upper[hidden_before] = np.nan
-        text = np.where(np.isnan(exact_centre), signals.SHORT,
-                        np.where(exact > exact_up, signals.HIGH,
-                                 np.where(exact < exact_low, signals.LOW, "")))
-        text = np.where(part["undertryckt"].to_numpy(), "", text)
-        part["baslinje"], part["nedre_grans"], part["ovre_grans"] = centre, lower, upper
-        part["signal"] = np.isin(text, [signals.HIGH, signals.LOW])
-        part["signal_text"] = [f"{t} {signals.SPC_SUFFIX}" if t in (signals.HIGH, signals.LOW)
-                               else t for t in text]
-        parts.append(part)
-    out = pd.concat(parts)
-    out = out[out["kvartal"].isin(shown)].copy()
+    _, exact_low, exact_up = signals.rolling_limits(exact, available)
+    centre, lower, upper = signals.rolling_limits(published, available)
+    hidden_before = signals.rolling_limits(hidden.astype(float), available)[0] > 0
+    for limit in (centre, lower, upper):
+        limit[hidden_before] = np.nan
+    text = np.where(np.isnan(exact_up), signals.SHORT,
+                    np.where(exact > exact_up, signals.HIGH,
+                             np.where(exact < exact_low, signals.LOW, "")))
+    text = np.where(hidden, "", text).astype(object)
+    flagged = (text == signals.HIGH) | (text == signals.LOW)
+    text[flagged] = [f"{t} {signals.SPC_SUFFIX}" for t in text[flagged]]
+    keep = np.array([q in set(shown) for q in window])
+    take = np.flatnonzero(np.tile(keep, len(categories)))
+    flat_q = np.tile(np.array(window, dtype=object), len(categories))[take]
+    out = pd.DataFrame({"kvartal": flat_q})
+    if by:
+        out[by] = np.repeat(np.array(categories, dtype=object), len(window))[take]
+    shown_counts = pd.array(result.shown, dtype="Int64")[take]
+    out["antal"] = shown_counts
+    out["varde"] = shown_counts.astype("Float64")
+    out["baslinje"] = centre.ravel()[take]
+    out["nedre_grans"] = lower.ravel()[take]
+    out["ovre_grans"] = upper.ravel()[take]
+    out["signal"] = flagged.ravel()[take]
+    out["signal_text"] = text.ravel()[take]
     marks = {(q, c): note for q, c, note in
              series_breaks(codelists or codelist_module.load(), shown, dims)} if by else {}
     out["serieavbrott"] = [marks.get((q, c), "") for q, c in
-                           zip(out["kvartal"], out[by] if by else [None] * len(out),
-                               strict=True)]
+                           zip(flat_q, out[by] if by else [None] * len(out), strict=True)]
     missing = missing_by_quarter(store, shown, filters)
-    out["saknade_verksamheter"] = out["kvartal"].map(lambda q: ", ".join(missing.get(q, [])))
-    out["ofullstandig"] = out["saknade_verksamheter"] != ""
-    out["varde"] = out["antal"].astype("Float64")
+    out["saknade_verksamheter"] = [", ".join(missing.get(q, [])) for q in flat_q]
+    out["ofullstandig"] = [bool(missing.get(q)) for q in flat_q]
+    out["undertryckt"] = result.hidden[take]
+    out["visas"] = np.array(result.display, dtype=object)[take]
     extra: list[str] = []
     if measure == "per10k":
         out, extra = _per10k(store, out, by, filters)
     columns = ["kvartal", *dims, "antal", "varde", "baslinje", "nedre_grans", "ovre_grans",
                "signal", "signal_text", "serieavbrott", "ofullstandig", "saknade_verksamheter",
                *extra, "undertryckt", "visas"]
-    return _sort(out[columns], dims + ["kvartal"]) if by else out[columns].reset_index(drop=True)
-
-
-def _any_hidden_before(hidden: np.ndarray) -> np.ndarray:
-    """For each position, whether any of the eight previous positions is hidden."""
-    csum = np.concatenate([[0], np.cumsum(hidden.astype(int))])
-    idx = np.arange(len(hidden))
-    start = np.maximum(idx - signals.SPC_WINDOW, 0)
-    return (csum[idx] - csum[start]) > 0
+    return out[columns]
 
 
 def _per10k(store: Store, out: pd.DataFrame, by: str | None, filters: Filters) \
@@ -496,31 +512,88 @@ def funnel(store: Store, filters: Filters | None = None,
     konsultation_visas.
     """
     where, params = (filters or Filters()).where()
-    table = _df(store, "SELECT verksamhet, kvartal, count(*)::BIGINT AS antal, "
-                "count(*) FILTER (WHERE konsultation = 'Ja')::BIGINT AS ja "
-                f"FROM reports WHERE {where} GROUP BY ALL", params)
-    long = pd.concat([
-        table.assign(konsultation="Ja", n=table["ja"]),
-        table.assign(konsultation="Nej", n=table["antal"] - table["ja"]),
-    ])[["kvartal", "verksamhet", "konsultation", "n"]]
-    long = add_margins(long, ["kvartal", "verksamhet", "konsultation"], count="n",
-                       margins=["verksamhet", "konsultation"])
-    prot = protect(long, disclosure, count="n",
-                   lines=margin_lines(long, ["kvartal", "verksamhet", "konsultation"]))
-    total = prot[prot["konsultation"] == TOTAL].drop(columns="konsultation")
-    ja = prot[prot["konsultation"] == "Ja"].drop(columns="konsultation")
-    out = total.rename(columns={"n": "antal"}).merge(
-        ja.rename(columns={"n": "konsultation", "undertryckt": "konsultation_undertryckt",
-                           "visas": "konsultation_visas"}), on=["kvartal", "verksamhet"])
-    out["andel"] = (out["konsultation"].astype("Float64")
-                    / out["antal"].astype("Float64").replace(0, np.nan) * 100)
-    out = hide_derived(out, ["andel"], out["undertryckt"] | out["konsultation_undertryckt"])
-    columns = ["verksamhet", "kvartal", "antal", "konsultation", "andel", "undertryckt",
-               "visas", "konsultation_undertryckt", "konsultation_visas"]
-    return _sort(out[columns], ["kvartal", "verksamhet"])
+    rows = store.cursor().execute(
+        "SELECT kvartal, verksamhet, count(*)::BIGINT, "
+        "count(*) FILTER (WHERE konsultation = 'Ja')::BIGINT "
+        f"FROM reports WHERE {where} GROUP BY ALL", params).fetchall()
+    # Cells per (quarter, partner or Totalt): Ja, Nej, Totalt, with the quarter's partner
+    # total; lines: Ja + Nej = Totalt, and over the partners for each of Ja, Nej, Totalt.
+    per_quarter: dict[str, list[tuple[str, int, int]]] = {}
+    for quarter, partner, n, ja in rows:
+        per_quarter.setdefault(quarter, []).append((partner, n, ja))
+    keys: list[tuple[str, str]] = []
+    values: list[int] = []
+    lines: list[Line] = []
+    for quarter in sorted(per_quarter):
+        found = {p: (n, ja) for p, n, ja in per_quarter[quarter]}
+        names = category_order("verksamhet", list(found))
+        total_n, total_ja = sum(n for n, _ in found.values()), sum(j for _, j in found.values())
+        start = len(values)
+        for name in [*names, TOTAL]:
+            n, ja = found.get(name, (total_n, total_ja))
+            keys.append((quarter, name))
+            values += [ja, n - ja, n]
+            base = len(values) - 3
+            lines.append(Line((base, base + 1), base + 2))
+        last = len(values) - 3
+        for k in range(3):
+            lines.append(Line(tuple(range(start + k, last, 3)), last + k))
+    result = protect_values(values, disclosure, lines=lines)
+    shown = pd.array(result.shown, dtype="Int64")
+    out = pd.DataFrame({"verksamhet": [p for _, p in keys], "kvartal": [q for q, _ in keys]})
+    out["antal"] = shown[2::3]
+    out["konsultation"] = shown[0::3]
+    out["andel"] = out["konsultation"].astype("Float64") / \
+        out["antal"].astype("Float64").replace(0, np.nan) * 100
+    out["undertryckt"] = result.hidden[2::3]
+    out["visas"] = pd.Series(result.display[2::3], dtype=object)
+    out["konsultation_undertryckt"] = result.hidden[0::3]
+    out["konsultation_visas"] = pd.Series(result.display[0::3], dtype=object)
+    return hide_derived(out, ["andel"], out["undertryckt"] | out["konsultation_undertryckt"])
 
 
 # -- 8. reporting coverage --------------------------------------------------------------------
+_DELIVERIES: weakref.WeakKeyDictionary[Store, tuple[tuple[int, ...], frozenset]] = \
+    weakref.WeakKeyDictionary()
+
+
+def deliveries(store: Store) -> frozenset[tuple[str, str]]:
+    """Every (verksamhet, kvartal) for which a batch that is not rolled back has rows from the
+    partner. One scan of `report_versions`, cached per store until the data change."""
+    version = (*store.data_version(), store.report_count())
+    hit = _DELIVERIES.get(store)
+    if hit is not None and hit[0] == version:
+        return hit[1]
+    rows = store.cursor().execute(
+        "SELECT v.partner, year(v.datum), quarter(v.datum) FROM report_versions v "
+        "JOIN batches b USING (batch_id) WHERE b.rolled_back_at IS NULL "
+        "AND b.kind = 'rapporter' GROUP BY ALL").fetchall()
+    found = frozenset((partner, f"{y}K{q}") for partner, y, q in rows)
+    _DELIVERIES[store] = (version, found)
+    return found
+
+
+def _delivery_status(store: Store, shown: Sequence[str], partners: Sequence[str],
+                     lookback: int) -> list[tuple[str, str, bool, str]]:
+    """(verksamhet, kvartal, levererat, status) for each shown quarter and each partner that
+    is expected in at least one of them (delivered, or delivered in the `lookback` before)."""
+    window = quarters_between(shift_quarter(shown[0], -lookback), shown[-1])
+    inside = set(window)
+    found = {(p, q) for p, q in deliveries(store) if q in inside
+             and (not partners or p in partners)}
+    rows = []
+    for name in category_order("verksamhet", [p for p, _ in found]):
+        flags = [(name, q) in found for q in window]
+        mine = []
+        for k in range(lookback, len(window)):
+            status = (DELIVERED if flags[k] else MISSING if any(flags[k - lookback:k])
+                      else NOT_EXPECTED)
+            mine.append((name, window[k], flags[k], status))
+        if any(status != NOT_EXPECTED for *_, status in mine):
+            rows += mine
+    return rows
+
+
 def coverage(store: Store, filters: Filters | None = None,
              disclosure: Disclosure | None = None,
              lookback: int = COVERAGE_LOOKBACK) -> pd.DataFrame:
@@ -537,45 +610,15 @@ def coverage(store: Store, filters: Filters | None = None,
     columns = ["verksamhet", "kvartal", "antal", "levererat", "status", "undertryckt", "visas"]
     if not shown:
         return pd.DataFrame(columns=columns)
-    window = quarters_between(shift_quarter(shown[0], -lookback), shown[-1])
     where, params = filters.with_period(shown[0], shown[-1]).where()
-    partner_clause, partner_params = "", []
-    if filters.verksamhet:
-        partner_clause = f"AND v.partner IN ({', '.join('?' * len(filters.verksamhet))})"
-        partner_params = list(filters.verksamhet)
-    sql = f"""
-        WITH delivered AS (
-            SELECT DISTINCT v.partner, year(v.datum)::VARCHAR || 'K' ||
-                   quarter(v.datum)::VARCHAR AS kvartal
-            FROM report_versions v JOIN batches b USING (batch_id)
-            WHERE b.rolled_back_at IS NULL AND b.kind = 'rapporter'
-              AND v.datum BETWEEN ? AND ? {partner_clause}),
-        counted AS (
-            SELECT partner, kvartal, count(*)::BIGINT AS antal FROM reports WHERE {where}
-            GROUP BY ALL)
-        SELECT coalesce(d.partner, c.partner) AS verksamhet,
-               coalesce(d.kvartal, c.kvartal) AS kvartal,
-               d.partner IS NOT NULL AS levererat, coalesce(c.antal, 0)::BIGINT AS antal
-        FROM delivered d FULL OUTER JOIN counted c
-          ON d.partner = c.partner AND d.kvartal = c.kvartal"""
-    found = _df(store, sql, [quarter_start(window[0]), quarter_end(window[-1]),
-                             *partner_params, *params])
-    partners = category_order("verksamhet", list(found["verksamhet"]))
-    grid = pd.MultiIndex.from_product([partners, window], names=["verksamhet", "kvartal"]) \
-        .to_frame(index=False)
-    table = grid.merge(found, on=["verksamhet", "kvartal"], how="left")
-    table["levererat"] = table["levererat"].fillna(False).astype(bool)
-    table["antal"] = table["antal"].fillna(0).astype("int64")
-    earlier = (table.groupby("verksamhet", sort=False)["levererat"]
-               .transform(lambda s: s.astype(int).rolling(lookback, min_periods=1).sum()
-                          .shift(1, fill_value=0)) > 0)
-    table["status"] = np.where(table["levererat"], DELIVERED,
-                               np.where(earlier, MISSING, NOT_EXPECTED))
-    table = table[table["kvartal"].isin(shown)].reset_index(drop=True)
-    table = table[table.groupby("verksamhet")["status"].transform(
-        lambda s: (s != NOT_EXPECTED).any())].reset_index(drop=True)
-    not_delivered = ~table["levererat"].to_numpy()
-    table["antal"] = table["antal"].astype("Int64").mask(not_delivered)
+    counted = _df(store, "SELECT partner AS verksamhet, kvartal, count(*)::BIGINT AS antal "
+                  f"FROM reports WHERE {where} GROUP BY ALL", params)
+    table = pd.DataFrame(_delivery_status(store, shown, filters.verksamhet, lookback),
+                         columns=["verksamhet", "kvartal", "levererat", "status"], dtype=object)
+    table["levererat"] = table["levererat"].astype(bool)
+    table = table.merge(counted, on=["verksamhet", "kvartal"], how="left")
+    not_delivered = ~table["levererat"].to_numpy(dtype=bool)
+    table["antal"] = table["antal"].fillna(0).astype("Int64").mask(not_delivered)
     out = protect(table, disclosure, known_total=["kvartal"], fixed=not_delivered)
     out.loc[out["status"] == MISSING, "visas"] = MISSING
     return _sort(out[columns], ["kvartal", "verksamhet"])
@@ -586,10 +629,12 @@ def missing_by_quarter(store: Store, quarters: Sequence[str], filters: Filters |
     """{quarter: partners that delivered in one of the previous quarters but not this one}."""
     if not quarters:
         return {}
-    only = Filters(quarters[0], quarters[-1], verksamhet=(filters or Filters()).verksamhet)
-    table = coverage(store, only, lookback=lookback)
-    missing = table[table["status"] == MISSING]
-    return {q: list(g["verksamhet"]) for q, g in missing.groupby("kvartal", sort=False)}
+    missing: dict[str, list[str]] = {}
+    for name, quarter, _, status in _delivery_status(
+            store, list(quarters), (filters or Filters()).verksamhet, lookback):
+        if status == MISSING:
+            missing.setdefault(quarter, []).append(name)
+    return missing
 
 
 def missing_partners(store: Store, quarter: str, filters: Filters | None = None,

@@ -149,16 +149,17 @@ def spc_signal(count: float, history: Sequence[float]) -> str:
 
 
 def rolling_limits(counts: np.ndarray, available: np.ndarray) -> tuple[np.ndarray, ...]:
-    """Vectorised c-chart over one series: for each position the centre, lower and upper limit
-    from the eight previous positions (NaN where fewer than eight earlier positions are
-    `available`, i.e. inside the data's time span)."""
+    """Vectorised c-chart over series along the last axis (one series, or one per row): for
+    each position the centre, lower and upper limit from the eight previous positions (NaN
+    where fewer than eight earlier positions are `available`, i.e. inside the data's span)."""
     counts = np.asarray(counts, dtype=float)
-    n = len(counts)
-    centre = np.full(n, np.nan)
+    n = counts.shape[-1]
+    pad = np.zeros((*counts.shape[:-1], 1))
+    csum = np.concatenate([pad, np.cumsum(counts, axis=-1)], axis=-1)
     prior = np.concatenate([[0], np.cumsum(np.asarray(available, dtype=int))])
-    csum = np.concatenate([[0.0], np.cumsum(counts)])
-    for i in range(SPC_WINDOW, n):
-        if prior[i] - prior[i - SPC_WINDOW] == SPC_WINDOW:
-            centre[i] = (csum[i] - csum[i - SPC_WINDOW]) / SPC_WINDOW
+    centre = np.full(counts.shape, np.nan)
+    idx = np.arange(SPC_WINDOW, n)
+    full = idx[prior[idx] - prior[idx - SPC_WINDOW] == SPC_WINDOW]
+    centre[..., full] = (csum[..., full] - csum[..., full - SPC_WINDOW]) / SPC_WINDOW
     spread = SPC_SIGMAS * np.sqrt(centre)
     return centre, np.maximum(0.0, centre - spread), centre + spread

@@ -16,7 +16,7 @@ import pandas as pd
 
 from lagesbild import signals
 from lagesbild.config import Disclosure
-from lagesbild.disclosure import Line, protect
+from lagesbild.disclosure import Line, protect_values
 from lagesbild.formatting import fmt_int, fmt_pct
 from lagesbild.indicators import data_span, missing_partners, trend
 from lagesbild.periods import shift_quarter
@@ -76,24 +76,23 @@ class KeyFigures:
 
 
 def _quarter_counts(store: Store, quarters: list[str], filters: Filters) -> pd.DataFrame:
-    where, params = filters.with_period(None, None).where()
+    """One query: each key figure per quarter (rows: the quarters in order, 0 if none)."""
+    where, params = filters.with_period(quarters[0], quarters[-1]).where()
     select = ", ".join(f"count(*) FILTER (WHERE {cond})::BIGINT AS {key}"
                        for key, (_, cond) in MEASURES.items())
-    marks = ", ".join("?" * len(quarters))
     table = store.cursor().execute(
-        f"SELECT kvartal, {select} FROM reports WHERE kvartal IN ({marks}) AND {where} "
-        "GROUP BY kvartal", [*quarters, *params]).df()
+        f"SELECT kvartal, {select} FROM reports WHERE {where} GROUP BY kvartal", params).df()
+    table["kvartal"] = table["kvartal"].astype(object)
     return table.set_index("kvartal").reindex(quarters, fill_value=0)
 
 
 def _published(counts: pd.Series, disclosure: Disclosure | None) -> dict[str, object]:
     """Publish one quarter's key figures: Oro + Incident = total is a line."""
-    frame = pd.DataFrame({"antal": [int(counts[k]) for k in MEASURES]}, index=list(MEASURES))
     keys = list(MEASURES)
     line = Line((keys.index("oro"), keys.index("incident")), keys.index("totalt"))
-    out = protect(frame.reset_index(drop=True), disclosure, lines=[line])
-    return {k: (None if pd.isna(v) else int(v), shown, bool(h)) for k, v, shown, h in
-            zip(keys, out["antal"], out["visas"], out["undertryckt"], strict=True)}
+    out = protect_values([int(counts[k]) for k in keys], disclosure, lines=[line])
+    return {k: (v, shown, bool(h)) for k, v, shown, h in
+            zip(keys, out.shown, out.display, out.hidden, strict=True)}
 
 
 def _change(now: int, base: int, pub_now: tuple, pub_base: tuple, base_quarter: str) -> Change:
