@@ -66,7 +66,7 @@ def _describe(fmt: str, filters: Filters, public: bool, charts: tuple[str, ...])
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from lagesbild.export import ExportError, PackRequest, build_pack, write_pack
+    from lagesbild.export import ExportError, PackRequest, build_pack, images, write_pack
     from lagesbild.store import Store
 
     user = getattr(args, "user", None) or getpass.getuser()
@@ -75,6 +75,8 @@ def cmd_export(args: argparse.Namespace) -> int:
     filters = filters_from_args(args)
     store = Store.open(config.database_path(args.db))
     try:
+        if args.format != "xlsx":
+            images.start()  # the browser starts while the indicators are computed
         pack = build_pack(store, PackRequest(filters, charts, args.public))
         details = _describe(args.format, pack.filters, pack.public,
                             tuple(item.key for item in pack.charts))

@@ -135,8 +135,9 @@ def _topojson_url() -> str:
     return _topojson_dir.as_uri() + "/"
 
 
-def _call(spec: dict[str, Any], opts: dict[str, Any], topojson: str | None) -> bytes:
-    """One image through the warm browser, watched so that a dead browser cannot hang us."""
+def _watched(job: Any) -> Any:
+    """Run `job()` (a call into the warm browser) on a helper thread and wait for it, so that a
+    browser that dies cannot block us on kaleido's queue forever."""
     import kaleido
 
     start()
@@ -144,7 +145,7 @@ def _call(spec: dict[str, Any], opts: dict[str, Any], topojson: str | None) -> b
 
     def work() -> None:
         try:
-            result["value"] = kaleido.calc_fig_sync(spec, opts=opts, topojson=topojson)
+            result["value"] = job()
         except BaseException as exc:  # noqa: BLE001 - handed to the caller below
             result["error"] = exc
 
@@ -162,7 +163,27 @@ def _call(spec: dict[str, Any], opts: dict[str, Any], topojson: str | None) -> b
     if "error" in result:
         raise ExportError(f"Diagrambilden kunde inte ritas: {result['error']}") \
             from result["error"]
-    return result["value"]
+    return result.get("value")
+
+
+def _call(spec: dict[str, Any], opts: dict[str, Any], topojson: str | None) -> bytes:
+    import kaleido
+
+    return _watched(lambda: kaleido.calc_fig_sync(spec, opts=opts, topojson=topojson))
+
+
+def _call_many(jobs: list[tuple[dict[str, Any], dict[str, Any], str | None]]) -> list[bytes]:
+    """Several images in one call into the browser (kaleido overlaps the reload of its page
+    after each image with the next one): noticeably faster than one call per image."""
+    import kaleido
+
+    with tempfile.TemporaryDirectory(prefix="lagesbild_bilder_") as folder:
+        paths = [Path(folder) / f"{i}.{opts['format']}" for i, (_s, opts, _t) in
+                 enumerate(jobs)]
+        figures = [{"fig": spec, "path": str(path), "opts": opts, "topojson": topo}
+                   for (spec, opts, topo), path in zip(jobs, paths, strict=True)]
+        _watched(lambda: kaleido.write_fig_from_object_sync(figures, cancel_on_error=True))
+        return [path.read_bytes() for path in paths]
 
 
 # -- the figure as it is exported -------------------------------------------------------------
@@ -210,31 +231,60 @@ def _has_geo(spec: dict[str, Any]) -> bool:
                for t in spec.get("data", []))
 
 
-def render(fig: go.Figure | dict, fmt: str = "png", *, width: int = WIDTH, height: int = HEIGHT,
-           scale: float = SCALE, slide: bool = True) -> bytes:
-    """The figure as PNG, SVG or PDF bytes (slide style by default; cached on content)."""
+def _job(fig: go.Figure | dict, fmt: str, width: int, height: int, scale: float,
+         slide: bool) -> tuple[tuple, dict[str, Any], dict[str, Any], str | None]:
     fmt = fmt.lower()
     if fmt not in FORMATS:
         raise ExportError(f"Okänt bildformat {fmt!r}: välj {', '.join(FORMATS)}.")
     spec = figure_spec(fig, slide=slide)
     text = json.dumps(spec, sort_keys=True, default=str)
-    key = (hashlib.sha256(text.encode()).hexdigest(), fmt, width, height,
-           scale if fmt == "png" else 1)
+    scale = scale if fmt == "png" else 1
+    key = (hashlib.sha256(text.encode()).hexdigest(), fmt, width, height, scale)
+    opts = {"format": fmt, "width": width, "height": height, "scale": scale}
+    return key, spec, opts, _topojson_url() if _has_geo(spec) else None
+
+
+def _store(key: tuple, fmt: str, data: bytes) -> bytes:
+    if not data.startswith(MAGIC[fmt]) and not (fmt == "svg" and b"<svg" in data[:200]):
+        raise ExportError(f"Diagrambilden blev inte en giltig {fmt.upper()}-fil.")
+    _stats["renders"] += 1
+    _cache[key] = data
+    while len(_cache) > CACHE_SIZE:
+        _cache.popitem(last=False)
+    return data
+
+
+def render(fig: go.Figure | dict, fmt: str = "png", *, width: int = WIDTH, height: int = HEIGHT,
+           scale: float = SCALE, slide: bool = True) -> bytes:
+    """The figure as PNG, SVG or PDF bytes (slide style by default; cached on content)."""
+    return render_many([fig], fmt, width=width, height=height, scale=scale, slide=slide)[0]
+
+
+def render_many(figs: list[go.Figure | dict], fmt: str = "png", *, width: int = WIDTH,
+                height: int = HEIGHT, scale: float = SCALE, slide: bool = True) -> list[bytes]:
+    """Several figures in one format, in one call into the warm browser (cached ones are
+    not drawn again)."""
+    fmt = fmt.lower()
+    jobs = [_job(fig, fmt, width, height, scale, slide) for fig in figs]
     with _lock:
-        if key in _cache:
+        missing = []
+        for job in jobs:
+            if job[0] in _cache:
+                _stats["cache_hits"] += 1
+            elif job[0] not in {m[0] for m in missing}:
+                missing.append(job)
+        if len(missing) == 1:
+            key, spec, opts, topo = missing[0]
+            _store(key, fmt, _call(spec, opts, topo))
+        elif missing:
+            drawn = _call_many([(spec, opts, topo) for _k, spec, opts, topo in missing])
+            for (key, *_rest), data in zip(missing, drawn, strict=True):
+                _store(key, fmt, data)
+        out = []
+        for key, *_rest in jobs:
             _cache.move_to_end(key)
-            _stats["cache_hits"] += 1
-            return _cache[key]
-        opts = {"format": fmt, "width": width, "height": height,
-                "scale": scale if fmt == "png" else 1}
-        data = _call(spec, opts, _topojson_url() if _has_geo(spec) else None)
-        if not data.startswith(MAGIC[fmt]) and not (fmt == "svg" and b"<svg" in data[:200]):
-            raise ExportError(f"Diagrambilden blev inte en giltig {fmt.upper()}-fil.")
-        _stats["renders"] += 1
-        _cache[key] = data
-        while len(_cache) > CACHE_SIZE:
-            _cache.popitem(last=False)
-        return data
+            out.append(_cache[key])
+        return out
 
 
 def clear_cache() -> None:

@@ -373,8 +373,13 @@ class Pack:
 
     def render_images(self, fmt: str = "png") -> dict[str, bytes]:
         """Every chart as an image, with one warm browser for the batch."""
-        with images.warm():
-            return {item.key: self.image(item, fmt) for item in self.charts}
+        todo = [item for item in self.charts if (item.key, fmt) not in self._images]
+        if todo:
+            with images.warm():
+                drawn = images.render_many([item.figure for item in todo], fmt)
+            self._images.update({(item.key, fmt): data
+                                 for item, data in zip(todo, drawn, strict=True)})
+        return {item.key: self._images[(item.key, fmt)] for item in self.charts}
 
 
 DEMO_NOTE = ("Demodata – syntetiska uppgifter, inte verkliga rapporter. Ta bort med "
@@ -514,10 +519,11 @@ def pack_bytes(pack: Pack, fmt: str) -> bytes:
     if fmt == "xlsx":
         return workbook.workbook_bytes(pack.tables, pack.about())
     if fmt in ("png", "zip"):
+        rendered = pack.render_images("png")
         buffer = io.BytesIO()
         with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
             for item in pack.charts:
-                archive.writestr(pack.chart_file_name(item, "png"), pack.image(item))
+                archive.writestr(pack.chart_file_name(item, "png"), rendered[item.key])
         return buffer.getvalue()
     raise ValueError(f"Okänt format {fmt!r}: välj bland {', '.join(FORMATS)}.")
 
@@ -536,20 +542,15 @@ def write_pack(pack: Pack, fmt: str, out: str | Path) -> list[Path]:
     if fmt == "png":
         out.mkdir(parents=True, exist_ok=True)
         written = []
-        with images.warm():
-            for item in pack.charts:
-                path = out / pack.chart_file_name(item, "png")
-                path.write_bytes(pack.image(item))
-                written.append(path)
+        rendered = pack.render_images("png")
+        for item in pack.charts:
+            path = out / pack.chart_file_name(item, "png")
+            path.write_bytes(rendered[item.key])
+            written.append(path)
         return written
     if fmt not in FORMATS:
         raise ValueError(f"Okänt format {fmt!r}: välj bland {', '.join(FORMATS)}.")
     path = out / pack.file_name(fmt) if out.is_dir() else out
     path.parent.mkdir(parents=True, exist_ok=True)
-    if fmt in ("pptx", "pdf"):
-        with images.warm():
-            data = pack_bytes(pack, fmt)
-    else:
-        data = pack_bytes(pack, fmt)
-    path.write_bytes(data)
+    path.write_bytes(pack_bytes(pack, fmt))
     return [path]

@@ -13,6 +13,7 @@ from functools import cache
 from pathlib import Path
 from xml.sax.saxutils import escape
 
+from reportlab import rl_config
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.styles import ParagraphStyle
@@ -105,6 +106,18 @@ def _key_table(pack: Pack, st: dict[str, ParagraphStyle]) -> Table:
     return grid
 
 
+def _jpeg(png: bytes) -> io.BytesIO:
+    """The chart as a high-quality JPEG: reportlab embeds JPEG as it is (a PNG it decodes and
+    compresses again, which takes about a second per chart)."""
+    from PIL import Image as PILImage
+
+    with PILImage.open(io.BytesIO(png)) as picture:
+        out = io.BytesIO()
+        picture.convert("RGB").save(out, "JPEG", quality=92, subsampling=0, optimize=False)
+    out.seek(0)
+    return out
+
+
 def _page_footer(pack: Pack):
     regular, _bold = fonts()
 
@@ -149,7 +162,7 @@ def report_bytes(pack: Pack) -> bytes:
     if height > max_height:
         width, height = max_height * WIDTH / HEIGHT, max_height
     for item in pack.charts:
-        image = Image(io.BytesIO(rendered[item.key]), width=width, height=height)
+        image = Image(_jpeg(rendered[item.key]), width=width, height=height)
         image.hAlign = "CENTER"
         story += [PageBreak(), KeepTogether([
             _p(item.title, st["h1"]), image, Spacer(1, 0.2 * cm),
@@ -165,5 +178,10 @@ def report_bytes(pack: Pack) -> bytes:
                 story.append(_p(heading, st["cellb"]))
             story.append(_p(line.text(), st["bullet"], bullet=True))
     footer = _page_footer(pack)
-    doc.build(story, onFirstPage=footer, onLaterPages=footer)
+    previous = rl_config.useA85
+    rl_config.useA85 = 0  # binary streams: ASCII85 in pure Python is slow and makes files big
+    try:
+        doc.build(story, onFirstPage=footer, onLaterPages=footer)
+    finally:
+        rl_config.useA85 = previous
     return buffer.getvalue()
