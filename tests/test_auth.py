@@ -48,7 +48,7 @@ def csv_bytes(tmp_path: Path, rows: list[list[object]]) -> bytes:
     return out.getvalue().encode("utf-8")
 
 
-# -- roles and permissions -----------------------------------------------------------------------
+# -- roles and permissions ---------------------------------------------------------------------
 def test_analysts_may_do_everything_the_preparation_group_reads_and_exports() -> None:
     assert all(ANNA.can(action) for action in auth.ACTIONS)
     assert {a for a in auth.ACTIONS if BO.can(a)} == {"view", "export"}
@@ -137,7 +137,7 @@ def test_audit_log_and_exact_counts_are_for_analysts(store: Store) -> None:
         "bo", "export", "ok"]
 
 
-# -- OIDC role mapping ---------------------------------------------------------------------------
+# -- OIDC role mapping -------------------------------------------------------------------------
 MAPPING = auth.RoleMapping(
     users={"anna@umea.se": "analytiker", "sub-123": "beredningsgrupp"},
     groups={"lagesbild-analytiker": "analytiker", "lagesbild-beredning": "beredningsgrupp"},
@@ -189,7 +189,7 @@ def test_user_from_claims() -> None:
     assert auth.user_from_claims({"sub": "okänd"}, MAPPING) is None
 
 
-# -- sign-in mode --------------------------------------------------------------------------------
+# -- sign-in mode ------------------------------------------------------------------------------
 def test_sign_in_mode_and_address() -> None:
     assert auth.sign_in_mode(True, True) == "oidc"
     assert auth.sign_in_mode(True, False) == "oidc"
@@ -206,7 +206,7 @@ def test_sign_in_mode_and_address() -> None:
     assert "localhost" in auth.LOCALHOST_NOTE
 
 
-# -- local accounts ------------------------------------------------------------------------------
+# -- local accounts ----------------------------------------------------------------------------
 def test_accounts_are_stored_as_argon2id_hashes_only(tmp_path: Path) -> None:
     path = tmp_path / "konton.json"
     accounts.add_user(path, "anna.a", "analytiker", PASSWORD)
@@ -346,7 +346,7 @@ def test_accounts_path_from_environment(monkeypatch: pytest.MonkeyPatch, tmp_pat
     assert accounts.accounts_path() == config.DATA_DIR / "konton.json"
 
 
-# -- the command line ----------------------------------------------------------------------------
+# -- the command line --------------------------------------------------------------------------
 def test_user_commands(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                        capsys: pytest.CaptureFixture[str]) -> None:
     path = tmp_path / "konton.json"
