@@ -12,7 +12,7 @@ import streamlit as st
 from ui import state
 from ui.navigation import pages_for
 
-st.set_page_config(page_title="Lägesbild", page_icon=":material/travel_explore:",
+st.set_page_config(page_title="Lägesbild", page_icon="🧭",
                    layout="wide", initial_sidebar_state="expanded")
 
 has_data = state.has_reports()

@@ -6,13 +6,17 @@ a `plotly.graph_objects.Figure` that follows the same conventions:
 * a title that says what and when ("Rapporter per form av extremism, 2025K1–2026K3"), a
   subtitle with the active filters and n, and a source line at the bottom with the date of
   the data and the disclosure rule;
-* suppressed values (column `undertryckt`) are never drawn as 0: bars are grey and hatched,
-  cells and map areas grey, all labelled "<5";
+* hidden values (column `undertryckt`; shown as "<5", or ".." when hidden to protect another
+  cell) are never drawn as 0: bars are grey and hatched, cells and map areas grey, points
+  left out of the line with a grey "<5" mark below the threshold line;
 * one colour per form of extremism everywhere (`FORM_COLOURS`, Okabe–Ito, colour-blind safe,
   grey for "Ej bedömd");
 * Swedish number formats (`separators=", "`) and quarters written 2026K3;
 * `style="screen"` for the dashboard, `style="slide"` (16:9, large type) for presentations;
-  `apply_slide_style(fig)` turns a screen figure into a slide figure.
+  `apply_slide_style(fig)` turns a finished figure into a slide figure.
+
+The builders assemble plain dicts and construct the Figure once (building it trace by trace
+with `add_trace`/`update_*` is several times slower).
 """
 
 from __future__ import annotations
@@ -21,19 +25,19 @@ import datetime as dt
 import json
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
-from typing import Literal
+from typing import Any, Literal
 
 import pandas as pd
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
 from lagesbild import config
 from lagesbild.formatting import fmt_int, fmt_number
 from lagesbild.periods import parse_quarter
 
 Style = Literal["screen", "slide"]
+Trace = dict[str, Any]
 
 # -- colours -------------------------------------------------------------------------------
 # Okabe & Ito (2008), "Color Universal Design": distinguishable with every common form of
@@ -62,30 +66,39 @@ CATEGORY_PALETTE = (
     "#AA4499",
 )
 # Values that mean "not known": always grey.
-UNKNOWN_VALUES = frozenset({"Okänt", "Okänd", "Ej bedömd", "Uppgift saknas"})
-SUPPRESSED_COLOUR = "#C8C8C8"
-SUPPRESSED_LINE = "#7F7F7F"
+UNKNOWN_VALUES = frozenset({"Okänt", "Okänd", "Ej bedömd", "Ej angivet"})
+SUPPRESSED_COLOUR = "#D0D0D0"
+SUPPRESSED_LINE = "#6E6E6E"
 SIGNAL_COLOUR = "#000000"
-BAND_COLOUR = "rgba(0, 0, 0, 0.08)"
+MISSING_COLOUR = "#F6C97A"  # a light Okabe–Ito orange: an expected report is missing
 # Sequential scale for heat maps and maps: light to dark blue (monotone in lightness).
 SEQUENTIAL = [
     [0.0, "#F7FBFF"], [0.15, "#DEEBF7"], [0.3, "#C6DBEF"], [0.45, "#9ECAE1"],
     [0.6, "#6BAED6"], [0.75, "#3182BD"], [0.9, "#08519C"], [1.0, "#08306B"],
 ]
+HATCH = {"shape": "/", "fgcolor": SUPPRESSED_LINE, "size": 6, "solidity": 0.3}
 
 FIELD_LABELS = {
     "kvartal": "Kvartal", "ar": "År", "omrade": "Område", "regso": "RegSO-område",
-    "form": "Form av extremism", "handelse": "Händelsetyp", "verksamhet": "Verksamhet",
+    "form": "Form", "handelse": "Händelsetyp", "verksamhet": "Verksamhet",
     "rapporttyp": "Rapporttyp", "kon": "Kön", "aldersgrupp": "Åldersgrupp",
     "konsultation": "Konsultationsforum", "partner": "Partner",
 }
-
-# -- styles --------------------------------------------------------------------------------
+# A small template instead of "plotly_white": plotly deep-copies the template into every
+# figure, and the built-in ones are large (about 100 ms per figure).
+_AXIS = {"gridcolor": "#E5E5E5", "linecolor": "#BDBDBD", "zerolinecolor": "#D0D0D0",
+         "zerolinewidth": 1, "ticks": "", "automargin": True, "title": {"standoff": 10}}
+TEMPLATE = {"layout": {
+    "paper_bgcolor": "white", "plot_bgcolor": "white", "colorway": list(CATEGORY_PALETTE),
+    "xaxis": _AXIS, "yaxis": _AXIS, "hovermode": "closest",
+    "hoverlabel": {"align": "left"}, "geo": {"bgcolor": "white"},
+}}
 _FONT = "Source Sans Pro, Source Sans 3, DejaVu Sans, Liberation Sans, Arial, sans-serif"
 
 
+# -- styles --------------------------------------------------------------------------------
 @dataclass(frozen=True)
-class _StyleSpec:
+class StyleSpec:
     width: int | None
     height: int
     font: int
@@ -100,13 +113,13 @@ class _StyleSpec:
     marker: int
 
 
-STYLES: dict[str, _StyleSpec] = {
-    "screen": _StyleSpec(None, 440, 13, 18, 13, 11, 88, 92, 16, 70, 2.5, 7),
-    "slide": _StyleSpec(1600, 900, 22, 34, 22, 17, 150, 150, 40, 115, 4.5, 12),
+STYLES: dict[str, StyleSpec] = {
+    "screen": StyleSpec(None, 440, 13, 18, 13, 11, 92, 96, 16, 62, 2.5, 7),
+    "slide": StyleSpec(1600, 900, 22, 34, 22, 17, 150, 150, 40, 105, 4.5, 12),
 }
 
 
-def style_spec(style: str) -> _StyleSpec:
+def style_spec(style: str) -> StyleSpec:
     if style not in STYLES:
         raise ValueError(f"Okänd stil {style!r}: välj 'screen' eller 'slide'.")
     return STYLES[style]
@@ -125,12 +138,14 @@ class ChartContext:
     extra: tuple[str, ...] = field(default=())  # more subtitle parts
 
     def with_n(self, n: int | None) -> ChartContext:
-        return ChartContext(self.period, self.filters, n, self.data_as_of, self.threshold,
-                            self.extra)
+        return replace(self, n=n)
 
     def with_extra(self, *parts: str) -> ChartContext:
-        return ChartContext(self.period, self.filters, self.n, self.data_as_of,
-                            self.threshold, self.extra + tuple(p for p in parts if p))
+        return replace(self, extra=self.extra + tuple(p for p in parts if p))
+
+    @property
+    def small(self) -> str:
+        return f"<{self.threshold}"
 
 
 def period_label(first: str | None, last: str | None) -> str:
@@ -141,7 +156,7 @@ def period_label(first: str | None, last: str | None) -> str:
 
 
 def describe_filters(filters: object, max_values: int = 4) -> str:
-    """The active dimension filters of a `query.Filters` in words ('' when none)."""
+    """The active dimension filters of a `query.Filters` (or a dict) in words ('' if none)."""
     active = filters.active() if hasattr(filters, "active") else dict(filters or {})
     parts = []
     for name, values in active.items():
@@ -168,7 +183,7 @@ def source_line(ctx: ChartContext) -> str:
             f"Värden under {ctx.threshold} visas som <{ctx.threshold}.")
 
 
-def _subtitle(ctx: ChartContext) -> str:
+def subtitle(ctx: ChartContext) -> str:
     parts = [ctx.filters or "Alla rapporter"]
     if ctx.n is not None:
         parts.append(f"n = {shown_count(ctx.n, ctx.threshold)}")
@@ -176,58 +191,71 @@ def _subtitle(ctx: ChartContext) -> str:
     return " · ".join(parts)
 
 
-def _finish(fig: go.Figure, ctx: ChartContext, what: str, style: str, *,
-            legend: bool = True, height: int | None = None) -> go.Figure:
+def _figure(traces: list[Trace], layout: dict[str, Any], ctx: ChartContext, what: str,
+            style: str, *, legend: bool = True, height: int | None = None,
+            source_shift: int | None = None) -> go.Figure:
+    """Put title, subtitle, source line, fonts and Swedish separators on; build once."""
     spec = style_spec(style)
     title = f"{what}, {ctx.period}" if ctx.period else what
-    fig.update_layout(
-        template="plotly_white",
-        separators=", ",
-        font=dict(family=_FONT, size=spec.font, color="#222222"),
-        title=dict(text=title, x=0, xref="paper", xanchor="left", y=0.98, yref="container",
-                   yanchor="top", font=dict(size=spec.title),
-                   subtitle=dict(text=_subtitle(ctx), font=dict(size=spec.subtitle,
-                                                                 color="#555555"))),
-        margin=dict(t=spec.margin_top, b=spec.margin_bottom, l=spec.margin_side,
-                    r=spec.margin_side),
-        height=height or spec.height,
-        width=spec.width,
-        showlegend=legend,
-        legend=dict(orientation="v", x=1.01, xanchor="left", y=1, yanchor="top",
-                    font=dict(size=spec.font - 1), title=None),
-        hoverlabel=dict(font=dict(family=_FONT)),
-        meta={"lagesbild_style": style},
-    )
-    fig.add_annotation(
-        name="kalla", text=source_line(ctx), showarrow=False, xref="paper", yref="paper",
-        x=0, y=0, xanchor="left", yanchor="top", yshift=-spec.source_shift, align="left",
-        font=dict(size=spec.source, color="#666666"),
-    )
-    return fig
+    base: dict[str, Any] = {
+        "template": TEMPLATE,
+        "separators": ", ",
+        "font": {"family": _FONT, "size": spec.font, "color": "#222222"},
+        "title": {"text": title, "x": 0, "xref": "paper", "xanchor": "left", "y": 0.985,
+                  "yref": "container", "yanchor": "top", "font": {"size": spec.title},
+                  "subtitle": {"text": subtitle(ctx),
+                               "font": {"size": spec.subtitle, "color": "#555555"}}},
+        "margin": {"t": spec.margin_top, "b": spec.margin_bottom, "l": spec.margin_side,
+                   "r": spec.margin_side},
+        "height": height or spec.height,
+        "showlegend": legend,
+        "legend": {"orientation": "v", "x": 1.01, "xanchor": "left", "y": 1,
+                   "yanchor": "top", "font": {"size": spec.font - 1}, "title": {"text": ""}},
+        "hoverlabel": {"font": {"family": _FONT}},
+        "meta": {"lagesbild_style": style},
+    }
+    if spec.width:
+        base["width"] = spec.width
+    for key, value in layout.items():
+        if isinstance(value, dict) and isinstance(base.get(key), dict):
+            base[key] = {**base[key], **value}
+        else:
+            base[key] = value
+    annotations = list(base.get("annotations", []))
+    annotations.append({
+        "name": "kalla", "text": source_line(ctx), "showarrow": False, "xref": "paper",
+        "yref": "paper", "x": 0, "y": 0, "xanchor": "left", "yanchor": "top",
+        "yshift": -(source_shift or spec.source_shift), "align": "left",
+        "font": {"size": spec.source, "color": "#666666"},
+    })
+    base["annotations"] = annotations
+    return go.Figure(data=traces, layout=base)
 
 
 def apply_slide_style(fig: go.Figure) -> go.Figure:
-    """Restyle a finished figure for a 16:9 slide (1600×900, large type). Returns a copy."""
+    """A copy of a finished figure restyled for a 16:9 slide (1600×900, large type)."""
     out = go.Figure(fig)
     screen, slide = STYLES["screen"], STYLES["slide"]
     scale = slide.font / screen.font
     out.update_layout(
         width=slide.width, height=slide.height, font_size=slide.font,
         title_font_size=slide.title, title_subtitle_font_size=slide.subtitle,
-        margin=dict(t=slide.margin_top, b=slide.margin_bottom, l=slide.margin_side,
-                    r=slide.margin_side),
+        margin={"t": slide.margin_top, "b": slide.margin_bottom, "l": slide.margin_side,
+                "r": max(slide.margin_side, round((fig.layout.margin.r or 0) * scale))},
         legend_font_size=slide.font - 1, meta={"lagesbild_style": "slide"},
     )
     for annotation in out.layout.annotations:
         if annotation.name == "kalla":
             annotation.update(yshift=-slide.source_shift, font_size=slide.source)
-        elif annotation.font and annotation.font.size:
-            annotation.update(font_size=round(annotation.font.size * scale))
-    out.update_traces(selector=dict(type="scatter"), line_width=slide.line)
-    out.for_each_trace(
-        lambda t: t.update(textfont_size=round((t.textfont.size or screen.font) * scale))
-        if getattr(t, "textfont", None) is not None else None
-    )
+        else:
+            annotation.update(font_size=round((annotation.font.size or screen.font) * scale))
+    for trace in out.data:
+        if trace.type == "scatter" and trace.line is not None and trace.line.width:
+            trace.line.width = trace.line.width * scale * 0.8
+        if trace.type in ("scatter", "bar", "heatmap", "scattergeo") and trace.textfont:
+            trace.textfont.size = round((trace.textfont.size or screen.font) * scale)
+        if trace.type == "scatter" and trace.marker is not None and trace.marker.size:
+            trace.marker.size = trace.marker.size * scale * 0.8
     return out
 
 
@@ -255,25 +283,12 @@ def _quarter_key(label: str) -> tuple[int, int]:
         return (9999, 9)
 
 
-def _ordered_quarters(values: Iterable[object]) -> list[str]:
+def ordered_quarters(values: Iterable[object]) -> list[str]:
     return sorted({str(v) for v in values}, key=_quarter_key)
 
 
-def _numeric(series: pd.Series) -> list[float | None]:
-    return [None if pd.isna(v) else float(v) for v in series]
-
-
-def _suppressed(df: pd.DataFrame, column: str | None) -> pd.Series:
-    if column and column in df:
-        return df[column].fillna(False).astype(bool)
-    return pd.Series(False, index=df.index)
-
-
-def _labels(df: pd.DataFrame, value: str, label: str | None, threshold: int,
-            decimals: int = 0) -> list[str]:
-    if label and label in df:
-        return [str(v) for v in df[label]]
-    return [fmt_number(v, decimals) if not pd.isna(v) else "–" for v in df[value]]
+def _num(value: object) -> float | None:
+    return None if value is None or pd.isna(value) else float(value)
 
 
 def _order(values: Iterable[str], preferred: Sequence[str] | None) -> list[str]:
@@ -284,41 +299,111 @@ def _order(values: Iterable[str], preferred: Sequence[str] | None) -> list[str]:
     return ranked + [v for v in present if v not in ranked]
 
 
-def _quarter_axis(quarters: Sequence[str], every: int | None = None) -> dict[str, object]:
-    """A categorical x axis of quarters; with many quarters only every n-th is labelled."""
+def _with_alpha(colour: str, alpha: float) -> str:
+    colour = colour.lstrip("#")
+    r, g, b = (int(colour[i:i + 2], 16) for i in (0, 2, 4))
+    return f"rgba({r}, {g}, {b}, {alpha})"
+
+
+@dataclass(frozen=True)
+class _Point:
+    value: float | None  # None when hidden or missing
+    text: str  # as shown: '12', '<5', '..', '–'
+    hidden: bool
+
+
+def _points(df: pd.DataFrame, value: str, label: str | None, suppressed: str | None,
+            decimals: int, ctx: ChartContext) -> list[_Point]:
+    """Each row as a point: hidden rows have no value and their display text."""
+    hidden = (df[suppressed].fillna(False).astype(bool).tolist()
+              if suppressed and suppressed in df else [False] * len(df))
+    values = [_num(v) for v in df[value]] if value in df else [None] * len(df)
+    if label and label in df:
+        texts = ["–" if pd.isna(t) else str(t) for t in df[label]]
+    else:
+        texts = ["–" if v is None else fmt_number(v, decimals) for v in values]
+    out = []
+    for v, t, h in zip(values, texts, hidden, strict=True):
+        if h and t in ("", "–"):
+            t = ctx.small
+        out.append(_Point(None if h else v, t, h))
+    return out
+
+
+def _series(df: pd.DataFrame, x: str, xs: Sequence[str], value: str, label: str | None,
+            suppressed: str | None, decimals: int, ctx: ChartContext,
+            extra: Sequence[str] = ()) -> tuple[list[_Point], dict[str, list[object]]]:
+    """Points of one series in the order of `xs` (missing x: no value), and extra columns."""
+    by_x: dict[str, int] = {str(k): i for i, k in enumerate(df[x])}
+    points = _points(df, value, label, suppressed, decimals, ctx)
+    columns = {c: (df[c].tolist() if c in df else [None] * len(df)) for c in extra}
+    out, more = [], {c: [] for c in extra}
+    for q in xs:
+        i = by_x.get(q)
+        out.append(points[i] if i is not None else _Point(None, "–", False))
+        for c in extra:
+            more[c].append(columns[c][i] if i is not None else None)
+    return out, more
+
+
+def quarter_axis(quarters: Sequence[str], every: int | None = None) -> dict[str, Any]:
+    """A categorical x axis of quarters; with many quarters only every n-th is labelled
+    (always the latest)."""
     if every is None:
         every = 1 if len(quarters) <= 12 else 2 if len(quarters) <= 20 else 4
-    ticks = quarters if every == 1 else [q for i, q in enumerate(quarters)
-                                         if (len(quarters) - 1 - i) % every == 0]
-    return dict(type="category", categoryorder="array", categoryarray=list(quarters),
-                tickmode="array", tickvals=list(ticks), ticktext=list(ticks), tickangle=0,
-                showgrid=False)
+    ticks = [q for i, q in enumerate(quarters) if (len(quarters) - 1 - i) % every == 0]
+    return {"type": "category", "categoryorder": "array", "categoryarray": list(quarters),
+            "tickmode": "array", "tickvals": ticks, "ticktext": ticks, "tickangle": 0,
+            "showgrid": False, "range": [-0.5, len(quarters) - 0.5]}
 
 
-def _add_breaks(fig: go.Figure, quarters: Sequence[str], breaks: Iterable[str],
-                row: int | None = None, col: int | None = None, label: bool = True) -> None:
-    """A dashed vertical line before each quarter where the series changes definition."""
-    for quarter in breaks:
+def _break_shapes(quarters: Sequence[str], breaks: Iterable[str], xref: str = "x",
+                  yref: str = "y domain", label: bool = True,
+                  font: int = 11) -> tuple[list[dict], list[dict]]:
+    """A dashed vertical line before each quarter where a series changes definition."""
+    shapes, notes = [], []
+    for quarter in dict.fromkeys(breaks):
         if quarter not in quarters:
             continue
         x = quarters.index(quarter) - 0.5
-        kwargs = dict(row=row, col=col) if row else {}
-        fig.add_vline(x=x, line=dict(color="#555555", width=1.5, dash="dash"), **kwargs)
+        shapes.append({"type": "line", "xref": xref, "yref": yref, "x0": x, "x1": x,
+                       "y0": 0, "y1": 1, "line": {"color": "#555555", "width": 1.5,
+                                                  "dash": "dash"}})
         if label:
-            fig.add_annotation(
-                x=x, y=1, yref="paper" if not row else "y domain", text="Seriebrott",
-                showarrow=False, xanchor="left", yanchor="top", xshift=3,
-                font=dict(size=11, color="#555555"), **kwargs,
-            )
+            notes.append({"x": x, "xref": xref, "y": 1, "yref": yref, "text": "Seriebrott",
+                          "showarrow": False, "xanchor": "left", "yanchor": "top",
+                          "xshift": 3, "font": {"size": font, "color": "#555555"}})
+    return shapes, notes
 
 
 def _empty(ctx: ChartContext, what: str, style: str, message: str) -> go.Figure:
-    fig = go.Figure()
-    fig.add_annotation(text=message, showarrow=False, x=0.5, y=0.5, xref="paper",
-                       yref="paper", font=dict(size=16, color="#555555"))
-    fig.update_xaxes(visible=False)
-    fig.update_yaxes(visible=False)
-    return _finish(fig, ctx, what, style, legend=False)
+    layout = {"xaxis": {"visible": False}, "yaxis": {"visible": False},
+              "annotations": [{"text": message, "showarrow": False, "x": 0.5, "y": 0.5,
+                               "xref": "paper", "yref": "paper",
+                               "font": {"size": 16, "color": "#555555"}}]}
+    return _figure([], layout, ctx, what, style, legend=False)
+
+
+def _hidden_marks(xs: list[str], texts: list[str], hovers: list[str], ctx: ChartContext,
+                  spec: StyleSpec, counts: bool, axes: tuple[str, str] = ("x", "y"),
+                  legend: bool = True) -> list[Trace]:
+    """Grey marks for hidden points: '<5' halfway below the threshold when the values are
+    counts (never at zero). Points hidden to protect another cell ('..') have no known
+    size, and hidden rates no known position: no mark (the line has a gap)."""
+    small = [(x, t, h) for x, t, h in zip(xs, texts, hovers, strict=True)
+             if t.startswith("<")]
+    if not small or not counts:
+        return []
+    return [{
+        "type": "scatter", "x": [s[0] for s in small], "y": [ctx.threshold / 2] * len(small),
+        "mode": "markers+text", "text": [s[1] for s in small], "textposition": "top center",
+        "textfont": {"color": SUPPRESSED_LINE, "size": spec.font - 3},
+        "marker": {"symbol": "line-ew-open", "size": spec.marker + 6, "color": SUPPRESSED_LINE,
+                   "line": {"width": 2}},
+        "name": f"Under {ctx.threshold} (visas inte)", "hovertext": [s[2] for s in small],
+        "hoverinfo": "text", "showlegend": legend, "legendgroup": "undertryckt",
+        "xaxis": axes[0], "yaxis": axes[1],
+    }]
 
 
 # -- trend lines / bars ----------------------------------------------------------------------
@@ -338,125 +423,116 @@ def trend_chart(
     upper: str | None = None,
     signal: str | None = None,
     breaks: Iterable[str] = (),
+    incomplete: Iterable[str] = (),
     order: Sequence[str] | None = None,
     y_title: str = "Antal rapporter",
     decimals: int = 0,
+    counts: bool = True,
     band_max_series: int = 4,
     style: Style = "screen",
 ) -> go.Figure:
     """Counts or rates per quarter, one line (or bar group) per value of `series`.
 
-    With `lower`/`upper` a baseline band (control limits) is drawn (per series when there
-    are at most `band_max_series`), `signal` marks unusual quarters with a ring, `breaks`
-    lists quarters where a series break starts (dashed vertical line).
+    `lower`/`upper` draw the baseline band (control limits; per series when there are at
+    most `band_max_series`), `baseline` its centre line, `signal` rings unusual quarters,
+    `breaks` lists quarters where a series break starts (dashed vertical line) and
+    `incomplete` quarters where a partner has not reported (shaded, 'ofullständigt').
     """
     if df.empty:
         return _empty(ctx, what, style, "Inga rapporter för urvalet.")
     spec = style_spec(style)
-    quarters = _ordered_quarters(df[x])
-    groups = _order(df[series].astype(str), order) if series else [None]
-    colours = colour_map(groups, series) if series else {None: OKABE_ITO["blue"]}
-    fig = go.Figure()
-    draw_band = (lower and upper and lower in df and upper in df
-                 and len(groups) <= band_max_series)
-    signal_x: list[str] = []
-    signal_y: list[float] = []
-    signal_text: list[str] = []
-    supp_x: list[str] = []
-    supp_text: list[str] = []
+    quarters = ordered_quarters(df[x])
+    groups = _order(df[series].astype(str), order) if series else [""]
+    colours = colour_map(groups, series) if series else {"": OKABE_ITO["blue"]}
+    band = bool(lower and upper and lower in df and upper in df
+                and len(groups) <= band_max_series)
+    extras = [c for c in (lower, upper, baseline, signal) if c]
+    traces: list[Trace] = []
+    marks_x, marks_text, marks_hover = [], [], []
+    ring_x, ring_y, ring_hover = [], [], []
     for group in groups:
-        part = df if group is None else df[df[series].astype(str) == group]
-        part = part.assign(_q=part[x].astype(str)).set_index("_q").reindex(quarters)
-        hidden = _suppressed(part.reset_index(), suppressed).to_numpy()
-        values = [None if h else v for v, h in zip(_numeric(part[value]), hidden, strict=True)]
-        texts = _labels(part.reset_index(), value, label, ctx.threshold, decimals)
+        part = df if not series else df[df[series].astype(str) == group]
+        points, more = _series(part, x, quarters, value, label, suppressed, decimals, ctx,
+                               extras)
         colour = colours[group]
-        name = group if group is not None else y_title
-        if draw_band:
-            lo, hi = _numeric(part[lower]), _numeric(part[upper])
-            band = colour if len(groups) == 1 or group is None else colour
-            fig.add_trace(go.Scatter(
-                x=quarters, y=lo, mode="lines", line=dict(width=0), hoverinfo="skip",
-                showlegend=False, legendgroup=str(name),
-            ))
-            fig.add_trace(go.Scatter(
-                x=quarters, y=hi, mode="lines", line=dict(width=0), fill="tonexty",
-                fillcolor=_with_alpha(band, 0.12 if len(groups) > 1 else 0.14),
-                hoverinfo="skip", legendgroup=str(name),
-                name="Normalt intervall" if len(groups) == 1 else f"{name}: normalt intervall",
-                showlegend=len(groups) == 1,
-            ))
-            if baseline and baseline in part:
-                fig.add_trace(go.Scatter(
-                    x=quarters, y=_numeric(part[baseline]), mode="lines",
-                    line=dict(color=colour, width=1.2, dash="dot"), hoverinfo="skip",
-                    name="Baslinje" if len(groups) == 1 else f"{name}: baslinje",
-                    showlegend=len(groups) == 1, legendgroup=str(name),
-                ))
-        hover = [f"{name}<br>{q}: {t}" for q, t in zip(quarters, texts, strict=True)]
+        name = group or y_title
+        single = len(groups) == 1
+        if band:
+            traces.append({"type": "scatter", "x": quarters, "y": [_num(v) for v in
+                                                                    more[lower]],
+                           "mode": "lines", "line": {"width": 0}, "hoverinfo": "skip",
+                           "showlegend": False, "legendgroup": name})
+            traces.append({
+                "type": "scatter", "x": quarters, "y": [_num(v) for v in more[upper]],
+                "mode": "lines", "line": {"width": 0}, "fill": "tonexty",
+                "fillcolor": _with_alpha(colour if not single else "#000000",
+                                         0.13 if not single else 0.09),
+                "hoverinfo": "skip", "legendgroup": name,
+                "name": "Normalt intervall" if single else f"{name}: normalt intervall",
+                "showlegend": single})
+            if baseline:
+                traces.append({
+                    "type": "scatter", "x": quarters, "y": [_num(v) for v in more[baseline]],
+                    "mode": "lines", "line": {"color": "#555555" if single else colour,
+                                              "width": 1.2, "dash": "dot"},
+                    "hoverinfo": "skip", "name": "Baslinje (snitt 8 kv.)",
+                    "showlegend": single, "legendgroup": name})
+        hover = [f"{name}<br>{q}: {p.text}" for q, p in zip(quarters, points, strict=True)]
+        ys = [p.value for p in points]
         if kind == "bar":
-            fig.add_trace(go.Bar(
-                x=quarters, y=values, name=str(name), marker_color=colour,
-                hovertext=hover, hoverinfo="text", legendgroup=str(name),
-            ))
+            traces.append({"type": "bar", "x": quarters, "y": ys, "name": name,
+                           "marker": {"color": colour}, "hovertext": hover,
+                           "hoverinfo": "text", "legendgroup": name})
         else:
-            fig.add_trace(go.Scatter(
-                x=quarters, y=values, mode="lines+markers", name=str(name),
-                line=dict(color=colour, width=spec.line), marker=dict(size=spec.marker - 2),
-                hovertext=hover, hoverinfo="text", connectgaps=False, legendgroup=str(name),
-            ))
-        for q, h, t in zip(quarters, hidden, texts, strict=True):
-            if h:
-                supp_x.append(q)
-                supp_text.append(f"{name}<br>{q}: {t}")
-        if signal and signal in part:
-            flags = part[signal].fillna(False).astype(bool).to_numpy()
-            for q, f, v, t in zip(quarters, flags, values, texts, strict=True):
-                if f and v is not None:
-                    signal_x.append(q)
-                    signal_y.append(v)
-                    signal_text.append(f"{name}<br>{q}: {t} – ovanligt högt")
-    if supp_x:
-        _suppressed_markers(fig, supp_x, supp_text, ctx.threshold, kind, value, spec)
-    if signal_x:
-        fig.add_trace(go.Scatter(
-            x=signal_x, y=signal_y, mode="markers", name="Ovanligt kvartal",
-            marker=dict(symbol="circle-open", size=spec.marker + 9, color=SIGNAL_COLOUR,
-                        line=dict(width=2.5)),
-            hovertext=signal_text, hoverinfo="text",
-        ))
-    _add_breaks(fig, quarters, breaks)
-    fig.update_xaxes(**_quarter_axis(quarters))
-    fig.update_yaxes(title=y_title, rangemode="tozero", tickformat=",d" if not decimals else None)
+            traces.append({"type": "scatter", "x": quarters, "y": ys, "name": name,
+                           "mode": "lines+markers",
+                           "line": {"color": colour, "width": spec.line},
+                           "marker": {"size": spec.marker - 1, "color": colour},
+                           "hovertext": hover, "hoverinfo": "text", "connectgaps": False,
+                           "legendgroup": name})
+        for q, p, h in zip(quarters, points, hover, strict=True):
+            if p.hidden:
+                marks_x.append(q)
+                marks_text.append(p.text)
+                marks_hover.append(h + " (visas inte)")
+        if signal:
+            for q, p, flag, h in zip(quarters, points, more[signal], hover, strict=True):
+                flagged = flag is True or (flag is not None and not pd.isna(flag) and bool(flag))
+                if flagged and p.value is not None:
+                    ring_x.append(q)
+                    ring_y.append(p.value)
+                    ring_hover.append(h + " – ovanligt")
+    traces += _hidden_marks(marks_x, marks_text, marks_hover, ctx, spec, counts)
+    if ring_x:
+        traces.append({
+            "type": "scatter", "x": ring_x, "y": ring_y, "mode": "markers",
+            "name": "Ovanligt kvartal", "hovertext": ring_hover, "hoverinfo": "text",
+            "marker": {"symbol": "circle-open", "size": spec.marker + 10,
+                       "color": SIGNAL_COLOUR, "line": {"width": 2.5}}})
+    shapes, notes = _break_shapes(quarters, breaks, font=spec.font - 2)
+    for quarter in dict.fromkeys(incomplete):
+        if quarter in quarters:
+            i = quarters.index(quarter)
+            shapes.append({"type": "rect", "xref": "x", "yref": "y domain", "x0": i - 0.5,
+                           "x1": i + 0.5, "y0": 0, "y1": 1, "layer": "below",
+                           "line": {"width": 0}, "fillcolor": "rgba(230, 159, 0, 0.10)"})
+            notes.append({"x": i, "xref": "x", "y": 0, "yref": "y domain",
+                          "text": "ofullständigt", "showarrow": False, "yanchor": "bottom",
+                          "font": {"size": spec.font - 3, "color": "#8a5a00"}})
+    layout: dict[str, Any] = {
+        "xaxis": quarter_axis(quarters),
+        "yaxis": {"title": {"text": y_title}, "rangemode": "tozero",
+                  "tickformat": ",d" if not decimals else ",.1f"},
+        "shapes": shapes, "annotations": notes,
+    }
     if kind == "bar":
-        fig.update_layout(barmode="group" if len(groups) <= 3 else "stack", bargap=0.15)
-    show_legend = series is not None or bool(signal_x) or bool(draw_band) or bool(supp_x)
-    return _finish(fig, ctx, what, style, legend=show_legend)
-
-
-def _with_alpha(colour: str, alpha: float) -> str:
-    colour = colour.lstrip("#")
-    r, g, b = (int(colour[i:i + 2], 16) for i in (0, 2, 4))
-    return f"rgba({r}, {g}, {b}, {alpha})"
-
-
-def _suppressed_markers(fig: go.Figure, xs: list[str], texts: list[str], threshold: int,
-                        kind: str, value: str, spec: _StyleSpec, row: int | None = None,
-                        col: int | None = None, legend: bool = True) -> None:
-    """Grey '<5' markers for suppressed points: placed halfway below the threshold for
-    counts (somewhere between 1 and threshold-1), never at zero."""
-    y = threshold / 2 if value == "antal" else None
-    trace_kwargs = dict(row=row, col=col) if row else {}
-    if y is None:
-        return
-    fig.add_trace(go.Scatter(
-        x=xs, y=[y] * len(xs), mode="markers+text", text=[f"<{threshold}"] * len(xs),
-        textposition="top center", textfont=dict(color=SUPPRESSED_LINE, size=spec.font - 2),
-        marker=dict(symbol="line-ew-open", size=spec.marker + 6, color=SUPPRESSED_LINE,
-                    line=dict(width=2)),
-        name=f"Under {threshold} (visas inte)", hovertext=texts, hoverinfo="text",
-        showlegend=legend, legendgroup="undertryckt",
-    ), **trace_kwargs)
+        layout.update(barmode="group" if len(groups) <= 3 else "stack", bargap=0.15)
+    legend = bool(series) or bool(ring_x) or band or bool(marks_x)
+    entries = len(groups) + bool(ring_x) + bool(marks_x) + (2 if band and len(groups) == 1
+                                                             else 0)
+    height = max(spec.height, spec.margin_top + spec.margin_bottom + 22 * entries + 30) \
+        if style == "screen" else spec.height
+    return _figure(traces, layout, ctx, what, style, legend=legend, height=height)
 
 
 # -- small multiples ---------------------------------------------------------------------------
@@ -478,6 +554,8 @@ def small_multiples(
     order: Sequence[str] | None = None,
     columns: int = 3,
     y_title: str = "Antal",
+    decimals: int = 0,
+    counts: bool = True,
     style: Style = "screen",
 ) -> go.Figure:
     """One small line chart per value of `facet` (e.g. per form), each with its own scale."""
@@ -485,79 +563,109 @@ def small_multiples(
         return _empty(ctx, what, style, "Inga rapporter för urvalet.")
     spec = style_spec(style)
     facets = _order(df[facet].astype(str), order)
-    quarters = _ordered_quarters(df[x])
+    quarters = ordered_quarters(df[x])
+    columns = max(1, min(columns, len(facets)))
     rows = math.ceil(len(facets) / columns)
-    fig = make_subplots(rows=rows, cols=columns, subplot_titles=facets, shared_xaxes=True,
-                        vertical_spacing=0.16 / max(rows - 1, 1) + 0.04,
-                        horizontal_spacing=0.06)
+    gap_x, gap_y = 0.05, 0.11 if rows > 1 else 0.0
+    width = (1 - gap_x * (columns - 1)) / columns
+    height = (1 - gap_y * (rows - 1)) / rows
     colours = colour_map(facets, facet)
-    shown_legend: set[str] = set()
+    extras = [c for c in (lower, upper, baseline, signal) if c]
+    traces: list[Trace] = []
+    layout: dict[str, Any] = {}
+    notes: list[dict] = []
+    shapes: list[dict] = []
+    shown: set[str] = set()
+    per_year = [q for q in quarters if q.endswith("K1")] or quarters[:1]
+    ticks = per_year[::max(1, math.ceil(len(per_year) / 3))] if len(quarters) > 8 else \
+        quarters[::2] if len(quarters) > 4 else quarters
     for i, name in enumerate(facets):
-        row, col = i // columns + 1, i % columns + 1
+        r, c = i // columns, i % columns
+        n = i + 1
+        xa, ya = f"x{n}" if n > 1 else "x", f"y{n}" if n > 1 else "y"
+        x0 = c * (width + gap_x)
+        y1 = 1 - r * (height + gap_y)
+        layout[f"xaxis{n if n > 1 else ''}"] = {
+            "domain": [x0, x0 + width], "anchor": ya, "type": "category",
+            "categoryorder": "array", "categoryarray": quarters, "tickmode": "array",
+            "tickvals": ticks, "ticktext": ticks, "tickangle": 0, "showgrid": False,
+            "tickfont": {"size": spec.font - 3}, "range": [-0.5, len(quarters) - 0.5],
+            "showticklabels": r == rows - 1 or i + columns >= len(facets)}
+        layout[f"yaxis{n if n > 1 else ''}"] = {
+            "domain": [y1 - height, y1], "anchor": xa, "rangemode": "tozero",
+            "tickformat": ",d" if not decimals else ",.1f", "nticks": 4,
+            "tickfont": {"size": spec.font - 3}}
+        notes.append({"text": f"<b>{name}</b>", "x": x0, "y": y1, "xref": "paper",
+                      "yref": "paper", "xanchor": "left", "yanchor": "bottom",
+                      "showarrow": False, "font": {"size": spec.font - 1,
+                                                   "color": "#222222"}})
         part = df[df[facet].astype(str) == name]
-        part = part.assign(_q=part[x].astype(str)).set_index("_q").reindex(quarters)
-        flat = part.reset_index()
-        hidden = _suppressed(flat, suppressed).to_numpy()
-        values = [None if h else v for v, h in zip(_numeric(part[value]), hidden, strict=True)]
-        texts = _labels(flat, value, label, ctx.threshold)
-        if lower and upper and lower in part and upper in part:
-            fig.add_trace(go.Scatter(x=quarters, y=_numeric(part[lower]), mode="lines",
-                                     line=dict(width=0), hoverinfo="skip", showlegend=False),
-                          row=row, col=col)
-            fig.add_trace(go.Scatter(
-                x=quarters, y=_numeric(part[upper]), mode="lines", line=dict(width=0),
-                fill="tonexty", fillcolor=BAND_COLOUR, hoverinfo="skip",
-                name="Normalt intervall", legendgroup="band",
-                showlegend="band" not in shown_legend), row=row, col=col)
-            shown_legend.add("band")
-        if baseline and baseline in part:
-            fig.add_trace(go.Scatter(
-                x=quarters, y=_numeric(part[baseline]), mode="lines",
-                line=dict(color="#777777", width=1, dash="dot"), hoverinfo="skip",
-                name="Baslinje", legendgroup="baslinje",
-                showlegend="baslinje" not in shown_legend), row=row, col=col)
-            shown_legend.add("baslinje")
-        fig.add_trace(go.Scatter(
-            x=quarters, y=values, mode="lines", name=name, showlegend=False,
-            line=dict(color=colours[name], width=spec.line * 0.8),
-            hovertext=[f"{name}<br>{q}: {t}" for q, t in zip(quarters, texts, strict=True)],
-            hoverinfo="text", connectgaps=False), row=row, col=col)
-        supp = [(q, f"{name}<br>{q}: {t}") for q, h, t in zip(quarters, hidden, texts,
-                                                               strict=True) if h]
-        if supp:
-            _suppressed_markers(fig, [s[0] for s in supp], [s[1] for s in supp],
-                                ctx.threshold, "line", value, spec, row=row, col=col,
-                                legend="supp" not in shown_legend)
-            shown_legend.add("supp")
-        if signal and signal in part:
-            flags = part[signal].fillna(False).astype(bool).to_numpy()
-            pts = [(q, v) for q, f, v in zip(quarters, flags, values, strict=True)
-                   if f and v is not None]
-            if pts:
-                fig.add_trace(go.Scatter(
-                    x=[p[0] for p in pts], y=[p[1] for p in pts], mode="markers",
-                    name="Ovanligt kvartal", legendgroup="signal",
-                    showlegend="signal" not in shown_legend,
-                    marker=dict(symbol="circle-open", size=spec.marker + 5,
-                                color=SIGNAL_COLOUR, line=dict(width=2)),
-                    hovertext=[f"{name}<br>{p[0]}: ovanligt högt" for p in pts],
-                    hoverinfo="text"), row=row, col=col)
-                shown_legend.add("signal")
-        _add_breaks(fig, quarters, breaks, row=row, col=col, label=False)
-    first_quarters = [q for q in quarters if q.endswith("K1")] or quarters[:1]
-    every = max(1, math.ceil(len(first_quarters) / 4))
-    ticks = first_quarters[::every]
-    fig.update_xaxes(type="category", categoryorder="array", categoryarray=quarters,
-                     tickmode="array", tickvals=ticks, ticktext=ticks, tickangle=0,
-                     showgrid=False, tickfont=dict(size=spec.font - 2))
-    fig.update_yaxes(rangemode="tozero", tickformat=",d", nticks=4,
-                     tickfont=dict(size=spec.font - 2))
-    fig.update_annotations(selector=dict(text=None), font_size=spec.font)
-    for annotation in fig.layout.annotations:  # the subplot titles
-        annotation.update(font=dict(size=spec.font, color="#222222"))
-    height = max(spec.height, 110 + 190 * rows) if style == "screen" else spec.height
-    ctx = ctx.with_extra("Skalan skiljer sig mellan delarna")
-    return _finish(fig, ctx, what, style, legend=bool(shown_legend), height=height)
+        points, more = _series(part, x, quarters, value, label, suppressed, decimals, ctx,
+                               extras)
+        hover = [f"{name}<br>{q}: {p.text}" for q, p in zip(quarters, points, strict=True)]
+        if lower and upper:
+            traces.append({"type": "scatter", "x": quarters, "y": [_num(v) for v in
+                                                                    more[lower]],
+                           "mode": "lines", "line": {"width": 0}, "hoverinfo": "skip",
+                           "showlegend": False, "xaxis": xa, "yaxis": ya})
+            traces.append({"type": "scatter", "x": quarters,
+                           "y": [_num(v) for v in more[upper]], "mode": "lines",
+                           "line": {"width": 0}, "fill": "tonexty",
+                           "fillcolor": "rgba(0, 0, 0, 0.09)", "hoverinfo": "skip",
+                           "name": "Normalt intervall", "legendgroup": "band",
+                           "showlegend": "band" not in shown, "xaxis": xa, "yaxis": ya})
+            shown.add("band")
+        if baseline:
+            traces.append({"type": "scatter", "x": quarters,
+                           "y": [_num(v) for v in more[baseline]], "mode": "lines",
+                           "line": {"color": "#777777", "width": 1, "dash": "dot"},
+                           "hoverinfo": "skip", "name": "Baslinje (snitt 8 kv.)",
+                           "legendgroup": "baslinje", "showlegend": "baslinje" not in shown,
+                           "xaxis": xa, "yaxis": ya})
+            shown.add("baslinje")
+        traces.append({"type": "scatter", "x": quarters, "y": [p.value for p in points],
+                       "mode": "lines", "name": name, "showlegend": False,
+                       "line": {"color": colours[name], "width": spec.line * 0.85},
+                       "hovertext": hover, "hoverinfo": "text", "connectgaps": False,
+                       "xaxis": xa, "yaxis": ya})
+        hidden = [(q, p.text, h) for q, p, h in zip(quarters, points, hover, strict=True)
+                  if p.hidden]
+        if hidden:
+            marks = _hidden_marks([h[0] for h in hidden], [h[1] for h in hidden],
+                                  [h[2] for h in hidden], ctx, spec, counts, (xa, ya),
+                                  legend="supp" not in shown)
+            if marks:
+                shown.add("supp")
+            traces += marks
+        if signal:
+            rings = [(q, p.value) for q, p, f in zip(quarters, points, more[signal],
+                                                     strict=True)
+                     if f is not None and not pd.isna(f) and bool(f) and p.value is not None]
+            if rings:
+                traces.append({
+                    "type": "scatter", "x": [r_[0] for r_ in rings],
+                    "y": [r_[1] for r_ in rings], "mode": "markers",
+                    "name": "Ovanligt kvartal", "legendgroup": "signal",
+                    "showlegend": "signal" not in shown, "hoverinfo": "text",
+                    "hovertext": [f"{name}<br>{r_[0]}: ovanligt" for r_ in rings],
+                    "marker": {"symbol": "circle-open", "size": spec.marker + 6,
+                               "color": SIGNAL_COLOUR, "line": {"width": 2}},
+                    "xaxis": xa, "yaxis": ya})
+                shown.add("signal")
+        b_shapes, _ = _break_shapes(quarters, breaks, xref=xa, yref=f"{ya} domain",
+                                    label=False)
+        shapes += b_shapes
+    fig_height = max(spec.height, 150 + 175 * rows) if style == "screen" else spec.height
+    legend_room = round(spec.font * 2.4)
+    plot_height = fig_height - spec.margin_top - spec.margin_bottom - legend_room
+    layout.update(annotations=notes, shapes=shapes,
+                  margin={"b": spec.margin_bottom + legend_room},
+                  legend={"orientation": "h", "x": 0, "xanchor": "left",
+                          "y": -(spec.font * 2.2) / max(plot_height, 1), "yanchor": "top"})
+    ctx = ctx.with_extra("Egen skala i varje delfigur")
+    fig = _figure(traces, layout, ctx, what, style, legend=bool(shown), height=fig_height,
+                  source_shift=spec.source_shift + legend_room)
+    return fig
 
 
 # -- ranked horizontal bar ---------------------------------------------------------------------
@@ -575,49 +683,53 @@ def ranked_bar(
     colour: str | None = None,
     style: Style = "screen",
 ) -> go.Figure:
-    """Categories ranked by value, largest on top; suppressed categories last, grey, '<5'."""
+    """Categories ranked by value, largest on top; hidden categories last, grey, '<5'."""
     if df.empty:
         return _empty(ctx, what, style, "Inga rapporter för urvalet.")
     spec = style_spec(style)
-    flat = df.reset_index(drop=True)
-    hidden = _suppressed(flat, suppressed)
-    texts = _labels(flat, value, label, ctx.threshold, decimals)
-    flat = flat.assign(_hidden=hidden.to_numpy(), _text=texts,
-                       _v=pd.to_numeric(flat[value], errors="coerce").astype("Float64"))
-    shown = flat[~flat["_hidden"]].sort_values("_v", ascending=True, na_position="first")
-    hid = flat[flat["_hidden"]].sort_values(category, ascending=False)
-    # Plotly draws the first category at the bottom: suppressed first, then ascending.
-    order = list(hid[category].astype(str)) + list(shown[category].astype(str))
+    names = [str(c) for c in df[category]]
+    points = _points(df, value, label, suppressed, decimals, ctx)
+    shown = sorted([(n, p) for n, p in zip(names, points, strict=True) if not p.hidden],
+                   key=lambda item: (item[1].value is None, -(item[1].value or 0)))
+    hidden = sorted([(n, p) for n, p in zip(names, points, strict=True) if p.hidden])
+    order = [n for n, _ in shown] + [n for n, _ in hidden]  # top to bottom
     colours = colour_map(order, category)
-    bar_colours = [colour or (colours[c] if category == "form" else OKABE_ITO["blue"])
-                   for c in shown[category].astype(str)]
-    fig = go.Figure()
-    fig.add_trace(go.Bar(
-        y=shown[category].astype(str), x=_numeric(shown["_v"]), orientation="h",
-        marker_color=bar_colours, text=list(shown["_text"]), textposition="outside",
-        cliponaxis=False, name="", showlegend=False,
-        hovertext=[f"{c}: {t}" for c, t in zip(shown[category], shown["_text"], strict=True)],
-        hoverinfo="text",
-    ))
-    if len(hid):
+    bar_colours = [colour or (colours[n] if category == "form" else OKABE_ITO["blue"])
+                   for n, _ in shown]
+    traces: list[Trace] = [{
+        "type": "bar", "orientation": "h", "y": [n for n, _ in shown],
+        "x": [p.value for _, p in shown], "marker": {"color": bar_colours},
+        "text": [p.text for _, p in shown], "textposition": "outside", "cliponaxis": False,
+        "name": "", "showlegend": False, "hoverinfo": "text",
+        "hovertext": [f"{n}: {p.text}" for n, p in shown],
+        "textfont": {"size": spec.font - 1},
+    }]
+    if hidden:
         length = ctx.threshold if value == "antal" else None
-        fig.add_trace(go.Bar(
-            y=hid[category].astype(str),
-            x=[length] * len(hid) if length else [0] * len(hid),
-            orientation="h", name=f"Under {ctx.threshold} (visas inte)",
-            marker=dict(color=SUPPRESSED_COLOUR, line=dict(color=SUPPRESSED_LINE, width=1),
-                        pattern=dict(shape="/", fgcolor=SUPPRESSED_LINE, size=6)),
-            text=[f"<{ctx.threshold}"] * len(hid), textposition="outside", cliponaxis=False,
-            hovertext=[f"{c}: <{ctx.threshold} (visas inte)" for c in hid[category]],
-            hoverinfo="text",
-        ))
-    fig.update_yaxes(type="category", categoryorder="array", categoryarray=order,
-                     automargin=True, ticksuffix=" ")
-    fig.update_xaxes(title=x_title, rangemode="tozero", showgrid=True,
-                     tickformat=",d" if not decimals else None)
-    height = max(spec.height, 120 + 28 * len(order)) if style == "screen" else spec.height
-    fig.update_layout(bargap=0.25, uniformtext=dict(minsize=spec.font - 3, mode="show"))
-    return _finish(fig, ctx, what, style, legend=bool(len(hid)), height=height)
+        traces.append({
+            "type": "bar", "orientation": "h", "y": [n for n, _ in hidden],
+            "x": [length if (length and p.text.startswith("<")) else 0 for _, p in hidden],
+            "name": f"Under {ctx.threshold} eller dolt (visas inte)",
+            "marker": {"color": SUPPRESSED_COLOUR, "line": {"color": SUPPRESSED_LINE,
+                                                            "width": 1},
+                       "pattern": HATCH},
+            "text": [p.text for _, p in hidden], "textposition": "outside",
+            "cliponaxis": False, "hoverinfo": "text",
+            "hovertext": [f"{n}: {p.text} (visas inte)" for n, p in hidden],
+            "textfont": {"size": spec.font - 1, "color": SUPPRESSED_LINE},
+        })
+    layout = {
+        "yaxis": {"type": "category", "categoryorder": "array",
+                  "categoryarray": list(reversed(order)), "automargin": True,
+                  "ticksuffix": " "},
+        "xaxis": {"title": {"text": x_title}, "rangemode": "tozero", "showgrid": True,
+                  "tickformat": ",d" if not decimals else ",.1f"},
+        "bargap": 0.25, "barmode": "overlay",
+        "legend": {"orientation": "h", "x": 0, "xanchor": "left", "y": 1.0,
+                   "yanchor": "bottom"},
+    }
+    height = max(spec.height, 150 + 26 * len(order)) if style == "screen" else spec.height
+    return _figure(traces, layout, ctx, what, style, legend=bool(hidden), height=height)
 
 
 # -- heat map ------------------------------------------------------------------------------------
@@ -637,85 +749,104 @@ def heatmap(
     missing_text: str = "saknas",
     style: Style = "screen",
 ) -> go.Figure:
-    """A y × quarter grid of counts; suppressed cells grey with '<5'.
+    """A y × quarter grid of counts; hidden cells grey with '<5' (or '..').
 
-    `missing` (columns x, y) marks cells where a value is expected but absent (e.g. a
-    partner that has not reported): drawn in vermillion outline with `missing_text`.
+    `missing` (columns x and y) marks cells where a value is expected but absent (e.g. a
+    partner that has not reported): an orange frame with `missing_text`.
     """
-    if df.empty:
+    if df.empty and (missing is None or missing.empty):
         return _empty(ctx, what, style, "Inga rapporter för urvalet.")
     spec = style_spec(style)
-    flat = df.reset_index(drop=True)
-    xs = _ordered_quarters(flat[x]) if x == "kvartal" else list(dict.fromkeys(flat[x]))
-    ys = _order(flat[y].astype(str), y_order)
-    ys = list(reversed(ys))  # first on top
-    flat = flat.assign(_hidden=_suppressed(flat, suppressed).to_numpy(),
-                       _text=_labels(flat, value, label, ctx.threshold),
-                       _x=flat[x].astype(str), _y=flat[y].astype(str))
-    cell = {(r._x, r._y): r for r in flat.itertuples()}
+    all_x = list(df[x]) + (list(missing[x]) if missing is not None else [])
+    all_y = list(df[y].astype(str)) + (list(missing[y].astype(str)) if missing is not None
+                                       else [])
+    xs = ordered_quarters(all_x) if x == "kvartal" else list(dict.fromkeys(map(str, all_x)))
+    ys = _order(all_y, y_order)  # top to bottom
+    points = _points(df, value, label, suppressed, 0, ctx)
+    cell = {(str(a), str(b)): p for a, b, p in zip(df[x], df[y], points, strict=True)}
     z, z_hidden, text, hover = [], [], [], []
     for yy in ys:
         row_z, row_h, row_t, row_hover = [], [], [], []
         for xx in xs:
-            r = cell.get((xx, yy))
-            if r is None:
+            p = cell.get((xx, yy))
+            if p is None:
                 row_z.append(None)
                 row_h.append(None)
                 row_t.append("")
                 row_hover.append(f"{yy}, {xx}: –")
-            elif r._hidden:
+            elif p.hidden:
                 row_z.append(None)
                 row_h.append(1)
-                row_t.append(f"<{ctx.threshold}")
-                row_hover.append(f"{yy}, {xx}: <{ctx.threshold} (visas inte)")
+                row_t.append(p.text)
+                row_hover.append(f"{yy}, {xx}: {p.text} (visas inte)")
             else:
-                v = getattr(r, value) if value.isidentifier() else None
-                row_z.append(None if pd.isna(v) else float(v))
+                row_z.append(p.value)
                 row_h.append(None)
-                row_t.append(r._text)
-                row_hover.append(f"{yy}, {xx}: {r._text}")
+                row_t.append(p.text)
+                row_hover.append(f"{yy}, {xx}: {p.text}")
         z.append(row_z)
         z_hidden.append(row_h)
         text.append(row_t)
         hover.append(row_hover)
-    fig = go.Figure()
-    fig.add_trace(go.Heatmap(
-        x=xs, y=ys, z=z, text=text, texttemplate="%{text}", hovertext=hover,
-        hoverinfo="text", colorscale=SEQUENTIAL, xgap=2, ygap=2, zmin=0,
-        colorbar=dict(title=dict(text=colour_title), thickness=12, len=0.8),
-        textfont=dict(size=spec.font - 2), name="",
-    ))
+    zmax = max((v for row in z for v in row if v is not None), default=1) or 1
+    text_x, text_y, text_s, text_c = [], [], [], []
+    for yy, row_z, row_t in zip(ys, z, text, strict=True):
+        for xx, v, t in zip(xs, row_z, row_t, strict=True):
+            if t:
+                text_x.append(xx)
+                text_y.append(yy)
+                text_s.append(t)
+                text_c.append(_text_colour(v, zmax))
+    traces: list[Trace] = [{
+        "type": "heatmap", "x": xs, "y": ys, "z": z, "hovertext": hover, "hoverinfo": "text",
+        "colorscale": SEQUENTIAL, "xgap": 2, "ygap": 2, "zmin": 0, "zmax": zmax,
+        "colorbar": {"title": {"text": colour_title}, "thickness": 12, "len": 0.8,
+                     "tickformat": ",d"},
+        "textfont": {"size": spec.font - 2}, "name": "", "showlegend": False,
+    }]
     if any(v for row in z_hidden for v in row):
-        fig.add_trace(go.Heatmap(
-            x=xs, y=ys, z=z_hidden, text=text, texttemplate="%{text}", hovertext=hover,
-            hoverinfo="text", colorscale=[[0, SUPPRESSED_COLOUR], [1, SUPPRESSED_COLOUR]],
-            showscale=False, xgap=2, ygap=2, textfont=dict(size=spec.font - 2,
-                                                           color="#333333"),
-            name=f"Under {ctx.threshold}",
-        ))
-    if missing is not None and len(missing):
-        mx = [str(v) for v in missing[x]]
-        my = [str(v) for v in missing[y]]
-        keep = [(a, b) for a, b in zip(mx, my, strict=True) if a in xs and b in ys]
-        if keep:
-            fig.add_trace(go.Scatter(
-                x=[k[0] for k in keep], y=[k[1] for k in keep], mode="markers+text",
-                text=[missing_text] * len(keep), textfont=dict(color=OKABE_ITO["vermillion"],
-                                                                size=spec.font - 3),
-                marker=dict(symbol="square-open", size=spec.marker + 16,
-                            color=OKABE_ITO["vermillion"], line=dict(width=2)),
-                name="Rapport saknas", hoverinfo="text",
-                hovertext=[f"{b}, {a}: {missing_text}" for a, b in keep],
-            ))
-    axis = _quarter_axis(xs) if x == "kvartal" else dict(type="category")
-    axis.update(side="bottom", showgrid=False)
-    fig.update_xaxes(**axis)
-    fig.update_yaxes(type="category", categoryorder="array", categoryarray=ys,
-                     automargin=True, ticksuffix=" ", showgrid=False)
-    height = max(spec.height, 140 + 26 * len(ys)) if style == "screen" else spec.height
-    fig.update_layout(plot_bgcolor="white")
-    return _finish(fig, ctx, what, style,
-                   legend=missing is not None and len(missing) > 0, height=height)
+        traces.append({
+            "type": "heatmap", "x": xs, "y": ys, "z": z_hidden, "hovertext": hover,
+            "hoverinfo": "text",
+            "colorscale": [[0, SUPPRESSED_COLOUR], [1, SUPPRESSED_COLOUR]],
+            "showscale": False, "xgap": 2, "ygap": 2, "zmin": 0, "zmax": 1,
+            "textfont": {"size": spec.font - 2, "color": "#333333"},
+            "name": f"Under {ctx.threshold}", "showlegend": False,
+        })
+    has_missing = missing is not None and len(missing) > 0
+    if has_missing:
+        gaps = {(str(a), str(b)) for a, b in zip(missing[x], missing[y], strict=True)}
+        z_missing = [[1 if (xx, yy) in gaps else None for xx in xs] for yy in ys]
+        traces.append({
+            "type": "heatmap", "x": xs, "y": ys, "z": z_missing, "zmin": 0, "zmax": 1,
+            "colorscale": [[0, MISSING_COLOUR], [1, MISSING_COLOUR]], "showscale": False,
+            "xgap": 2, "ygap": 2, "hoverinfo": "text", "name": "Rapport saknas",
+            "hovertext": [[f"{yy}, {xx}: {missing_text}" for xx in xs] for yy in ys],
+        })
+        text_x += [g[0] for g in sorted(gaps) if g[0] in xs and g[1] in ys]
+        text_y += [g[1] for g in sorted(gaps) if g[0] in xs and g[1] in ys]
+        text_s += [missing_text] * (len(text_x) - len(text_s))
+        text_c += ["#7A3A00"] * (len(text_x) - len(text_c))
+        # A legend entry for the orange cells (heat maps have none).
+        traces.append({"type": "scatter", "x": [None], "y": [None], "mode": "markers",
+                       "marker": {"symbol": "square", "size": 12, "color": MISSING_COLOUR},
+                       "name": f"Rapport saknas ({missing_text})"})
+    traces.append({"type": "scatter", "x": text_x, "y": text_y, "text": text_s,
+                   "mode": "text", "textfont": {"size": spec.font - 2, "color": text_c},
+                   "hoverinfo": "skip", "showlegend": False})
+    x_axis = quarter_axis(xs) if x == "kvartal" else {"type": "category"}
+    x_axis.update(showgrid=False, side="bottom")
+    layout = {
+        "xaxis": x_axis,
+        "yaxis": {"type": "category", "categoryorder": "array",
+                  "categoryarray": list(reversed(ys)), "automargin": True,
+                  "ticksuffix": " ", "showgrid": False},
+        "plot_bgcolor": "white",
+        "legend": {"orientation": "h", "x": 0, "xanchor": "left", "y": 1.0,
+                   "yanchor": "bottom"},
+    }
+    height = max(spec.height, 150 + 27 * len(ys)) if style == "screen" else spec.height
+    return _figure(traces, layout, ctx, what, style, legend=has_missing, height=height)
 
 
 # -- map ---------------------------------------------------------------------------------------
@@ -725,9 +856,14 @@ def _geojson_text(path: str) -> str:
         return handle.read()
 
 
+@cache
+def _geojson(path: str) -> dict:
+    return json.loads(_geojson_text(path))
+
+
 def load_geojson(path: str | None = None) -> dict:
-    """The RegSO boundaries (a fresh dict each time; the file is read once)."""
-    return json.loads(_geojson_text(str(path or config.GEOJSON_FILE)))
+    """The RegSO boundaries (read once per process; do not modify the returned dict)."""
+    return _geojson(str(path or config.GEOJSON_FILE))
 
 
 def _ring_centroid(ring: list[list[float]]) -> tuple[float, float, float]:
@@ -756,20 +892,38 @@ def area_centroids(path: str | None = None) -> dict[str, tuple[float, float, flo
     return out
 
 
-def district_centroids(areas: Iterable[object]) -> dict[str, tuple[float, float]]:
-    """District -> area-weighted centroid (lon, lat) of its RegSO areas."""
+def district_centroids(areas: Iterable[Any]) -> dict[str, tuple[float, float]]:
+    """District -> a point for its label (lon, lat): the centroid of its largest RegSO area
+    (an average over a ring-shaped district such as Landsbygd would fall outside it)."""
     cents = area_centroids()
-    sums: dict[str, list[float]] = {}
+    best: dict[str, tuple[float, float, float]] = {}
     for area in areas:
         c = cents.get(area.code)
-        if c is None:
-            continue
-        s = sums.setdefault(area.district, [0.0, 0.0, 0.0])
-        w = c[2] or 1e-9
-        s[0] += c[0] * w
-        s[1] += c[1] * w
-        s[2] += w
-    return {d: (s[0] / s[2], s[1] / s[2]) for d, s in sums.items()}
+        if c is not None and (area.district not in best or c[2] > best[area.district][2]):
+            best[area.district] = c
+    return {d: (c[0], c[1]) for d, c in best.items()}
+
+
+def _label_positions(points: list[tuple[float, float]]) -> list[str]:
+    """'middle center' unless a label is close to another one: then one goes up and the
+    other down."""
+    positions = ["middle center"] * len(points)
+    for i, (x0, y0) in enumerate(points):
+        for j in range(i + 1, len(points)):
+            x1, y1 = points[j]
+            if abs(x0 - x1) < 0.03 and abs(y0 - y1) < 0.012 and positions[j] == "middle center":
+                upper, lower = (i, j) if y0 >= y1 else (j, i)
+                positions[upper], positions[lower] = "top center", "bottom center"
+    return positions
+
+
+def _text_colour(value: float | None, zmax: float) -> str:
+    """White on the dark end of SEQUENTIAL, near-black elsewhere."""
+    return "#FFFFFF" if value is not None and zmax and value / zmax > 0.6 else "#111111"
+
+
+# Districts outside the town: left out when the map zooms to the town.
+RURAL_DISTRICTS = frozenset({"Landsbygd", "Holmsund", "Hörnefors", "Sävar"})
 
 
 def district_map(
@@ -783,93 +937,113 @@ def district_map(
     suppressed: str | None = "undertryckt",
     colour_title: str = "Antal",
     decimals: int = 0,
-    areas: Sequence[object] | None = None,
+    areas: Sequence[Any] | None = None,
     show_labels: bool = True,
-    focus: Literal["kommunen", "tatorten"] = "kommunen",
+    town_inset: bool = True,
     style: Style = "screen",
 ) -> go.Figure:
     """Umeå's 42 RegSO areas, each coloured by its district's value.
 
     Offline: no tile server, only the GeoJSON outlines (`geo.visible=False`). Districts whose
-    value is suppressed are grey and labelled '<5'; districts not in `df` have no reports (0).
-    `focus="tatorten"` zooms to the town (everything but the rural districts).
+    value is hidden are grey and labelled '<5'; districts not in `df` have no reports (0);
+    districts with a row but no value (e.g. no population for a rate) are white, '–'. With
+    `town_inset` the whole municipality is on the left and the town, enlarged, on the right
+    (the town's districts are too small to read at the scale of the municipality).
     """
     from lagesbild.codelists import areas as all_areas
 
     spec = style_spec(style)
     areas = list(areas or all_areas())
-    flat = df.reset_index(drop=True)
-    flat = flat.assign(_hidden=_suppressed(flat, suppressed).to_numpy(),
-                       _text=_labels(flat, value, label, ctx.threshold, decimals))
-    by_district = {str(r[district]): r for _, r in flat.iterrows()}
+    points = _points(df, value, label, suppressed, decimals, ctx)
+    by_district = {str(d): p for d, p in zip(df[district], points, strict=True)}
+    no_value = _Point(0.0, "0", False)
     geojson = load_geojson()
-    shown_codes, shown_z, shown_hover = [], [], []
-    hidden_codes, hidden_hover = [], []
-    for area in areas:
-        row = by_district.get(area.district)
-        if row is not None and row["_hidden"]:
-            hidden_codes.append(area.code)
-            hidden_hover.append(f"<b>{area.district}</b><br>{area.name} ({area.code})<br>"
-                                f"{colour_title}: <{ctx.threshold} (visas inte)")
-            continue
-        v = None if row is None else row[value]
-        v = 0.0 if row is None or pd.isna(v) else float(v)
-        text = "0" if row is None else row["_text"]
-        shown_codes.append(area.code)
-        shown_z.append(v)
-        shown_hover.append(f"<b>{area.district}</b><br>{area.name} ({area.code})<br>"
-                           f"{colour_title}: {text}")
-    fig = go.Figure()
-    zmax = max(shown_z) if shown_z and max(shown_z) > 0 else 1
-    fig.add_trace(go.Choropleth(
-        geojson=geojson, featureidkey="properties.regsokod", locations=shown_codes,
-        z=shown_z, zmin=0, zmax=zmax, colorscale=SEQUENTIAL, marker_line_color="white",
-        marker_line_width=0.6, hovertext=shown_hover, hoverinfo="text", name="",
-        colorbar=dict(title=dict(text=colour_title), thickness=12, len=0.75,
-                      tickformat=",d" if not decimals else None),
-    ))
-    if hidden_codes:
-        fig.add_trace(go.Choropleth(
-            geojson=geojson, featureidkey="properties.regsokod", locations=hidden_codes,
-            z=[1] * len(hidden_codes), colorscale=[[0, SUPPRESSED_COLOUR],
-                                                   [1, SUPPRESSED_COLOUR]],
-            showscale=False, marker_line_color="white", marker_line_width=0.6,
-            hovertext=hidden_hover, hoverinfo="text", name=f"Under {ctx.threshold}",
-            showlegend=True,
-        ))
-    if show_labels:
-        rural = {"Landsbygd", "Holmsund", "Hörnefors", "Sävar"}
-        cents = district_centroids(a for a in areas
-                                   if focus == "kommunen" or a.district not in rural)
-        names, lons, lats, texts = [], [], [], []
-        for name, (lon, lat) in cents.items():
-            row = by_district.get(name)
-            shown = "0" if row is None else (f"<{ctx.threshold}" if row["_hidden"]
-                                             else row["_text"])
-            names.append(name)
-            lons.append(lon)
-            lats.append(lat)
-            texts.append(f"{name}<br><b>{shown}</b>")
-        fig.add_trace(go.Scattergeo(
-            lon=lons, lat=lats, text=texts, mode="text", hoverinfo="skip", showlegend=False,
-            textfont=dict(size=spec.font - 2, color="#111111"),
-        ))
-    codes = [a.code for a in areas if focus == "kommunen"
-             or a.district not in {"Landsbygd", "Holmsund", "Hörnefors", "Sävar"}]
-    fig.update_geos(visible=False, projection_type="mercator", fitbounds="locations",
-                    bgcolor="rgba(0,0,0,0)")
-    if focus != "kommunen":
-        cents = area_centroids()
-        lons = [cents[c][0] for c in codes if c in cents]
-        lats = [cents[c][1] for c in codes if c in cents]
-        if lons:
-            fig.update_geos(fitbounds=False, center=dict(lon=sum(lons) / len(lons),
-                                                         lat=sum(lats) / len(lats)),
-                            lonaxis_range=[min(lons) - 0.03, max(lons) + 0.03],
-                            lataxis_range=[min(lats) - 0.012, max(lats) + 0.012])
-    height = 620 if style == "screen" else spec.height
-    fig.update_layout(legend=dict(orientation="h", x=0, y=0, yanchor="bottom"))
-    return _finish(fig, ctx, what, style, legend=bool(hidden_codes), height=height)
+    shown = [by_district.get(a.district, no_value) for a in areas]
+    zmax = max([p.value for p in shown if p.value is not None] + [0]) or 1
+    panels = [("geo", areas, (0.0, 0.40) if town_inset else (0.0, 1.0))]
+    if town_inset:
+        town = [a for a in areas if a.district not in RURAL_DISTRICTS]
+        panels.append(("geo2", town, (0.43, 1.0)))
+    # Each map panel starts with a Scattergeo without locations: plotly.js decides whether to
+    # fetch its world map (topojson, from a CDN) by looking at the first trace of a panel
+    # only, and a choropleth with GeoJSON would make it fetch. Offline that fetch fails and
+    # nothing is drawn; with a Scattergeo first, no request is made.
+    traces: list[Trace] = [{"type": "scattergeo", "geo": geo, "lon": [], "lat": [],
+                            "mode": "markers", "showlegend": False, "hoverinfo": "skip"}
+                           for geo, _, _ in panels]
+    labels: list[Trace] = []
+    legend_done: set[str] = set()
+    layout: dict[str, Any] = {
+        "coloraxis": {"colorscale": SEQUENTIAL, "cmin": 0, "cmax": zmax,
+                      "colorbar": {"title": {"text": colour_title}, "thickness": 12,
+                                   "len": 0.7,
+                                   "tickformat": ",d" if not decimals else ",.1f"}},
+        "legend": {"orientation": "h", "x": 0, "xanchor": "left", "y": 0,
+                   "yanchor": "bottom"},
+    }
+    for geo, members, (x0, x1) in panels:
+        groups: dict[str, tuple[list[str], list[float], list[str]]] = {
+            "shown": ([], [], []), "hidden": ([], [], []), "none": ([], [], [])}
+        for area in members:
+            p = by_district.get(area.district, no_value)
+            key = "hidden" if p.hidden else "none" if p.value is None else "shown"
+            codes, zs, hovers = groups[key]
+            codes.append(area.code)
+            zs.append(p.value if p.value is not None else 1.0)
+            hovers.append(f"<b>{area.district}</b><br>{area.name} ({area.code})<br>"
+                          f"{colour_title}: {p.text}" + (" (visas inte)" if p.hidden else ""))
+        codes, zs, hovers = groups["shown"]
+        if codes:
+            traces.append({
+                "type": "choropleth", "geo": geo, "geojson": geojson,
+                "featureidkey": "properties.regsokod", "locations": codes, "z": zs,
+                "coloraxis": "coloraxis", "marker": {"line": {"color": "white", "width": 0.7}},
+                "hovertext": hovers, "hoverinfo": "text", "name": "", "showlegend": False,
+            })
+        for key, colour, name in (("hidden", SUPPRESSED_COLOUR,
+                                   f"Under {ctx.threshold} (visas inte)"),
+                                  ("none", "#FFFFFF", "Inget värde")):
+            codes, _zs, hovers = groups[key]
+            if codes:
+                traces.append({
+                    "type": "choropleth", "geo": geo, "geojson": geojson,
+                    "featureidkey": "properties.regsokod", "locations": codes,
+                    "z": [1] * len(codes), "colorscale": [[0, colour], [1, colour]],
+                    "showscale": False, "hovertext": hovers, "hoverinfo": "text",
+                    "name": name, "legendgroup": key, "showlegend": key not in legend_done,
+                    "marker": {"line": {"color": "#888888" if key == "none" else "white",
+                                        "width": 0.7}},
+                })
+                legend_done.add(key)
+        layout[geo] = {"visible": False, "projection": {"type": "mercator"},
+                       "fitbounds": "locations", "bgcolor": "rgba(0,0,0,0)",
+                       "domain": {"x": [x0, x1], "y": [0.06, 1.0]}}
+        if show_labels:
+            in_panel = [a for a in members
+                        if geo == "geo2" or not town_inset or a.district in RURAL_DISTRICTS]
+            cents = district_centroids(in_panel)
+            names = list(cents)
+            texts = [f"{n}<br><b>{by_district.get(n, no_value).text}</b>" for n in names]
+            colours = [_text_colour(by_district.get(n, no_value).value, zmax) for n in names]
+            spots = [cents[n] for n in names]
+            labels.append({
+                "type": "scattergeo", "geo": geo, "lon": [c[0] for c in spots],
+                "lat": [c[1] for c in spots], "mode": "text", "text": texts,
+                "textposition": _label_positions(spots), "hoverinfo": "skip",
+                "showlegend": False, "textfont": {"size": spec.font - 2, "color": colours},
+            })
+    if town_inset:
+        layout["annotations"] = [
+            {"text": "Hela kommunen", "x": 0.0, "y": 1.0, "xref": "paper", "yref": "paper",
+             "xanchor": "left", "yanchor": "bottom", "showarrow": False,
+             "font": {"size": spec.font, "color": "#333333"}},
+            {"text": "Tätorten", "x": 0.43, "y": 1.0, "xref": "paper", "yref": "paper",
+             "xanchor": "left", "yanchor": "bottom", "showarrow": False,
+             "font": {"size": spec.font, "color": "#333333"}},
+        ]
+    height = 640 if style == "screen" else spec.height
+    return _figure(traces + labels, layout, ctx, what, style, legend=bool(legend_done),
+                   height=height)
 
 
 # -- shares --------------------------------------------------------------------------------------
@@ -889,65 +1063,66 @@ def stacked_shares(
     x_title: str = "Andel där uppgiften är känd (%)",
     style: Style = "screen",
 ) -> go.Figure:
-    """Horizontal 100 % bars: per `group`, the share of each `category` (in per cent).
+    """Horizontal 100 % bars: per `group`, the share (per cent) of each `category`.
 
-    Unknown categories (Okänt/Okänd) are drawn grey and hatched at the end of the bar, so
-    the reader sees how much is unknown. Suppressed shares are not drawn; the bar says '<5'.
-    `unknown_note` maps a group to a text shown after its bar (e.g. 'okänt: 12 %').
+    Rows of an unknown category (Okänt/Okänd) are drawn grey and hatched at the end of the
+    bar when they carry a share. Hidden shares are not drawn. `unknown_note` maps a group
+    to a text shown right of its bar (e.g. 'kön okänt: 57 av 323').
     """
     if df.empty:
         return _empty(ctx, what, style, "Inga rapporter för urvalet.")
     spec = style_spec(style)
-    flat = df.reset_index(drop=True)
-    flat = flat.assign(_hidden=_suppressed(flat, suppressed).to_numpy(),
-                       _text=_labels(flat, share, label, ctx.threshold, 1),
-                       _g=flat[group].astype(str), _c=flat[category].astype(str))
-    groups = _order(flat["_g"], group_order)
-    cats = _order(flat["_c"], category_order)
+    groups = _order(df[group].astype(str), group_order)
+    cats = _order(df[category].astype(str), category_order)
     cats = [c for c in cats if c not in UNKNOWN_VALUES] + [c for c in cats
                                                              if c in UNKNOWN_VALUES]
     colours = colour_map([c for c in cats if c not in UNKNOWN_VALUES], category)
-    fig = go.Figure()
+    traces: list[Trace] = []
     for cat in cats:
-        part = flat[flat["_c"] == cat].set_index("_g").reindex(groups)
-        hidden = part["_hidden"].fillna(False).astype(bool).to_numpy()
-        xs = [None if h else v for v, h in zip(_numeric(part[share]), hidden, strict=True)]
-        pct = [None if v is None else fmt_number(v, 0) + " %" for v in xs]
-        texts = [f"<{ctx.threshold}" if h else (p or "") for h, p in zip(hidden, pct,
-                                                                         strict=True)]
+        part = df[df[category].astype(str) == cat]
+        count_text = dict(zip(part[group].astype(str),
+                              part[label] if label and label in part else [""] * len(part),
+                              strict=True))
+        points, _ = _series(part, group, groups, share, None, suppressed, 0, ctx)
+        xs = [p.value for p in points]
         unknown = cat in UNKNOWN_VALUES
-        fig.add_trace(go.Bar(
-            y=groups, x=xs, orientation="h", name=cat,
-            marker=dict(color=GREY if unknown else colours[cat],
-                        pattern=dict(shape="/", fgcolor="#666666", size=6) if unknown
-                        else None, line=dict(color="white", width=0.5)),
-            text=texts, textposition="inside", insidetextanchor="middle",
-            hovertext=[f"{g} – {cat}: {t}" for g, t in zip(groups, part["_text"].fillna("–"),
-                                                           strict=True)],
-            hoverinfo="text",
-        ))
-    if unknown_note:
-        for g in groups:
-            if g in unknown_note:
-                fig.add_annotation(x=1, xref="paper", y=g, yref="y", text=unknown_note[g],
-                                   showarrow=False, xanchor="left", xshift=6,
-                                   font=dict(size=spec.font - 2, color="#555555"))
-    fig.update_layout(barmode="stack", bargap=0.3,
-                      uniformtext=dict(minsize=spec.font - 3, mode="hide"),
-                      legend=dict(orientation="h", x=0, y=1.0, yanchor="bottom",
-                                  traceorder="normal"))
-    fig.update_yaxes(type="category", categoryorder="array", categoryarray=list(reversed(groups)),
-                     automargin=True, ticksuffix=" ")
-    fig.update_xaxes(title=x_title, ticksuffix=" %", showgrid=True)
-    if unknown_note:
-        fig.update_layout(margin_r=150 if style == "screen" else 260)
-    height = max(spec.height, 150 + 34 * len(groups)) if style == "screen" else spec.height
-    fig = _finish(fig, ctx, what, style, legend=True, height=height)
-    fig.update_layout(legend=dict(orientation="h", x=0, xanchor="left", y=1.0,
-                                  yanchor="bottom"))
-    if unknown_note:
-        fig.update_layout(margin_r=150 if style == "screen" else 260)
-    return fig
+        traces.append({
+            "type": "bar", "orientation": "h", "y": groups, "x": xs, "name": cat,
+            "marker": {"color": GREY if unknown else colours[cat],
+                       "line": {"color": "white", "width": 0.6},
+                       **({"pattern": HATCH} if unknown else {})},
+            "text": [None if v is None else f"{fmt_number(v, 0)} %" for v in xs],
+            "textposition": "inside", "insidetextanchor": "middle",
+            "textfont": {"size": spec.font - 2},
+            "hovertext": [f"{g} – {cat}: "
+                          + ("visas inte" if v is None else f"{fmt_number(v, 1)} %")
+                          + (f" ({count_text.get(g)})" if count_text.get(g) else "")
+                          for g, v in zip(groups, xs, strict=True)],
+            "hoverinfo": "text",
+        })
+    notes = []
+    for g in groups:
+        if unknown_note and g in unknown_note:
+            notes.append({"x": 1, "xref": "paper", "y": g, "yref": "y",
+                          "text": unknown_note[g], "showarrow": False, "xanchor": "left",
+                          "xshift": 8, "font": {"size": spec.font - 2, "color": "#555555"}})
+    layout = {
+        "barmode": "stack", "bargap": 0.3,
+        "uniformtext": {"minsize": spec.font - 4, "mode": "hide"},
+        "legend": {"orientation": "h", "x": 0, "xanchor": "left", "y": 1.0,
+                   "yanchor": "bottom", "traceorder": "normal"},
+        "yaxis": {"type": "category", "categoryorder": "array",
+                  "categoryarray": list(reversed(groups)), "automargin": True,
+                  "ticksuffix": " "},
+        "xaxis": {"title": {"text": x_title}, "ticksuffix": " %", "showgrid": True,
+                  "range": [0, 100]},
+        "annotations": notes,
+    }
+    if notes:
+        longest = max(len(unknown_note[g]) for g in groups if g in unknown_note)
+        layout["margin"] = {"r": min(360, 16 + round(longest * spec.font * 0.52))}
+    height = max(spec.height, 160 + 34 * len(groups)) if style == "screen" else spec.height
+    return _figure(traces, layout, ctx, what, style, legend=True, height=height)
 
 
 # -- funnel by sector ------------------------------------------------------------------------------
@@ -967,51 +1142,58 @@ def funnel_chart(
     style: Style = "screen",
 ) -> go.Figure:
     """Per `group` (e.g. sector) the number of reports at each `stage` of the funnel
-    (reports → concerns → consultation forum), as grouped horizontal bars."""
+    (all reports → brought to the consultation forum), as grouped horizontal bars; hidden
+    values are grey hatched bars labelled '<5'."""
     if df.empty:
         return _empty(ctx, what, style, "Inga rapporter för urvalet.")
     spec = style_spec(style)
-    flat = df.reset_index(drop=True)
-    flat = flat.assign(_hidden=_suppressed(flat, suppressed).to_numpy(),
-                       _text=_labels(flat, value, label, ctx.threshold),
-                       _g=flat[group].astype(str), _s=flat[stage].astype(str))
-    stages = _order(flat["_s"], stage_order)
-    groups = _order(flat["_g"], group_order)
-    shades = ["#9ECAE1", "#3182BD", "#08306B", "#E69F00", "#009E73"]
-    fig = go.Figure()
-    for i, st_name in enumerate(stages):
-        part = flat[flat["_s"] == st_name].set_index("_g").reindex(groups)
-        hidden = part["_hidden"].fillna(False).astype(bool).to_numpy()
-        xs = [None if h else v for v, h in zip(_numeric(part[value]), hidden, strict=True)]
-        texts = list(part["_text"].fillna("0"))
-        fig.add_trace(go.Bar(
-            y=groups, x=xs, orientation="h", name=st_name,
-            marker_color=shades[i % len(shades)], text=texts, textposition="outside",
-            cliponaxis=False, hovertext=[f"{g} – {st_name}: {t}"
-                                         for g, t in zip(groups, texts, strict=True)],
-            hoverinfo="text",
-        ))
-        if hidden.any():
-            hg = [g for g, h in zip(groups, hidden, strict=True) if h]
-            fig.add_trace(go.Bar(
-                y=hg, x=[ctx.threshold] * len(hg), orientation="h",
-                name=f"Under {ctx.threshold}", showlegend=False, offsetgroup=st_name,
-                marker=dict(color=SUPPRESSED_COLOUR,
-                            pattern=dict(shape="/", fgcolor=SUPPRESSED_LINE, size=5)),
-                hovertext=[f"{g} – {st_name}: <{ctx.threshold}" for g in hg],
-                hoverinfo="text",
-            ))
-    for trace in fig.data:
-        if trace.offsetgroup is None:
-            trace.offsetgroup = trace.name
-    fig.update_layout(barmode="group", bargap=0.25, bargroupgap=0.05,
-                      legend=dict(orientation="h", x=0, y=1.0, yanchor="bottom"))
-    fig.update_yaxes(type="category", categoryorder="array",
-                     categoryarray=list(reversed(groups)), automargin=True, ticksuffix=" ")
-    fig.update_xaxes(title=x_title, rangemode="tozero", tickformat=",d")
-    height = max(spec.height, 140 + 22 * len(groups) * max(len(stages), 1)) \
+    stages = _order(df[stage].astype(str), stage_order)
+    groups = _order(df[group].astype(str), group_order)
+    shades = ["#9ECAE1", "#08519C", "#E69F00", "#009E73"]
+    traces: list[Trace] = []
+    any_hidden = False
+    # Horizontal groups are drawn bottom-up: add the stages in reverse so that the first
+    # stage is on top, and list them in the legend in their own order.
+    for i, name in reversed(list(enumerate(stages))):
+        part = df[df[stage].astype(str) == name]
+        points, _ = _series(part, group, groups, value, label, suppressed, 0, ctx)
+        colour = shades[i % len(shades)]
+        xs, colours, patterns = [], [], []
+        for p in points:
+            if p.hidden:
+                any_hidden = True
+                xs.append(ctx.threshold if p.text.startswith("<") else 0)
+                colours.append(SUPPRESSED_COLOUR)
+                patterns.append("/")
+            else:
+                xs.append(p.value)
+                colours.append(colour)
+                patterns.append("")
+        traces.append({
+            "type": "bar", "orientation": "h", "y": groups, "x": xs, "name": name,
+            "marker": {"color": colours, "pattern": {"shape": patterns,
+                                                     "fgcolor": SUPPRESSED_LINE, "size": 5}},
+            "text": [p.text for p in points], "textposition": "outside", "cliponaxis": False,
+            "textfont": {"size": spec.font - 2},
+            "hovertext": [f"{g} – {name}: {p.text}" for g, p in zip(groups, points,
+                                                                    strict=True)],
+            "hoverinfo": "text", "offsetgroup": str(i),
+        })
+    layout = {
+        "barmode": "group", "bargap": 0.22, "bargroupgap": 0.04,
+        "legend": {"orientation": "h", "x": 0, "xanchor": "left", "y": 1.0,
+                   "yanchor": "bottom", "traceorder": "reversed"},
+        "yaxis": {"type": "category", "categoryorder": "array",
+                  "categoryarray": list(reversed(groups)), "automargin": True,
+                  "ticksuffix": " "},
+        "xaxis": {"title": {"text": x_title}, "rangemode": "tozero", "tickformat": ",d"},
+    }
+    if any_hidden:
+        layout["annotations"] = [{
+            "text": f"Grå streckad stapel: under {ctx.threshold} eller dolt, visas inte",
+            "x": 1, "y": 1.0, "xref": "paper", "yref": "paper", "xanchor": "right",
+            "yanchor": "bottom", "showarrow": False,
+            "font": {"size": spec.font - 3, "color": SUPPRESSED_LINE}}]
+    height = max(spec.height, 150 + 15 * len(groups) * max(len(stages), 1)) \
         if style == "screen" else spec.height
-    fig = _finish(fig, ctx, what, style, legend=True, height=height)
-    fig.update_layout(legend=dict(orientation="h", x=0, xanchor="left", y=1.0,
-                                  yanchor="bottom"))
-    return fig
+    return _figure(traces, layout, ctx, what, style, legend=True, height=height)

@@ -1,3 +1,169 @@
+"""Om lägesbilden: definitions, indicators, method, disclosure control, sources, support."""
+
+from __future__ import annotations
+
+import tomllib
+
+import pandas as pd
 import streamlit as st
 
-st.title("om")
+from lagesbild import codelists, config, signals
+from ui import state
+
+state.ensure_entrypoint()
+
+STODLINJER_FILE = config.DATA_DIR / "stodlinjer.toml"
+threshold = state.threshold()
+
+st.title("Om lägesbilden")
+st.markdown(
+    "Lägesbilden ger UmeBrå och beredningsgruppen en gemensam bild av våldsbejakande "
+    "extremism i Umeå, byggd på avidentifierade rapporter från samverkanspartnerna "
+    "(skola, socialtjänst, polis, säkerhetsavdelningen, regionen m.fl.). Den följer kommunens "
+    "handlingsplan mot våldsbejakande extremism: UmeBrå samordnar arbetet och ansvarar för "
+    "den lokala gemensamma lägesbilden. Rapporterna innehåller inga personuppgifter."
+)
+
+definitions, indicators, method, sources, support = st.tabs(
+    ["Begrepp", "Indikatorer", "Metod och röjandekontroll", "Källor", "Stödlinjer och kontakt"])
+
+lists = codelists.load()
+
+
+def definition_table(field: str, heading: str) -> None:
+    codes = lists.for_field(field).codes
+    frame = pd.DataFrame([{heading: c.value, "Beskrivning": c.description,
+                           "Används": _validity(c)} for c in codes])
+    if not frame["Används"].any():
+        frame = frame.drop(columns="Används")
+    st.dataframe(frame, hide_index=True, width="stretch")
+
+
+def _validity(code: codelists.Code) -> str:
+    parts = []
+    if code.valid_from:
+        parts.append(f"från {code.valid_from}")
+    if code.valid_to:
+        parts.append(f"till {code.valid_to}")
+    if code.replaced_by:
+        parts.append(f"ersatt av {code.replaced_by}")
+    return ", ".join(parts)
+
+
+with definitions:
+    st.markdown(
+        "> ”Våldsbejakande extremism är ett samlingsbegrepp för rörelser, ideologier eller "
+        "miljöer som inte accepterar en demokratisk samhällsordning och som främjar våld för "
+        "att uppnå ett ideologiskt mål.” – Umeå kommuns handlingsplan mot våldsbejakande "
+        "extremism")
+    st.subheader("Former av extremism")
+    definition_table("form", "Form")
+    st.subheader("Händelsetyper")
+    definition_table("handelse", "Händelsetyp")
+    st.subheader("Rapporttyper")
+    definition_table("rapporttyp", "Rapporttyp")
+    st.subheader("Rapporterande verksamheter")
+    definition_table("verksamhet", "Verksamhet")
+    st.caption("Definitionerna kommer från kodlistorna i data/kodlistor/ och kan redigeras där.")
+
+with indicators:
+    st.markdown(f"""
+**Antal rapporter** – rapporter i urvalet (period, område, form, verksamhet, rapporttyp).
+En rapport räknas en gång även om den har rättats i en senare fil.
+
+**Orosrapporter och incidenter** – rapporttypen *Oro* gäller oro för en enskild person;
+*Incident* en händelse som har inträffat.
+
+**Ärenden i konsultationsforum** – rapporter som har tagits upp i konsultationsforum.
+
+**Förändring mot föregående kvartal och mot samma kvartal i fjol** – skillnaden i antal och
+i procent (procent visas när jämförelsetalet är minst {signals.MIN_BASE_FOR_PERCENT}), och om
+förändringen är statistiskt säkerställd.
+
+**Normalt intervall (kontrollgränser)** – snittet av de åtta föregående kvartalen ± 3 gånger
+roten ur snittet. Ett kvartal utanför är *ovanligt högt* eller *ovanligt lågt*.
+
+**Rapporter per 10 000 invånare** – antal rapporter delat med befolkningen i stadsdelen (eller
+kommunen) samma år, gånger 10 000. Digitalt och Okänt har ingen befolkning och ingen kvot.
+
+**Andel kvinnor/män och åldersgrupper** – andelar av dem där uppgiften är känd; hur många som
+är okända redovisas alltid bredvid.
+
+**Rapporteringstäckning** – en verksamhet som har rapporterat under något av de fyra
+föregående kvartalen men inte för kvartalet markeras *saknas*. Antalen för kvartalet är då
+ofullständiga.
+
+**Serieavbrott** – när en kategori införs, byter namn eller slås ihop markeras det med en
+streckad linje i trenddiagrammen.
+""")
+
+with method:
+    st.subheader("Hur vi avgör om en förändring är verklig")
+    st.markdown(signals.METHOD_TEXT)
+    st.subheader("Röjandekontroll")
+    st.markdown(f"""
+Ingen enskild person ska kunna identifieras i lägesbilden. Därför:
+
+- Antal från 1 till {threshold - 1} visas som **<{threshold}**, aldrig som siffra och aldrig
+  som 0. En verklig nolla visas som 0.
+- När ett litet tal skulle kunna räknas fram ur totalen och de andra talen i samma rad eller
+  kolumn döljs ytterligare ett tal; det visas som **..** (sekundär röjandekontroll).
+- Andelar, kvoter och förändringar som bygger på ett dolt tal visas inte.
+- I diagrammen är dolda värden grå (i kartan och rutnätet) eller streckade och märkta
+  **<{threshold}** – de ritas aldrig som 0.
+- Nedladdade tabeller har samma skydd: dolda antal är tomma och kolumnen *visas* anger
+  <{threshold} eller ..
+""")
+
+with sources:
+    st.markdown("""
+- **Rapporterna** – partnernas avidentifierade incident- och orosrapporter, sammanställda
+  kvartalsvis av UmeBrå och inlästa via kalkylarksmallen.
+- **Områden** – SCB:s regionala statistikområden (RegSO 2025), 42 områden i Umeå kommun,
+  licens CC0. Indelningen av RegSO-områden i stadsdelar är en redigerbar standard
+  (data/omraden_umea.csv), inte en officiell indelning.
+- **Befolkning** – SCB:s befolkning per RegSO-område (summerad från DeSO), licens CC0
+  (data/befolkning.csv). Kontrollera siffrorna mot SCB innan kvoter publiceras.
+- **Kartan** – gränser för RegSO 2025 från SCB (CC0). Kartan ritas utan bakgrundskarta och
+  fungerar utan internet.
+""")
+    as_of = state.data_as_of() if state.has_reports() else None
+    if as_of:
+        st.caption(f"Data per {as_of:%Y-%m-%d}.")
+
+
+def load_support() -> dict[str, list[dict[str, object]]]:
+    try:
+        return tomllib.loads(STODLINJER_FILE.read_text("utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        st.error(f"Filen {STODLINJER_FILE.name} kunde inte läsas: {exc}")
+        return {}
+
+
+def support_list(entries: list[dict[str, object]]) -> None:
+    for entry in entries:
+        number = str(entry.get("nummer", "")).strip()
+        line = f"**{entry.get('namn', '')}**"
+        if number:
+            line += f" – {number}"
+        if entry.get("verifiera"):
+            line += " *(verifiera)*"
+        if entry.get("beskrivning"):
+            line += f"  \n{entry['beskrivning']}"
+        if entry.get("webb"):
+            line += f"  \n[{entry['webb']}]({entry['webb']})"
+        st.markdown(line)
+
+
+with support:
+    data = load_support()
+    st.info("Vid akut fara: ring **112**.", icon=":material/emergency:")
+    left, right = st.columns(2)
+    with left:
+        st.subheader("Nationella stödlinjer")
+        support_list(data.get("nationella", []))
+    with right:
+        st.subheader("Umeå kommun")
+        support_list(data.get("kommunen", []))
+    st.caption(f"Uppgifterna finns i {STODLINJER_FILE.relative_to(config.PROJECT_DIR)} "
+               "och kan redigeras där. Uppgifter inom hakparentes är inte ifyllda ännu.")

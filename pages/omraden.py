@@ -1,3 +1,108 @@
+"""Områden: where in Umeå – map, district × quarter heat map, ranking."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pandas as pd
 import streamlit as st
 
-st.title("omraden")
+from lagesbild import charts
+from lagesbild import indicators as ind
+from lagesbild.disclosure import TOTAL
+from lagesbild.formatting import fmt_number
+from lagesbild.periods import parse_quarter
+from ui import render, state
+
+state.ensure_entrypoint()
+
+filters = state.current_filters()
+disclosure = state.disclosure()
+ALL_FORMS = "Alla former i urvalet"
+NO_PLACE = ("Digitalt", "Okänt")
+
+st.title("Områden")
+st.markdown("Var i kommunen rapporterna gäller. Kartan visar Umeås 42 RegSO-områden (SCB), "
+            "färgade efter stadsdelen de hör till – hela kommunen till vänster, tätorten "
+            "förstorad till höger. Grått = färre än 5 rapporter, visas inte.")
+
+left, right = st.columns([3, 4])
+form_options = [ALL_FORMS, *(filters.form or state.filter_options()["form"])]
+form = left.selectbox("Form av extremism", form_options, key="omr_form")
+measure = right.segmented_control("Mått", ["Antal", "Per 10 000 invånare"], default="Antal",
+                                  key="omr_measure") or "Antal"
+chosen = filters if form == ALL_FORMS else replace(filters, form=(form,))
+per10k = measure != "Antal"
+
+table = state.call(ind.crosstab, "omrade", "kvartal", chosen, disclosure)
+totals = table[table["kvartal"] == TOTAL]
+per_district = totals[totals["omrade"] != TOTAL].reset_index(drop=True)
+grand = totals[totals["omrade"] == TOTAL]
+if grand.empty or (not grand["undertryckt"].iloc[0] and int(grand["antal"].iloc[0]) == 0):
+    st.info("Inga rapporter i urvalet.")
+    st.stop()
+ctx = state.chart_context(chosen)
+what_form = "" if form == ALL_FORMS else f" – {form}"
+
+if per10k:
+    years = sorted({parse_quarter(q)[0] for q in
+                    [chosen.from_quarter, chosen.to_quarter] if q})
+    years = list(range(years[0], years[-1] + 1))
+    year = st.select_slider("År", options=years, value=years[-1], key="omr_year") \
+        if len(years) > 1 else years[0]
+    rates = state.call(ind.rates, "omrade", "ar", chosen, disclosure)
+    map_data = rates[rates["ar"] == year].reset_index(drop=True)
+    shown_q = [q for q in (chosen.from_quarter, chosen.to_quarter) if q]
+    partial = any(parse_quarter(q)[0] == year for q in shown_q) and not (
+        parse_quarter(shown_q[0]) <= (year, 1) and parse_quarter(shown_q[-1]) >= (year, 4))
+    map_ctx = state.chart_context(chosen, first=str(year), last=str(year))
+    if partial:
+        map_ctx = map_ctx.with_extra("Året ingår bara delvis i perioden")
+    value, colour_title, decimals = "per10k", "Per 10 000", 1
+    what_map = f"Rapporter per 10 000 invånare per stadsdel{what_form}"
+    missing = map_data[map_data["befolkning_saknas"].astype(bool)
+                       & ~map_data["omrade"].isin(NO_PLACE)]
+    if len(missing):
+        st.caption(f"Befolkning saknas för {year}: kvot visas inte för "
+                   + ", ".join(missing["omrade"]) + ".")
+    map_data = map_data.assign(_rate=[
+        "<5" if h else ("–" if pd.isna(v) else fmt_number(v, 1))
+        for v, h in zip(map_data["per10k"], map_data["undertryckt"], strict=True)])
+    map_label = "_rate"
+else:
+    map_data, map_ctx = per_district, ctx
+    value, colour_title, decimals, map_label = "antal", "Antal", 0, "visas"
+    what_map = f"Rapporter per stadsdel{what_form}"
+
+on_map = map_data[~map_data["omrade"].isin(NO_PLACE)].reset_index(drop=True)
+elsewhere = per_district[per_district["omrade"].isin(NO_PLACE)]
+if len(elsewhere):
+    map_ctx = map_ctx.with_extra("Ej på kartan: " + ", ".join(
+        f"{r.omrade} {r.visas}" for r in elsewhere.itertuples(index=False)))
+fig = charts.district_map(
+    on_map, map_ctx, what=what_map, value=value, label=map_label, colour_title=colour_title,
+    decimals=decimals,
+)
+render.show_chart(fig, map_data, what_map, key="omr_karta",
+                  caption="Färgen gäller hela stadsdelen: alla RegSO-områden i en stadsdel har "
+                          "samma färg. Håll muspekaren över ett område för detaljer.")
+
+st.subheader("Stadsdelar kvartal för kvartal")
+grid = table[(table["omrade"] != TOTAL) & (table["kvartal"] != TOTAL)]
+fig = charts.heatmap(grid, ctx, what=f"Rapporter per stadsdel och kvartal{what_form}",
+                     x="kvartal", y="omrade",
+                     y_order=ind.category_order("omrade", list(grid["omrade"])))
+render.show_chart(fig, table, f"Rapporter per stadsdel och kvartal{what_form}", key="omr_rutnat",
+                  caption="Grå rutor: färre än 5 rapporter (<5) eller dolda för att skydda "
+                          "ett litet tal i samma rad eller kolumn (..).")
+
+st.subheader("Rangordning")
+rank_data = map_data if per10k else per_district
+rank_what = (f"Rapporter per 10 000 invånare, {year}{what_form}" if per10k
+             else f"Rapporter per stadsdel{what_form}")
+rank_data = rank_data[~(rank_data["omrade"].isin(NO_PLACE) & per10k)]
+fig = charts.ranked_bar(rank_data, map_ctx if per10k else ctx, what=rank_what,
+                        category="omrade", value=value, label=map_label,
+                        x_title="Per 10 000 invånare" if per10k else "Antal rapporter",
+                        decimals=decimals)
+render.show_chart(fig, rank_data, rank_what, key="omr_rang")

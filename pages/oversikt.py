@@ -9,6 +9,8 @@ from lagesbild import indicators as ind
 from lagesbild.formatting import fmt_change, fmt_diff
 from ui import render, state
 
+state.ensure_entrypoint()
+
 filters = state.current_filters()
 quarter = filters.to_quarter
 disclosure = state.disclosure()

@@ -1,3 +1,115 @@
+"""Trender: counts or rates per quarter, by a breakdown of the user's choice."""
+
+from __future__ import annotations
+
 import streamlit as st
 
-st.title("trender")
+from lagesbild import charts
+from lagesbild import indicators as ind
+from lagesbild.formatting import fmt_number
+from ui import render, state
+
+state.ensure_entrypoint()
+
+filters = state.current_filters()
+disclosure = state.disclosure()
+
+BREAKDOWNS = {
+    "Form av extremism": "form",
+    "Händelsetyp": "handelse",
+    "Rapporterande verksamhet": "verksamhet",
+    "Rapporttyp": "rapporttyp",
+    "Område": "omrade",
+    "Ingen uppdelning (totalt)": None,
+}
+MEASURES = {"Antal rapporter": "antal", "Per 10 000 invånare": "per10k"}
+
+st.title("Trender")
+st.markdown("Hur antalet rapporter har utvecklats kvartal för kvartal. Bandet visar det "
+            "normala intervallet utifrån de åtta föregående kvartalen; en ring markerar ett "
+            "ovanligt kvartal.")
+
+left, middle, right = st.columns([2, 2, 2])
+label = left.selectbox("Dela upp efter", list(BREAKDOWNS), key="trend_by")
+measure_label = middle.segmented_control("Mått", list(MEASURES), default="Antal rapporter",
+                                         key="trend_measure") or "Antal rapporter"
+by, measure = BREAKDOWNS[label], MEASURES[measure_label]
+layout = right.segmented_control(
+    "Visa som", ["Ett diagram", "Ett per kategori"], default="Ett diagram",
+    key="trend_layout", disabled=by is None) or "Ett diagram"
+
+table = state.call(ind.trend, filters, by, measure, disclosure)
+if table.empty:
+    st.info("Inga rapporter i urvalet.")
+    st.stop()
+
+per10k = measure == "per10k"
+what = ("Rapporter per 10 000 invånare" if per10k else "Rapporter") + (
+    f" per {label.lower()}" if by else "")
+ctx = state.chart_context(filters)
+if per10k:
+    ctx = ctx.with_extra("Invånare: SCB:s befolkning per RegSO")
+breaks = sorted({q for q, note in zip(table["kvartal"], table["serieavbrott"], strict=True)
+                 if note})
+y_title = "Per 10 000 invånare" if per10k else "Antal rapporter"
+if by and layout == "Ett per kategori":
+    fig = charts.small_multiples(
+        table, ctx, what=what, facet=by, value="varde", label=None if per10k else "visas",
+        lower="nedre_grans", upper="ovre_grans", baseline="baslinje", signal="signal",
+        breaks=breaks, y_title=y_title, decimals=1 if per10k else 0, counts=not per10k)
+else:
+    fig = charts.trend_chart(
+        table, ctx, what=what, series=by, value="varde", label=None if per10k else "visas",
+        lower="nedre_grans", upper="ovre_grans", baseline="baslinje", signal="signal",
+        breaks=breaks, y_title=y_title, decimals=1 if per10k else 0, counts=not per10k,
+        incomplete=sorted(set(table.loc[table["ofullstandig"].astype(bool), "kvartal"])))
+many = by is not None and table[by].nunique() > 4 and layout == "Ett diagram"
+render.show_chart(
+    fig, table, what,
+    caption=("Normalt intervall visas per kategori när kategorierna är högst fyra; välj "
+             "'Ett per kategori' för att se det för alla. " if many else "")
+    + "Avbrott i linjen: värdet är under 5 eller kan inte visas.",
+)
+
+# -- what stands out ---------------------------------------------------------------------------
+flagged = table[table["signal"].astype(bool)]
+notes = []
+for row in flagged.itertuples(index=False):
+    who = f"{getattr(row, by)}: " if by else ""
+    notes.append(f"- **{row.kvartal}** – {who}{row.signal_text}")
+if notes:
+    st.markdown("**Ovanliga kvartal**\n\n" + "\n".join(notes))
+else:
+    st.markdown("**Ovanliga kvartal:** inga i perioden – alla kvartal ligger inom det normala "
+                "intervallet (eller serien är för kort för en bedömning).")
+incomplete = (table[table["ofullstandig"].astype(bool)][["kvartal", "saknade_verksamheter"]]
+              .drop_duplicates())
+if len(incomplete):
+    st.caption("Ofullständiga kvartal (verksamheter som inte har rapporterat): " + "; ".join(
+        f"{r.kvartal}: {r.saknade_verksamheter}" for r in incomplete.itertuples(index=False)))
+break_notes = sorted({note for note in table["serieavbrott"] if note})
+if break_notes:
+    st.caption("Serieavbrott: " + " ".join(break_notes))
+if per10k and "befolkning_anm" in table:
+    remarks = sorted({str(n) for n in table["befolkning_anm"].dropna() if str(n)})
+    if remarks:
+        st.caption("Befolkning: " + "; ".join(remarks) + ". Där befolkningen saknas visas "
+                   "ingen kvot.")
+
+# -- the table ------------------------------------------------------------------------------------
+st.subheader("Tabell")
+if per10k:
+    shown = table.assign(_v=[("–" if h or v is None or str(v) == "<NA>" else fmt_number(v, 1))
+                             for v, h in zip(table["varde"], table["undertryckt"], strict=True)])
+    value_column = "_v"
+else:
+    shown, value_column = table, "visas"
+if by:
+    wide = shown.pivot(index=by, columns="kvartal", values=value_column)
+    wide = wide.reindex(index=ind.category_order(by, list(wide.index)))
+    wide.index.name = label
+    wide = wide.reset_index()
+else:
+    wide = shown[["kvartal", value_column]].set_index("kvartal").T
+    wide.insert(0, "", [y_title])
+render.show_table(wide, f"{what} tabell", download=table)

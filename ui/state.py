@@ -43,6 +43,22 @@ def widget_key(field: str) -> str:
     return f"f_{field}"
 
 
+# -- the entry point -----------------------------------------------------------------------------
+def ensure_entrypoint() -> None:
+    """Make sure app.py (sidebar, banners, navigation) runs; call first on every page.
+
+    With a folder called pages/ next to app.py, Streamlit starts in its old multipage mode
+    until `st.navigation` has been called once in the process. A first request straight to
+    a page (e.g. a bookmarked /trender after a restart) would then run the page file alone,
+    without app.py. Leave that mode and run again: app.py then shows the same page.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
 # -- the store -------------------------------------------------------------------------------
 @st.cache_resource(show_spinner=False)
 def _open_store(path: str) -> Store:
@@ -358,3 +374,8 @@ def sign_in_configured() -> bool:
         return "auth" in st.secrets
     except Exception:  # no secrets file at all
         return False
+
+
+def batches(store: Store) -> list[dict[str, Any]]:
+    """The import history (for `call(batches)`: cached per data version)."""
+    return store.batches()
