@@ -224,12 +224,16 @@ def add_event_annotations(fig: go.Figure, events: Sequence[Event], *,
             )
             if not labels:
                 continue
-            crowded = sum(abs(position - p) < (1.6 if single else 0.6) for p in placed)
+            # A label takes about a sixth of a single chart's width: stagger close ones.
+            room = max(1.0, len(quarters) / 6) if single else 0.6
+            crowded = sum(abs(position - p) < room for p in placed)
             placed.append(position)
             text = f"{number} {short_label(title)}" if single else str(number)
+            at_right = single and position > 0.75 * (len(quarters) - 1)
             fig.add_annotation(
                 x=position, xref=x_axis, y=1, yref=f"{y_axis} domain", yanchor="top",
-                yshift=-2 - 18 * (crowded % 4), xanchor="left", xshift=2, showarrow=False,
+                yshift=-2 - 18 * (crowded % 4), xanchor="right" if at_right else "left",
+                xshift=-2 if at_right else 2, showarrow=False,
                 text=text, name=ANNOTATION_NAME, align="left",
                 font=dict(size=11, color=EVENT_COLOUR), bgcolor="rgba(255,255,255,0.8)",
                 hovertext=f"{day.isoformat()} · {category}<br>{title}",
