@@ -413,7 +413,7 @@ def _key_table(figures: summary.KeyFigures, keys: Sequence[str] | None) -> pd.Da
             f"Förändring mot {prev_q}": _change_text(fig.vs_previous),
             f"{year_q}": fig.vs_last_year.base_display,
             f"Förändring mot {year_q}": _change_text(fig.vs_last_year),
-            "Jämfört med 8 kvartal": _spc_text(fig.spc),
+            "Jämfört med åtta kvartal": _spc_text(fig.spc),
         })
     return pd.DataFrame(rows, dtype=object)
 

@@ -24,7 +24,7 @@ from lagesbild.export.images import HEIGHT, WIDTH
 from lagesbild.export.pack import ORGANISATION, Pack
 
 PPTX_MIME = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
-SLIDE_W, SLIDE_H = Inches(13.333), Inches(7.5)
+SLIDE_W, SLIDE_H = Emu(12192000), Emu(6858000)  # 13.333 × 7.5 in, exactly 16:9
 MARGIN = Inches(0.6)
 DARK = RGBColor(0x22, 0x22, 0x22)
 GREY = RGBColor(0x55, 0x55, 0x55)
