@@ -170,7 +170,7 @@ def report_bytes(pack: Pack) -> bytes:
     story += [PageBreak(), _p("Metod och röjandekontroll", st["h1"])]
     story += [_p(text, st["body"]) for text in pack.method]
     if pack.public and pack.support:
-        story += [Spacer(1, 0.4 * cm), _p("Stöd och kontakter", st["h1"])]
+        story += [PageBreak(), _p("Stöd och kontakter", st["h1"])]
         heading = None
         for line in pack.support:
             if line.group != heading:
