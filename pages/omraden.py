@@ -98,7 +98,7 @@ render.show_chart(fig, table, f"Rapporter per stadsdel och kvartal{what_form}", 
 
 st.subheader("Rangordning")
 rank_data = map_data if per10k else per_district
-rank_what = (f"Rapporter per 10 000 invånare, {year}{what_form}" if per10k
+rank_what = (f"Rapporter per 10 000 invånare per stadsdel{what_form}" if per10k
              else f"Rapporter per stadsdel{what_form}")
 rank_data = rank_data[~(rank_data["omrade"].isin(NO_PLACE) & per10k)]
 fig = charts.ranked_bar(rank_data, map_ctx if per10k else ctx, what=rank_what,

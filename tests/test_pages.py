@@ -1,0 +1,281 @@
+"""Every dashboard page through Streamlit's AppTest, on a copy of the demo database."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+import streamlit as st
+from streamlit.runtime.pages_manager import PagesManager
+from streamlit.testing.v1 import AppTest
+
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+PAGES = ["pages/oversikt.py", "pages/trender.py", "pages/omraden.py", "pages/malgrupper.py",
+         "pages/rapportering.py", "pages/om.py"]
+TIMEOUT = 60
+
+
+@pytest.fixture(autouse=True)
+def fresh_app(monkeypatch: pytest.MonkeyPatch):
+    """No cache survives a test, and AppTest runs app.py on every rerun.
+
+    AppTest resets Streamlit's "pages/ folder" detection before every run, so with our
+    pages/ folder a rerun would run the current page file alone instead of app.py (a real
+    server leaves that mode for good once st.navigation has been called). Keep it off.
+    """
+    original = PagesManager.__init__
+
+    def init(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        PagesManager.uses_pages_directory = False
+
+    monkeypatch.setattr(PagesManager, "__init__", init)
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    yield
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+
+@pytest.fixture
+def demo_db(demo_db_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    copy = tmp_path / "demo.duckdb"
+    copy.write_bytes(demo_db_file.read_bytes())
+    monkeypatch.setenv("LAGESBILD_DB", str(copy))
+    return copy
+
+
+def start(query: dict[str, str] | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    if query:
+        at.query_params.update(query)
+    return at.run()
+
+
+def assert_ok(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+
+
+def charts_of(at: AppTest) -> list[dict]:
+    return [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
+
+
+def widget(at: AppTest, label: str):
+    return next(w for w in at.sidebar.multiselect if w.label == label)
+
+
+def period_slider(at: AppTest):
+    return at.get("select_slider")[0]
+
+
+def url(at: AppTest) -> dict[str, str]:
+    """The app's query parameters (one value each)."""
+    return {k: v if isinstance(v, str) else ",".join(v) for k, v in at.query_params.items()}
+
+
+def metrics(at: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+# -- every page renders ---------------------------------------------------------------------------
+def test_every_page_renders_with_content_banners_and_filters(demo_db: Path):
+    at = start()
+    assert_ok(at)
+    for page in PAGES:
+        at.switch_page(page).run()
+        assert_ok(at)
+        assert at.title, page
+        assert any("Demodata – syntetiska uppgifter, inte verkliga rapporter" in w.value
+                   for w in at.warning), page
+        assert any("localhost" in c.value for c in at.sidebar.caption), page
+        assert [w.label for w in at.sidebar.multiselect] == [
+            "Område", "Form av extremism", "Rapporterande verksamhet", "Rapporttyp"]
+        figures = charts_of(at)
+        if page != "pages/om.py":
+            assert figures, f"{page} has no chart"
+        for fig in figures:
+            assert fig["data"], f"{page}: an empty chart"
+            assert "Källa: UmeBrå" in json.dumps(fig["layout"]["annotations"],
+                                                 ensure_ascii=False)
+
+
+def test_overview_shows_key_figures_summary_and_missing_partner(demo_db: Path):
+    at = start()
+    assert_ok(at)
+    assert set(metrics(at)) == {"Rapporter totalt", "Orosrapporter", "Incidenter",
+                                "Till konsultationsforum"}
+    text = "\n".join(m.value for m in at.markdown)
+    assert "Mot föregående kvartal" in text and "senaste åtta kvartalen" in text
+    assert "Under 20" in text  # the summary: "Under 2026K3 kom … rapporter"
+    assert any("Rapporter saknas" in w.value and "Trossamfund" in w.value for w in at.warning)
+
+
+def test_page_controls_work(demo_db: Path):
+    at = start()
+    at.switch_page("pages/trender.py").run()
+    for choice in ("Händelsetyp", "Rapporterande verksamhet", "Ingen uppdelning (totalt)"):
+        at.selectbox(key="trend_by").set_value(choice).run()
+        assert_ok(at)
+        assert charts_of(at)
+    at.selectbox(key="trend_by").set_value("Område").run()
+    at.get("button_group")[0].set_value("Per 10 000 invånare").run()
+    assert_ok(at)
+    at.switch_page("pages/omraden.py").run()
+    at.get("button_group")[0].set_value("Per 10 000 invånare").run()
+    assert_ok(at)
+    assert any(t["type"] == "choropleth" for f in charts_of(at) for t in f["data"])
+    at.switch_page("pages/malgrupper.py").run()
+    at.get("button_group")[0].set_value("Åldersgrupp").run()
+    at.get("button_group")[1].set_value("per händelsetyp").run()
+    assert_ok(at)
+
+
+# -- filters ----------------------------------------------------------------------------------
+def test_filters_change_the_numbers_and_survive_a_page_switch(demo_db: Path):
+    at = start()
+    everything = metrics(at)
+    widget(at, "Område").set_value(["Centrum"]).run()
+    assert_ok(at)
+    centrum = metrics(at)
+    assert centrum["Rapporter totalt"] != everything["Rapporter totalt"]
+    assert url(at)["omrade"] == "Centrum"
+    period_slider(at).set_range("2025K1", "2025K4").run()
+    assert metrics(at) != centrum
+    assert url(at)["fran"] == "2025K1" and url(at)["till"] == "2025K4"
+    at.switch_page("pages/trender.py").run()
+    assert_ok(at)
+    assert widget(at, "Område").value == ["Centrum"]
+    assert period_slider(at).value == ("2025K1", "2025K4")
+    assert url(at)["omrade"] == "Centrum"
+    subtitle = charts_of(at)[0]["layout"]["title"]["subtitle"]["text"]
+    assert "Område: Centrum" in subtitle
+    at.sidebar.button[0].click().run()  # Återställ urvalet
+    assert widget(at, "Område").value == []
+    assert "omrade" not in at.query_params
+
+
+def test_url_reproduces_the_view(demo_db: Path):
+    by_hand = start()
+    widget(by_hand, "Område").set_value(["Centrum", "Teg"]).run()
+    widget(by_hand, "Rapporttyp").set_value(["Oro"]).run()
+    period_slider(by_hand).set_range("2025K1", "2025K4").run()
+    link = url(by_hand)
+    assert link == {"fran": "2025K1", "till": "2025K4", "omrade": "Centrum,Teg",
+                    "rapporttyp": "Oro"}
+    st.cache_data.clear()
+    from_link = start(link)
+    assert_ok(from_link)
+    assert widget(from_link, "Område").value == ["Centrum", "Teg"]
+    assert period_slider(from_link).value == ("2025K1", "2025K4")
+    assert metrics(from_link) == metrics(by_hand)
+
+
+def test_bad_url_values_are_ignored_quietly(demo_db: Path):
+    at = start({"fran": "2099K9", "till": "igår", "omrade": "Centrum,Atlantis",
+                "form": "högerextremism", "rapporttyp": ""})
+    assert_ok(at)
+    assert widget(at, "Område").value == ["Centrum"]
+    assert widget(at, "Form av extremism").value == ["Högerextremism"]  # matched loosely
+    default = start()
+    assert period_slider(at).value == period_slider(default).value
+    assert not any("Atlantis" in w.value for w in at.warning)
+    assert any("Atlantis" in c.value for c in at.sidebar.caption)
+
+
+# -- disclosure control -------------------------------------------------------------------------
+SMALL = {"1", "2", "3", "4"}
+# Columns that hold numbers that are not counts of reports.
+NOT_COUNTS = {"Import", "Importerad", "Period", "Fil", "Av", "Typ", "Status", "Verksamheter"}
+SMALL_IN_TEXT = re.compile(r"(?<![\d,.\-–K])[1-4](?![\d,]| ?%)(?= (rapporter|ärenden|"
+                           r"orosrapporter|incidenter)\b|\)|$)")
+SMALL_IN_CHART = re.compile(r"^(.*: )?[1-4]$")
+
+
+def visible_counts(at: AppTest) -> list[tuple[str, str]]:
+    """(where, text) of everything on the page that may show a count."""
+    found = [("metric", m.value) for m in at.metric]
+    found += [("markdown", m.value) for m in at.markdown]
+    found += [("warning", w.value) for w in at.warning]
+    for frame in at.dataframe:
+        table = frame.value
+        for column in table.columns:
+            if str(column) in NOT_COUNTS or str(column).endswith("(andel)"):
+                continue
+            found += [(f"table {column}", str(v)) for v in table[column].tolist()]
+    for fig in charts_of(at):
+        for trace in fig["data"]:
+            for key in ("text", "hovertext"):
+                values = trace.get(key)
+                values = [values] if isinstance(values, str) else values or []
+                for value in values:
+                    for item in value if isinstance(value, list) else [value]:
+                        for part in str(item).split("<br>"):
+                            found.append((f"chart {key}", re.sub("<[^>]+>", "", part)))
+    return found
+
+
+def small_counts(at: AppTest) -> list[tuple[str, str]]:
+    bad = []
+    for where, text in visible_counts(at):
+        text = text.strip()
+        if where.startswith("table") and text in SMALL:
+            bad.append((where, text))
+        elif where.startswith("chart") and SMALL_IN_CHART.match(text):
+            bad.append((where, text))
+        elif where in ("markdown", "warning", "metric") and (
+                text in SMALL or SMALL_IN_TEXT.search(text)):
+            bad.append((where, text))
+    return bad
+
+
+@pytest.mark.parametrize("district", [["Hörnefors"], ["Sävar", "Teg"]])
+def test_hidden_counts_never_appear_as_digits(demo_db: Path, district: list[str]):
+    at = start()
+    widget(at, "Område").set_value(district).run()
+    seen_small = False
+    for page in PAGES:
+        at.switch_page(page).run()
+        assert_ok(at)
+        assert small_counts(at) == [], page
+        seen_small |= any(text in ("<5", "..") for _, text in visible_counts(at))
+    assert seen_small, "the selection should have produced hidden values"
+
+
+def test_the_scanner_finds_small_counts():
+    class Fake:
+        metric = []
+        markdown = [type("M", (), {"value": "Under 2026K3 kom 3 rapporter."})()]
+        warning = []
+        dataframe = []
+
+        def get(self, _kind):
+            return []
+
+    assert small_counts(Fake()) == [("markdown", "Under 2026K3 kom 3 rapporter.")]
+    assert SMALL_IN_CHART.match("Centrum, 2025K1: 3")
+    assert not SMALL_IN_CHART.match("Centrum, 2025K1: <5")
+
+
+# -- an empty database --------------------------------------------------------------------------
+def test_empty_database_shows_the_start_page(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    from lagesbild import bootstrap
+    from lagesbild.store import Store
+
+    path = tmp_path / "tom.duckdb"
+    store = Store.open(path)
+    bootstrap.seed_demo(store)
+    bootstrap.remove_demo(store, "test")  # removed for good: not seeded again
+    store.close()
+    monkeypatch.setenv("LAGESBILD_DB", str(path))
+    at = start()
+    assert_ok(at)
+    assert at.title[0].value == "Välkommen till Lägesbild"
+    code = "\n".join(c.value for c in at.code)
+    assert "lagesbild template --out mall.xlsx" in code and "lagesbild import" in code
+    assert not at.sidebar.multiselect  # no filters without data
+    assert not any("Demodata" in w.value for w in at.warning)
+    at.switch_page("pages/om.py").run()
+    assert_ok(at)
+    assert "Stödlinjer" in "".join(t.label for t in at.tabs)
