@@ -1,0 +1,130 @@
+"""Many readers while one import runs: the way Streamlit sessions share one store per process.
+
+Twenty reader threads compute aggregate counts over and over (each query on its own cursor)
+while one thread imports a large generated file through the whole pipeline. No reader may fail
+or be refused a lock, and every reader must see either the data before the import or the data
+after it — never a partial import — with per-partner counts that add up to the total.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import threading
+import time
+from collections import Counter
+from pathlib import Path
+
+import pyarrow as pa
+
+from lagesbild import config
+from lagesbild.demo import demo_reports
+from lagesbild.importer import import_file
+from lagesbild.query import counts
+from lagesbild.store import Store
+
+READERS = 20
+ROWS = 20_000
+PAUSE = 0.002  # between a reader's queries (a session does not query non-stop)
+HEADERS = ["Rapport-ID", "Datum", "Rapporttyp", "Område", "Form av extremism", "Händelsetyp",
+           "Rapporterande verksamhet", "Kön", "Åldersgrupp", "Konsultationsforum"]
+FIELDS = ["rapport_id", "datum", "rapporttyp", "omrade", "form", "handelse", "verksamhet",
+          "kon", "aldersgrupp", "konsultation"]
+
+
+def generated_reports(rows: int, prefix: str = "GEN", seed: int = 11) -> pa.Table:
+    """About `rows` valid canonical reports with ids PREFIX-0000001…, from the demo generator."""
+    table = demo_reports(until=dt.date(2026, 1, 1), seed=seed, n_target=rows)
+    ids = pa.array([f"{prefix}-{i:07d}" for i in range(len(table))], pa.string())
+    return table.set_column(table.schema.get_field_index("rapport_id"), "rapport_id", ids)
+
+
+def write_csv(table: pa.Table, path: Path) -> Path:
+    """The reports as a partner's CSV file (Swedish headers, ';', dates as ÅÅÅÅ-MM-DD)."""
+    columns = [table.column(f).to_pylist() for f in FIELDS]
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle, delimiter=";")
+        writer.writerow(HEADERS)
+        for row in zip(*columns, strict=True):
+            writer.writerow(["" if v is None else v.isoformat() if isinstance(v, dt.date)
+                             else v for v in row])
+    return path
+
+
+def snapshot(store: Store) -> tuple[int, dict[str, int]]:
+    """Total and per-partner counts, from one query (one consistent snapshot)."""
+    rows = store.cursor().execute(
+        "SELECT (SELECT count(*) FROM reports) AS total, partner, count(*) "
+        "FROM reports GROUP BY partner ORDER BY partner"
+    ).fetchall()
+    total = rows[0][0] if rows else 0
+    return total, {partner: n for _t, partner, n in rows}
+
+
+def test_readers_see_old_or_new_data_never_a_partial_import(demo_store: Store,
+                                                             tmp_path: Path) -> None:
+    store = demo_store
+    path = write_csv(generated_reports(ROWS), tmp_path / "stor.csv")
+    old_total, old_partners = snapshot(store)
+    assert old_total > 1000
+
+    done = threading.Event()
+    errors: list[BaseException] = []
+    seen: list[tuple[int, dict[str, int], int]] = []  # (total, per partner, by-form sum)
+    seen_lock = threading.Lock()
+    receipt_box: list = []
+
+    def reader(k: int) -> None:
+        local = []
+        try:
+            extra = 3  # keep reading a little after the import, to see the new state too
+            while extra:
+                total, partners = snapshot(store)
+                # Half the readers also ask the engine, as a page does (a separate query).
+                by_form = int(counts(store, ["form"])["antal"].sum()) if k % 2 else None
+                local.append((total, partners, by_form))
+                if done.is_set():
+                    extra -= 1
+                time.sleep(PAUSE)
+        except BaseException as exc:  # noqa: BLE001 - every failure is a test failure
+            errors.append(exc)
+        with seen_lock:
+            seen.extend(local)
+
+    def importer() -> None:
+        try:
+            time.sleep(0.2)  # let the readers get going
+            _checked, receipt = import_file(path, path.name, store, config.settings().cli_limits,
+                                            "analytiker")
+            receipt_box.append(receipt)
+        except BaseException as exc:  # noqa: BLE001
+            errors.append(exc)
+        finally:
+            done.set()
+
+    threads = [threading.Thread(target=reader, args=(k,)) for k in range(READERS)]
+    threads.append(threading.Thread(target=importer))
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not any(t.is_alive() for t in threads), "a thread hung"
+    assert errors == []
+
+    receipt = receipt_box[0]
+    assert receipt.batch_id is not None and receipt.demo_removed
+    new_total, new_partners = snapshot(store)
+    assert new_total == receipt.rows_total - receipt.rows_duplicate != old_total
+
+    kinds = Counter()
+    for total, partners, by_form in seen:
+        assert sum(partners.values()) == total
+        assert by_form in (None, old_total, new_total)
+        if total == old_total:
+            assert partners == old_partners
+            kinds["old"] += 1
+        else:
+            assert total == new_total, f"partial state seen: {total}"
+            assert partners == new_partners
+            kinds["new"] += 1
+    assert kinds["old"] >= READERS and kinds["new"] >= READERS, kinds
