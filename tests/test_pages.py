@@ -220,12 +220,14 @@ def small_counts(at: AppTest) -> list[tuple[str, str]]:
     bad = []
     for where, text in visible_counts(at):
         text = text.strip()
-        if where.startswith("table") and text in SMALL:
-            bad.append((where, text))
-        elif where.startswith("chart") and SMALL_IN_CHART.match(text):
-            bad.append((where, text))
-        elif where in ("markdown", "warning", "metric") and (
-                text in SMALL or SMALL_IN_TEXT.search(text)):
+        kind = where.split()[0]
+        if kind == "table":
+            small = text in SMALL
+        elif kind == "chart":
+            small = bool(SMALL_IN_CHART.match(text))
+        else:
+            small = text in SMALL or bool(SMALL_IN_TEXT.search(text))
+        if small:
             bad.append((where, text))
     return bad
 
