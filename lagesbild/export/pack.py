@@ -43,6 +43,12 @@ SOURCE = "Källa: UmeBrå, partnernas rapporter."
 DEFAULT_QUARTERS = 8
 NO_PLACE = ("Digitalt", "Okänt")
 FORMATS = ("pptx", "pdf", "xlsx", "png")
+MIMES = {
+    "pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+    "pdf": "application/pdf",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "png": "application/zip",  # one PNG per chart, zipped
+}
 
 
 # -- what a chart builder gets and gives ----------------------------------------------------------
@@ -344,8 +350,7 @@ class Pack:
         return f"{SOURCE} Data per {self.data_date}. {self.disclosure_note}"
 
     def file_name(self, ext: str, what: str | None = None) -> str:
-        name = what or ("lagesbild_publik" if self.public else "lagesbild")
-        return export_name(self.quarter, name, ext, filters=self.filters)
+        return pack_name(self.quarter, self.filters, self.public, ext, what)
 
     def chart_file_name(self, item: ChartItem, ext: str) -> str:
         return export_name(self.quarter, item.file_stem, ext, filters=self.filters,
@@ -380,6 +385,13 @@ class Pack:
             self._images.update({(item.key, fmt): data
                                  for item, data in zip(todo, drawn, strict=True)})
         return {item.key: self._images[(item.key, fmt)] for item in self.charts}
+
+
+def pack_name(quarter: str, filters: Filters, public: bool, ext: str,
+              what: str | None = None) -> str:
+    """The pack's file name: '2026K3_lagesbild.pptx', '2026K3_lagesbild_publik.pdf', …"""
+    name = what or ("lagesbild_publik" if public else "lagesbild")
+    return export_name(quarter, name, "zip" if ext == "png" else ext, filters=filters)
 
 
 DEMO_NOTE = ("Demodata – syntetiska uppgifter, inte verkliga rapporter. Ta bort med "
@@ -529,7 +541,7 @@ def pack_bytes(pack: Pack, fmt: str) -> bytes:
 
 
 def pack_file_name(pack: Pack, fmt: str) -> str:
-    return pack.file_name("zip" if fmt == "png" else fmt)
+    return pack.file_name(fmt)
 
 
 def write_pack(pack: Pack, fmt: str, out: str | Path) -> list[Path]:

@@ -1,0 +1,95 @@
+"""Export: the meeting pack (PowerPoint, PDF, Excel or chart images) in one click."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from lagesbild import config
+from lagesbild.charts import describe_filters
+from lagesbild.export import images
+from lagesbild.export.pack import (
+    CHARTS,
+    DEFAULT_CHARTS,
+    MIMES,
+    PUBLIC_CHARTS,
+    PackRequest,
+    build_pack,
+    pack_bytes,
+    pack_name,
+)
+from ui import state
+from ui.downloads import current_user
+
+state.ensure_entrypoint()
+
+FORMATS = {"PowerPoint": "pptx", "PDF-rapport": "pdf", "Excel (tabeller)": "xlsx",
+           "Bilder (PNG i zip)": "png"}
+
+st.title("Export")
+st.markdown("Mötesunderlaget för ett kvartal – det sista i perioden – med samma urval och "
+            "röjandekontroll som i lägesbilden: titelbild, sammanfattning, nyckeltal, ett "
+            "diagram per bild (nyckeltalen i talaranteckningarna) och metod.")
+
+filters = state.current_filters()
+quarters = state.quarter_options(state.store_facts()["quarters"])
+if not quarters:
+    st.info("Det finns inga rapporter att exportera ännu.")
+    st.stop()
+start = filters.from_quarter if filters.from_quarter in quarters else quarters[0]
+end = filters.to_quarter if filters.to_quarter in quarters else quarters[-1]
+period = st.select_slider("Period (kvartal)", options=quarters, value=(start, end),
+                          key="export_period",
+                          help="Mötet gäller periodens sista kvartal; trenderna visar hela "
+                               "perioden. Standard: perioden i sidopanelen.")
+chosen_filters = filters.with_period(*period)
+st.caption(f"Urval från sidopanelen: {describe_filters(filters) or 'alla rapporter'}.")
+
+public = st.toggle("Publik variant för kommunens webbplats", key="export_public",
+                   help="Bara övergripande indikatorer (per kvartal, år, form och stadsdel), "
+                        "strängare röjandekontroll och stödlinjerna.")
+rule = config.settings().public_disclosure if public else state.disclosure()
+options = [k for k, d in CHARTS.items() if d.public or not public]
+charts = st.multiselect("Diagram", options, default=list(PUBLIC_CHARTS if public
+                                                         else DEFAULT_CHARTS),
+                        format_func=lambda k: CHARTS[k].label,
+                        key=f"export_charts_{'publik' if public else 'intern'}")
+label = st.segmented_control("Format", list(FORMATS), default="PowerPoint",
+                             key="export_format") or "PowerPoint"
+fmt = FORMATS[label]
+needs_images = fmt != "xlsx"
+if needs_images and not images.browser_available():
+    st.error("Diagrambilder kräver webbläsaren Chromium på servern. Välj Excel eller be "
+             "administratören installera Chromium.")
+
+request = PackRequest(chosen_filters, tuple(charts), public)
+file_name = pack_name(period[1], chosen_filters, public, fmt)
+store = state.get_store()
+user = current_user()
+
+
+def make() -> bytes:
+    """Runs when the button is clicked (Streamlit calls it on its own thread)."""
+    try:
+        pack = build_pack(store, request)
+        data = pack_bytes(pack, fmt)
+    except Exception as exc:
+        store.audit(user, "export", "fel", target=file_name, details=f"{fmt}: {exc}")
+        raise
+    active = "; ".join(f"{k}={','.join(v)}" for k, v in chosen_filters.active().items())
+    store.audit(user, "export", "ok", target=file_name,
+                details=f"{fmt}; period {period[0]}–{period[1]}; {active or 'alla rapporter'}; "
+                        f"diagram={','.join(charts)}{'; publik' if public else ''}")
+    return data
+
+
+st.download_button(
+    f"Skapa och ladda ner ({label})", data=make, file_name=file_name, mime=MIMES[fmt],
+    type="primary", icon=":material/download:", on_click="ignore",
+    disabled=not charts or (needs_images and not images.browser_available()),
+)
+st.caption(f"Filen {file_name} skapas när du klickar; det tar några sekunder. Antal under "
+           f"{rule.threshold} visas som <{rule.threshold}"
+           + (f", övriga avrundas till {rule.rounding}-tal." if rule.rounding > 1 else "."))
+if state.has_demo_data():
+    st.warning("Databasen innehåller demodata: underlaget märks som syntetiskt.",
+               icon=":material/science:")

@@ -1,0 +1,84 @@
+"""The Streamlit side of export: the Export page and the download menu (streamlit AppTest)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from lagesbild.export import images
+
+PROJECT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+if PROJECT not in sys.path:  # ui/ is not an installed package; app.py runs from PROJECT
+    sys.path.insert(0, PROJECT)
+needs_browser = pytest.mark.skipif(
+    not images.browser_available() and os.environ.get("CI") != "true",
+    reason="Chromium saknas (i CI körs testerna alltid)")
+
+MENU = '''
+import pandas as pd
+import plotly.graph_objects as go
+from lagesbild.config import Disclosure
+from lagesbild.disclosure import protect
+from ui.downloads import download_menu
+
+fig = go.Figure(go.Bar(x=["Centrum", "Teg"], y=[10, None]))
+data = protect(pd.DataFrame({"omrade": ["Centrum", "Teg"], "antal": [10, 3]}), Disclosure(5, 0))
+download_menu(fig, data, "Rapporter per stadsdel", "Område: Centrum, Teg", key="t")
+'''
+
+
+@pytest.fixture
+def app_db(demo_db_file, tmp_path, monkeypatch):
+    copy = tmp_path / "demo.duckdb"
+    shutil.copy(demo_db_file, copy)
+    monkeypatch.setenv("LAGESBILD_DB", str(copy))
+    monkeypatch.chdir(PROJECT)
+    return copy
+
+
+def test_export_page_internal_and_public(app_db):
+    at = AppTest.from_file(os.path.join(PROJECT, "pages", "export.py"),
+                           default_timeout=60).run()
+    assert not at.exception
+    assert at.title[0].value == "Export"
+    assert at.multiselect[0].value == ["trender_per_form", "per_omrade", "per_verksamhet",
+                                       "kon_alder", "konsultation"]
+    captions = " ".join(c.value for c in at.caption)
+    assert "_lagesbild.pptx" in captions
+    at.toggle[0].set_value(True).run()
+    assert not at.exception
+    assert at.multiselect[0].value == ["trend_totalt", "per_form", "per_omrade"]
+    assert "kon_alder" not in at.multiselect[0].options
+    assert "_lagesbild_publik.pptx" in " ".join(c.value for c in at.caption)
+
+
+def test_download_menu_offers_every_format(app_db):
+    at = AppTest.from_string(MENU, default_timeout=60).run()
+    assert not at.exception
+    buttons = at.get("download_button")
+    labels = [b.label for b in buttons]
+    if images.browser_available():
+        assert labels == ["Bild (PNG)", "Vektorbild (SVG)", "PDF", "Data (Excel)",
+                          "Data (CSV, för Excel)"]
+    else:
+        assert labels == ["Data (Excel)", "Data (CSV, för Excel)"]
+
+
+@needs_browser
+def test_cached_image_is_reused_and_redrawn_when_the_figure_changes():
+    import plotly.graph_objects as go
+
+    from ui.downloads import cached_image
+
+    fig = go.Figure(go.Bar(x=["a", "b"], y=[10, 20]))
+    key = ("Test", (1, 0), "", "2026K3")
+    first = cached_image(fig, "svg", key)
+    before = images.stats()["renders"]
+    assert cached_image(fig, "svg", key) == first
+    assert images.stats()["renders"] == before  # from the cache, not drawn again
+    fig.update_layout(title="Ändrad")
+    assert cached_image(fig, "svg", key) != first

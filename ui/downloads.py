@@ -1,0 +1,145 @@
+"""The 'Ladda ner' menu of a chart: PNG, SVG and PDF of the figure, CSV and Excel of its data.
+
+Images are slide-ready (16:9, 1600×900, large type; PNG at scale 2) and drawn only when the
+user clicks (Streamlit runs a callable `data` on click, on its own thread), through the one
+warm browser of lagesbild.export.images; they are cached on (chart name, data version,
+filters, format) and the figure's content. The data files hold exactly what the chart shows:
+the same filters and disclosure control, suppressed counts as "<5", formula-safe cells.
+Every download is written to the audit log.
+
+    from ui.downloads import download_menu
+    download_menu(fig, data, "Rapporter per stadsdel", describe_filters(filters), key="omr")
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from lagesbild.charts import describe_filters, period_label
+from lagesbild.export import images
+from lagesbild.export.naming import export_name
+from lagesbild.export.workbook import CSV_MIME, XLSX_MIME, csv_bytes, workbook_bytes
+from lagesbild.text import ascii_slug
+from ui import state
+
+IMAGE_LABELS = {"png": ("Bild (PNG)", ":material/image:"),
+                "svg": ("Vektorbild (SVG)", ":material/draw:"),
+                "pdf": ("PDF", ":material/picture_as_pdf:")}
+_CACHE_SIZE = 64
+_cache: OrderedDict[tuple, tuple[str, bytes]] = OrderedDict()
+_cache_lock = threading.Lock()
+
+
+def current_user() -> str:
+    """Who is downloading, for the audit log (the signed-in user, else 'dashboard')."""
+    try:
+        if st.user.is_logged_in:
+            return str(st.user.get("email") or st.user.get("name") or "inloggad")
+    except Exception:  # noqa: BLE001 - no sign-in configured
+        pass
+    return "dashboard"
+
+
+def cached_image(fig: go.Figure, fmt: str, key: tuple) -> bytes:
+    """The figure as `fmt`, cached on `key` (chart name, data version, filters) and checked
+    against the figure's content, so a changed figure under the same key is drawn anew."""
+    digest = hashlib.sha256(fig.to_json().encode()).hexdigest()
+    full = (*key, fmt)
+    with _cache_lock:
+        hit = _cache.get(full)
+        if hit and hit[0] == digest:
+            _cache.move_to_end(full)
+            return hit[1]
+    data = images.render(fig, fmt)
+    with _cache_lock:
+        _cache[full] = (digest, data)
+        while len(_cache) > _CACHE_SIZE:
+            _cache.popitem(last=False)
+    return data
+
+
+def _logged(make: Callable[[], bytes], file_name: str, details: str, user: str) \
+        -> Callable[[], bytes]:
+    store = state.get_store()
+
+    def run() -> bytes:
+        try:
+            data = make()
+        except Exception as exc:
+            store.audit(user, "export", "fel", target=file_name, details=f"{details}: {exc}")
+            raise
+        store.audit(user, "export", "ok", target=file_name, details=details)
+        return data
+    return run
+
+
+def download_menu(fig: go.Figure | None, data: pd.DataFrame | None, name: str,
+                  filters_text: str, *, key: str | None = None,
+                  period: str | None = None) -> None:
+    """A st.popover('Ladda ner') with PNG, SVG, PDF (when there is a figure and a browser)
+    and CSV, Excel (when there is data). `name` is the chart's Swedish title (without
+    period), `filters_text` the active filters in words (e.g. charts.describe_filters)."""
+    filters = state.current_filters()
+    period = period or period_label(filters.from_quarter, filters.to_quarter)
+    key = key or ascii_slug(name)
+    version = state.data_version()
+    user = current_user()
+    cache_key = (name, version, filters_text, period)
+    threshold = state.threshold()
+
+    def file_name(ext: str) -> str:
+        return export_name(period, name, ext, filters=filters)
+
+    def details(fmt: str) -> str:
+        return f"{fmt}; {name}; period {period}; {filters_text or 'alla rapporter'}"
+
+    with st.popover("Ladda ner", icon=":material/download:"):
+        if fig is not None:
+            if images.browser_available():
+                for fmt, (label, icon) in IMAGE_LABELS.items():
+                    st.download_button(
+                        label, data=_logged(
+                            lambda fmt=fmt: cached_image(fig, fmt, cache_key),
+                            file_name(fmt), details(fmt), user),
+                        file_name=file_name(fmt), mime=images.FORMATS[fmt],
+                        key=f"dl_{fmt}_{key}", icon=icon, on_click="ignore",
+                        width="stretch")
+                st.caption("Bilderna är bildspelsklara (16:9) och ritas när du klickar.")
+            else:
+                st.caption("Bilder kräver webbläsaren Chromium på servern.")
+        if data is not None:
+            about = [("Diagram", name), ("Period", period),
+                     ("Urval", filters_text or "Alla rapporter"),
+                     ("Data per", _data_date()),
+                     ("Röjandekontroll", f"Antal under {threshold} visas som <{threshold}; "
+                                         ".. = dolt för att skydda ett litet tal.")]
+            st.download_button(
+                "Data (Excel)", data=_logged(
+                    lambda: workbook_bytes({name[:31]: data}, about), file_name("xlsx"),
+                    details("xlsx"), user),
+                file_name=file_name("xlsx"), mime=XLSX_MIME, key=f"dl_xlsx_{key}",
+                icon=":material/table:", on_click="ignore", width="stretch")
+            st.download_button(
+                "Data (CSV, för Excel)", data=_logged(
+                    lambda: csv_bytes(data), file_name("csv"), details("csv"), user),
+                file_name=file_name("csv"), mime=CSV_MIME, key=f"dl_csv_{key}",
+                icon=":material/description:", on_click="ignore", width="stretch")
+            st.caption(f"Samma urval och röjandekontroll som diagrammet: värden under "
+                       f"{threshold} står som <{threshold}.")
+
+
+def _data_date() -> str:
+    when = state.data_as_of()
+    return when.date().isoformat() if when else "–"
+
+
+def filters_text_of(filters: object) -> str:
+    """The filters in words, as download_menu wants them."""
+    return describe_filters(filters)
