@@ -91,7 +91,9 @@ else:
         hoverinfo="text"))
     fig.update_layout(template="plotly_white", height=140 + 45 * oldest_first["kategori"]
                       .nunique(), margin=dict(l=16, r=16, t=50, b=40),
-                      title=dict(text=f"{heading} (numrerade som i trenddiagrammen)", x=0),
+                      title=dict(text=heading + ("" if show_all else
+                                                 " (numrerade som i trenddiagrammen)"), x=0),
+                      xaxis=dict(tickformat="%Y-%m", title=None),
                       yaxis=dict(categoryorder="array",
                                  categoryarray=[c for c in categories()[::-1]
                                                 if c in set(oldest_first["kategori"])]))
@@ -101,7 +103,7 @@ else:
         "Titel": oldest_first["titel"],
         "Senast ändrad": [f"{t:%Y-%m-%d} av {w}" for t, w in zip(
             oldest_first["andrad"], oldest_first["andrad_av"], strict=True)]})
-    render.show_chart(fig, table, "Omvärldshändelser", key="chart_omvarld")
+    render.show_chart(fig, None, "Omvärldshändelser", key="chart_omvarld")
     render.show_table(table, "Omvärldshändelser tabell", download=table, key="tabell_omvarld")
 
 if editor:

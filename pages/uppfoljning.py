@@ -22,7 +22,7 @@ from lagesbild.followup.edits import EditRefused
 from lagesbild.followup.events import add_event_annotations, event_legend, events_for_period
 from lagesbild.followup.imports import describe
 from lagesbild.followup.templates import template_bytes
-from lagesbild.formatting import fmt_int
+from lagesbild.formatting import fmt_int, fmt_number
 from lagesbild.periods import latest_complete_quarter, shift_quarter
 from ui import render, state
 
@@ -176,13 +176,16 @@ with tab_training:
         fig.add_bar(y=names, x=gap["oro_andel"].astype("Float64").fillna(0)
                     .tolist()[::-1], orientation="h", name="Andel av orosrapporterna (%)",
                     marker_color="#D55E00",
-                    text=[f"{v} (n = {n})" if pd.notna(v) else f"visas inte (n = {n})"
+                    text=[f"{fmt_number(v, 1)} % ({n} rapporter)" if pd.notna(v)
+                          else f"visas inte ({n} rapporter)"
                           for v, n in zip(gap["oro_andel"], gap["oro_visas"],
                                           strict=True)][::-1],
-                    hoverinfo="text+y")
+                    textposition="none", hoverinfo="text+y")
         fig.add_bar(y=names, x=gap["deltagar_andel"].astype("Float64").fillna(0)
                     .tolist()[::-1], orientation="h", name="Andel av deltagarna (%)",
-                    marker_color="#0072B2", hoverinfo="x+y")
+                    marker_color="#0072B2", textposition="none", hoverinfo="text+y",
+                    text=[f"{fmt_number(v, 1)} % ({fmt_int(n)} deltagare)" for v, n in zip(
+                        gap["deltagar_andel"], gap["deltagare"], strict=True)][::-1])
         fig.update_layout(
             barmode="group", template="plotly_white", height=120 + 34 * len(names),
             title=dict(text=f"Orosrapporter och utbildningsdeltagare per verksamhet, "
@@ -195,12 +198,15 @@ with tab_training:
                     "mindre än hälften så stor andel av utbildningsdeltagarna. Antal "
                     f"orosrapporter under {state.threshold()} visas inte.",
             key="chart_oro_utbildning")
+        def decimal(values: pd.Series) -> list[str]:
+            return [fmt_number(v, 1) if pd.notna(v) else "–" for v in values]
+
         shown = pd.DataFrame({
             "Verksamhet": gap["verksamhet"], "Orosrapporter": gap["oro_visas"],
-            "Andel av orosrapporterna (%)": gap["oro_andel"],
+            "Andel av orosrapporterna (%)": decimal(gap["oro_andel"]),
             "Insatser": gap["insatser"], "Deltagare": gap["deltagare"],
-            "Andel av deltagarna (%)": gap["deltagar_andel"],
-            "Deltagare per orosrapport": gap["deltagare_per_oro"],
+            "Andel av deltagarna (%)": decimal(gap["deltagar_andel"]),
+            "Deltagare per orosrapport": decimal(gap["deltagare_per_oro"]),
             "Bedömning": gap["bedomning"]})
         render.show_table(shown, "Orosrapporter och utbildning per verksamhet",
                           download=gap.drop(columns=["oro"]), key="tabell_oro_utbildning")
@@ -251,15 +257,15 @@ with tab_plan:
         fig.update_layout(barmode="stack", template="plotly_white",
                           height=120 + 38 * len(areas), xaxis_title="Aktiviteter",
                           title=dict(text="Aktiviteter per område i handlingsplanen", x=0),
-                          legend=dict(orientation="h", y=-0.2),
+                          legend=dict(orientation="h", y=-0.2, traceorder="normal"),
                           margin=dict(l=16, r=16, t=60, b=70))
         render.show_chart(fig, areas, "Aktiviteter per område i handlingsplanen",
                           key="chart_plan_omraden")
         table = pd.DataFrame({
-            "ID": plan["aktivitet_id"], "Aktivitet": plan["aktivitet"], "Mål": plan["mal"],
-            "Område": plan["omrade"], "Ansvarig": plan["ansvarig"],
-            "Start": plan["start_kvartal"], "Klart": plan["klart_kvartal"],
-            "Status": plan["status"], "Läge": plan["lage"],
+            "ID": plan["aktivitet_id"], "Aktivitet": plan["aktivitet"], "Läge": plan["lage"],
+            "Status": plan["status"], "Klart": plan["klart_kvartal"],
+            "Ansvarig": plan["ansvarig"], "Start": plan["start_kvartal"],
+            "Område": plan["omrade"], "Mål": plan["mal"],
             "Senast ändrad": [f"{t:%Y-%m-%d} av {w}" for t, w in zip(
                 plan["andrad"], plan["andrad_av"], strict=True)]})
         render.show_table(table, "Aktivitetsplan", download=table, key="tabell_plan")

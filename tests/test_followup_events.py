@@ -92,7 +92,7 @@ def test_annotations_on_a_single_trend_chart() -> None:
     lines = [s for s in fig.layout.shapes if s.name == ev.ANNOTATION_NAME]
     labels = [a for a in fig.layout.annotations if a.name == ev.ANNOTATION_NAME]
     assert [round(s.x0, 3) for s in lines] == [0.5, round(3 - 0.5 + 46 / 92, 3)]
-    assert [a.text for a in labels] == ["1 Nationell hotnivå sänkt…", "2 Kort"]
+    assert [a.text for a in labels] == ["1 Nationell hotnivå sän…", "2 Kort"]
     assert labels[0].hovertext == ("2026-01-01 · Nationell hotnivå<br>Nationell hotnivå sänkt "
                                    "till 3 (exempel)")
     assert ev.event_legend(EVENTS[:2]) == [

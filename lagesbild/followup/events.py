@@ -28,7 +28,8 @@ from lagesbild.validate import EARLIEST, parse_date
 
 MAX_TITLE = 80
 EVENT_COLOUR = "#6b4c9a"
-ANNOTATION_NAME = "omvarld"  # name of the shapes and annotations that mark events
+ANNOTATION_NAME = "omvarld"
+LABEL_ROWS = 4  # event labels are staggered over at most four rows  # name of the shapes and annotations that mark events
 _SCHEMA = pa.schema([("handelse_id", pa.string()), ("datum", pa.date32()),
                      ("kategori", pa.string()), ("titel", pa.string()),
                      ("borttagen", pa.bool_())])
@@ -143,7 +144,7 @@ def _existing(store: Store, handelse_id: str) -> dict[str, object]:
 
 
 # -- on charts ----------------------------------------------------------------------------------
-def short_label(title: str, width: int = 24) -> str:
+def short_label(title: str, width: int = 22) -> str:
     return title if len(title) <= width else title[: width - 1].rstrip() + "…"
 
 
@@ -212,27 +213,31 @@ def add_event_annotations(fig: go.Figure, events: Sequence[Event], *,
     pairs = [p for p in pairs if p[2]]
     single = len(pairs) == 1
     for x_axis, y_axis, quarters in pairs:
-        placed: list[float] = []
+        rows: list[list[tuple[float, float]]] = [[] for _ in range(LABEL_ROWS)]
         for number, (day, category, title) in enumerate(events, start=1):
             position = _position(day, quarters)
             if position is None:
                 continue
             fig.add_shape(
                 type="line", x0=position, x1=position, xref=x_axis, y0=0, y1=1,
-                yref=f"{y_axis} domain", name=ANNOTATION_NAME, layer="below",
+                yref=f"{y_axis} domain", name=ANNOTATION_NAME, layer="above",
                 line=dict(color=EVENT_COLOUR, width=1.2, dash="dot"),
             )
             if not labels:
                 continue
-            # A label takes about a sixth of a single chart's width: stagger close ones.
-            room = max(1.0, len(quarters) / 6) if single else 0.6
-            crowded = sum(abs(position - p) < room for p in placed)
-            placed.append(position)
             text = f"{number} {short_label(title)}" if single else str(number)
             at_right = single and position > 0.75 * (len(quarters) - 1)
+            # A label takes about a quarter of a single chart's width (in quarters); put it in
+            # the highest row where it does not overlap another label.
+            width = max(2.0, len(quarters) / 4) if single else 0.5
+            span = (position - width, position) if at_right else (position, position + width)
+            row = next((i for i, taken in enumerate(rows)
+                        if all(span[1] <= a or span[0] >= b for a, b in taken)),
+                       number % LABEL_ROWS)
+            rows[row].append(span)
             fig.add_annotation(
                 x=position, xref=x_axis, y=1, yref=f"{y_axis} domain", yanchor="top",
-                yshift=-2 - 18 * (crowded % 4), xanchor="right" if at_right else "left",
+                yshift=-2 - 18 * row, xanchor="right" if at_right else "left",
                 xshift=-2 if at_right else 2, showarrow=False,
                 text=text, name=ANNOTATION_NAME, align="left",
                 font=dict(size=11, color=EVENT_COLOUR), bgcolor="rgba(255,255,255,0.8)",
