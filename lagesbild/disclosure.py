@@ -116,12 +116,12 @@ def _exposed(values: np.ndarray, hidden: np.ndarray, primary: np.ndarray,
     that no count is below 0. The hidden cells then lie in a polytope; a cell is exposed when
     it is constant on it. Bounds that are tight at every point (implicit equalities) are found
     with a few linear programs (maximise the slack of the bounds not yet known to be tight);
-    the cell is constant iff the null space of the line equations plus those tight bounds is
-    zero at the cell.
+    those cells are pinned. Another cell is constant iff the null space of the line equations
+    over the cells not pinned is zero at that cell (checked per group of linked cells).
     """
-    cols = np.flatnonzero(hidden)
     rows = [ln for ln in lines if any(hidden[m] for m in ln.members)]
-    if not len(cols) or not rows:
+    cols = np.flatnonzero(hidden)
+    if not rows or not len(cols):
         return []
     n = len(cols)
     pos = {int(c): k for k, c in enumerate(cols)}
@@ -134,9 +134,45 @@ def _exposed(values: np.ndarray, hidden: np.ndarray, primary: np.ndarray,
             else:
                 b_eq[r] -= sign * values[m]
     small = primary[cols]
-    # Bound constraints: x >= lower for all; x <= threshold-1 for primary cells.
-    bounds = [(k, -1.0, -(1.0 if small[k] else 0.0)) for k in range(n)]
-    bounds += [(k, 1.0, threshold - 1.0) for k in range(n) if small[k]]
+    pinned = np.zeros(n, dtype=bool)
+    pinned[_tight(a_eq, b_eq, values[cols], small, threshold)] = True
+    # Groups of linked hidden cells: union-find over the lines.
+    parent = list(range(n))
+
+    def root(k: int) -> int:
+        while parent[k] != k:
+            parent[k] = parent[parent[k]]
+            k = parent[k]
+        return k
+
+    for r in range(len(rows)):
+        linked = np.flatnonzero(a_eq[r])
+        for k in linked[1:]:
+            parent[root(int(k))] = root(int(linked[0]))
+    roots = np.array([root(k) for k in range(n)])
+    for group in np.unique(roots):
+        free = np.flatnonzero((roots == group) & ~pinned)
+        if not len(free):
+            continue
+        sub = a_eq[np.abs(a_eq[:, free]).sum(axis=1) > 0][:, free]
+        basis = null_space(sub)
+        moving = (np.abs(basis).max(axis=1) > 1e-9) if basis.shape[1] else \
+            np.zeros(len(free), bool)
+        pinned[free[~moving]] = True
+    inherent = small & (threshold <= 2)  # "<2" always means 1: nothing more to protect
+    return [int(c) for c, fixed, known in zip(cols, pinned, inherent, strict=True)
+            if fixed and not known and values[c] != 0]
+
+
+def _tight(a_eq: np.ndarray, b_eq: np.ndarray, true: np.ndarray, small: np.ndarray,
+           threshold: int) -> list[int]:
+    """Hidden cells held at a bound at every feasible point (x >= 0; 1 <= x <= threshold-1
+    for primary cells). Only a bound the true value sits on can be tight."""
+    n = len(true)
+    bounds = [(k, -1.0, -(1.0 if small[k] else 0.0)) for k in range(n)
+              if true[k] == (1 if small[k] else 0)]
+    bounds += [(k, 1.0, threshold - 1.0) for k in range(n)
+               if small[k] and true[k] == threshold - 1]
     open_ = set(range(len(bounds)))
     while open_:
         chosen = sorted(open_)
@@ -146,23 +182,18 @@ def _exposed(values: np.ndarray, hidden: np.ndarray, primary: np.ndarray,
         for j, b in enumerate(chosen):  # sign*x + s <= limit, i.e. slack s on the bound
             k, sign, limit = bounds[b]
             a_ub[j, k], a_ub[j, n + j], b_ub[j] = sign, 1.0, limit
+        lower = [(1.0 if small[k] else 0.0, threshold - 1.0 if small[k] else None)
+                 for k in range(n)]
         result = linprog(np.r_[np.zeros(n), -np.ones(m)], A_ub=a_ub, b_ub=b_ub,
-                         A_eq=np.c_[a_eq, np.zeros((len(rows), m))], b_eq=b_eq,
-                         bounds=[(0, None)] * n + [(0, 1)] * m, method="highs")
+                         A_eq=np.c_[a_eq, np.zeros((len(a_eq), m))], b_eq=b_eq,
+                         bounds=lower + [(0, 1)] * m, method="highs")
         if result.status != 0:
             break
-        slack = result.x[n:]
-        loose = {b for b, s in zip(chosen, slack, strict=True) if s > 1e-7}
+        loose = {b for b, s in zip(chosen, result.x[n:], strict=True) if s > 1e-7}
         if not loose:
             break
         open_ -= loose
-    tight = [bounds[b][0] for b in open_]
-    system = np.vstack([a_eq, np.eye(n)[tight]]) if tight else a_eq
-    basis = null_space(system)
-    free = (np.abs(basis).max(axis=1) > 1e-9) if basis.shape[1] else np.zeros(n, bool)
-    inherent = small & (threshold <= 2)  # "<2" always means 1: nothing more to protect
-    return [int(c) for c, ok, known in zip(cols, free, inherent, strict=True)
-            if not ok and not known and values[c] != 0]
+    return [bounds[b][0] for b in open_]
 
 
 def secondary_mask(values: np.ndarray, primary: np.ndarray, lines: Sequence[Line],
@@ -182,18 +213,20 @@ def secondary_mask(values: np.ndarray, primary: np.ndarray, lines: Sequence[Line
                     hidden[cell] = changed = True
         if changed:
             continue
+        added: set[int] = set()
         for cell in _exposed(values, hidden, primary, lines, threshold):
             own = [ln for ln in lines if cell in ln.members]
+            if any(m in added for ln in own for m in ln.members):
+                continue  # one new hidden cell per line and round
             touched = [ln for ln in lines if any(hidden[m] for m in ln.members)]
             for group in (own, touched):
                 options = [c for ln in group
                            if (c := _complement(ln.members, hidden, values, fixed)) is not None]
                 if options:
-                    hidden[min(options, key=lambda m: (values[m] == 0, values[m], m))] = True
-                    changed = True
+                    pick = min(options, key=lambda m: (values[m] == 0, values[m], m))
+                    hidden[pick] = changed = True
+                    added.add(pick)
                     break
-            if changed:
-                break
         if not changed:
             break
     return hidden
