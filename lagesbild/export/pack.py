@@ -133,10 +133,14 @@ def _trend_per_form(scope: Scope) -> ChartItem:
 def _trend_total(scope: Scope) -> ChartItem:
     table = ind.trend(scope.store, scope.filters, None, "antal", scope.disclosure)
     what = "Rapporter per kvartal"
-    fig = charts.trend_chart(
-        table, scope.ctx, what=what, value="varde", lower="nedre_grans", upper="ovre_grans",
-        baseline="baslinje", signal="signal", breaks=_breaks(table), style="slide",
-        kind="bar" if scope.public else "line")
+    if scope.public:  # plain bars for the web page: no control limits
+        fig = charts.trend_chart(table, scope.ctx, what=what, value="varde", kind="bar",
+                                 breaks=_breaks(table), style="slide")
+    else:
+        fig = charts.trend_chart(
+            table, scope.ctx, what=what, value="varde", lower="nedre_grans",
+            upper="ovre_grans", baseline="baslinje", signal="signal", breaks=_breaks(table),
+            style="slide")
     now = table[table["kvartal"] == scope.quarter]
     notes = [f"{scope.quarter}: {now['visas'].iloc[0] if len(now) else '–'} rapporter."]
     notes += [] if scope.public else _signal_notes(table, None, list(table["kvartal"]))
@@ -344,6 +348,16 @@ class Pack:
         if self.disclosure.rounding > 1:
             text += f" Antal är avrundade till närmaste {self.disclosure.rounding}-tal."
         return text
+
+    @property
+    def missing_note(self) -> str:
+        """Partners that have not delivered for the quarter (not named in the public variant)."""
+        missing = self.key_figures.missing_partners
+        if not missing:
+            return ""
+        if self.public:
+            return "Alla verksamheter har ännu inte rapporterat för kvartalet."
+        return f"Rapporter saknas för kvartalet från: {', '.join(missing)}."
 
     @property
     def footer(self) -> str:

@@ -153,9 +153,8 @@ def report_bytes(pack: Pack) -> bytes:
               _key_table(pack, st), Spacer(1, 0.2 * cm),
               _p("Tydlig ökning eller minskning = statistiskt säkerställd (p < 0,05). Procent "
                  "visas när jämförelsetalet är minst 10.", st["small"])]
-    if pack.key_figures.missing_partners:
-        story.append(_p("Rapporter saknas för kvartalet från: "
-                        + ", ".join(pack.key_figures.missing_partners) + ".", st["small"]))
+    if pack.missing_note:
+        story.append(_p(pack.missing_note, st["small"]))
     width = PAGE[0] - 2 * MARGIN
     height = width * HEIGHT / WIDTH
     max_height = PAGE[1] - 2 * MARGIN - 4.2 * cm

@@ -145,9 +145,8 @@ def _table_slide(prs, pack: Pack) -> None:
             _cell(grid.cell(i, j), str(value), 15, bold=j == 0)
     notes = ["Tydlig ökning eller minskning = statistiskt säkerställd (p < 0,05). Procent "
              "visas när jämförelsetalet är minst 10."]
-    if pack.key_figures.missing_partners:
-        notes.append("Rapporter saknas för kvartalet från: "
-                     + ", ".join(pack.key_figures.missing_partners) + ".")
+    if pack.missing_note:
+        notes.append(pack.missing_note)
     _text_box(slide, MARGIN, Inches(1.8) + Inches(0.6) * rows, width, Inches(1.2), notes, 14,
               colour=GREY)
     _footer(slide, pack)
