@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import pyarrow as pa
@@ -75,6 +76,7 @@ class _Checker:
         self.today = today
         self.problems: list[Problem] = []
         self.column_of = {f: j for j, f in enumerate(sheet.fields) if f}
+        self._columns: list[tuple[Cell, ...]] | None = None
 
     def problem(self, row: int, field: str, cell: Cell, reason: str, fix: str) -> None:
         self.problems.append(Problem(
@@ -83,60 +85,68 @@ class _Checker:
             reason=reason, fix=fix,
         ))
 
-    def cells(self, field: str) -> list[Cell]:
+    def cells(self, field: str) -> Sequence[Cell]:
         j = self.column_of.get(field)
         if j is None:
             return [None] * len(self.sheet.rows)
-        return [row[j] for row in self.sheet.rows]
+        if self._columns is None:
+            self._columns = list(zip(*self.sheet.rows, strict=True))
+        return self._columns[j]
+
+    def mapped(self, field: str, convert: Callable[[Cell], object]) -> tuple[list, list[int]]:
+        """Convert each distinct cell once; return the values and the indexes that failed."""
+        cells = self.cells(field)
+        cache = {cell: convert(cell) for cell in set(cells)}
+        values = list(map(cache.__getitem__, cells))
+        failed = [] if None not in cache.values() else [
+            i for i, value in enumerate(values) if value is None]
+        return values, failed
 
     def required_text(self, field: str) -> list[str]:
         header = self.codelists.header(field)
-        out = []
-        for row, cell in zip(self.sheet.row_numbers, self.cells(field), strict=True):
-            text = as_text(cell)
-            if not text:
-                self.problem(row, field, cell, f"{header} saknas",
-                             f"Fyll i {header} – fältet är obligatoriskt.")
-            out.append(text)
-        return out
+        values, failed = self.mapped(
+            field, lambda cell: (cell.strip() if type(cell) is str else as_text(cell)) or None)
+        for i in failed:
+            self.problem(self.sheet.row_numbers[i], field, None, f"{header} saknas",
+                         f"Fyll i {header} – fältet är obligatoriskt.")
+        return values
 
     def dates(self) -> list[dt.date | None]:
-        out: list[dt.date | None] = []
-        for row, cell in zip(self.sheet.row_numbers, self.cells("datum"), strict=True):
-            date = parse_date(cell)
-            if as_text(cell) == "":
-                self.problem(row, "datum", cell, "Datum saknas",
-                             "Fyll i datum för händelsen eller oron, t.ex. 2026-07-03.")
-            elif date is None:
-                self.problem(row, "datum", cell, "Datumet går inte att tolka",
-                             "Skriv datumet som ÅÅÅÅ-MM-DD (t.ex. 2026-07-03) eller ÅÅÅÅMMDD, "
-                             "eller använd en datumcell i Excel.")
-            elif date > self.today:
-                self.problem(row, "datum", cell, "Datumet ligger i framtiden",
-                             "Kontrollera året och datumet; rapporter gäller det som redan hänt.")
-                date = None
-            elif date < EARLIEST:
-                self.problem(row, "datum", cell, "Datumet ligger före år 2000",
-                             "Kontrollera året; lägesbilden omfattar händelser från 2000 och "
-                             "framåt.")
-                date = None
-            out.append(date)
-        return out
+        values, failed = self.mapped("datum", self._date)
+        cells = self.cells("datum")
+        for i in failed:
+            self._date_problem(self.sheet.row_numbers[i], cells[i])
+        return values
+
+    def _date(self, cell: Cell) -> dt.date | None:
+        date = parse_date(cell)
+        return date if date is not None and EARLIEST <= date <= self.today else None
+
+    def _date_problem(self, row: int, cell: Cell) -> None:
+        date = parse_date(cell)
+        if as_text(cell) == "":
+            self.problem(row, "datum", cell, "Datum saknas",
+                         "Fyll i datum för händelsen eller oron, t.ex. 2026-07-03.")
+        elif date is None:
+            self.problem(row, "datum", cell, "Datumet går inte att tolka",
+                         "Skriv datumet som ÅÅÅÅ-MM-DD (t.ex. 2026-07-03) eller ÅÅÅÅMMDD, "
+                         "eller använd en datumcell i Excel.")
+        elif date > self.today:
+            self.problem(row, "datum", cell, "Datumet ligger i framtiden",
+                         "Kontrollera året och datumet; rapporter gäller det som redan hänt.")
+        else:
+            self.problem(row, "datum", cell, "Datumet ligger före år 2000",
+                         "Kontrollera året; lägesbilden omfattar händelser från 2000 och framåt.")
 
     def coded(self, field: str) -> list[str | None]:
         """Canonical values of a coded field; an empty optional field becomes its unknown."""
         header = self.codelists.header(field)
-        cache: dict[str, str | None] = {}
-        out: list[str | None] = []
-        for row, cell in zip(self.sheet.row_numbers, self.cells(field), strict=True):
-            text = as_text(cell)
-            if text not in cache:
-                cache[text] = self._match(field, text)
-            value = cache[text]
-            if value is None:
-                self._unknown_code(row, field, header, cell, text)
-            out.append(value)
-        return out
+        values, failed = self.mapped(field, lambda cell: self._match(field, as_text(cell)))
+        cells = self.cells(field)
+        for i in failed:
+            self._unknown_code(self.sheet.row_numbers[i], field, header, cells[i],
+                               as_text(cells[i]))
+        return values
 
     def _match(self, field: str, text: str) -> str | None:
         if not text:
@@ -173,21 +183,18 @@ def validate_sheet(sheet: Sheet, codelists: Codelists, today: dt.date | None = N
     }
     for name in FIELDS[2:]:
         values[name] = check.coded(name)
-    regso = [None] * len(sheet.rows)
-    j = check.column_of.get("omrade")
-    if j is not None:
-        area_cache: dict[str, str | None] = {}
-        for i, row in enumerate(sheet.rows):
-            text = as_text(row[j])
-            if text not in area_cache:
-                hit = codelists.match_area(text) if text else None
-                area_cache[text] = hit.regso if hit else None
-            regso[i] = area_cache[text]
+    def regso_of(cell: Cell) -> str | None:
+        hit = codelists.match_area(as_text(cell)) if as_text(cell) else None
+        return hit.regso if hit else None
+
+    regso, _ = check.mapped("omrade", regso_of)
     values["regso"] = regso
     values["partner"] = values["verksamhet"]
     rows, duplicates = _distinct_reports(check, values)
+    if len(rows) < len(sheet.rows):
+        values = {c: [values[c][i] for i in rows] for c in REPORT_COLUMNS}
     table = pa.table(
-        {c: [values[c][i] for i in rows] for c in REPORT_COLUMNS},
+        {c: values[c] for c in REPORT_COLUMNS},
         schema=pa.schema([(c, pa.date32() if c == "datum" else pa.string())
                           for c in REPORT_COLUMNS]),
     )
@@ -197,12 +204,16 @@ def validate_sheet(sheet: Sheet, codelists: Codelists, today: dt.date | None = N
 
 def _distinct_reports(check: _Checker, values: dict[str, list]) -> tuple[list[int], int]:
     """Indexes of rows to keep: identical repeats are dropped; conflicting repeats are errors."""
+    count = len(values["rapport_id"])
+    if len(set(zip(values["partner"], values["rapport_id"], strict=True))) == count:
+        return list(range(count)), 0  # the usual case: every report once
+    keys = list(zip(values["partner"], values["rapport_id"], strict=True))
     seen: dict[tuple[str, str], int] = {}
     keep: list[int] = []
     duplicates = 0
     sheet = check.sheet
     for i in range(len(sheet.rows)):
-        key = (values["partner"][i], values["rapport_id"][i])
+        key = keys[i]
         if not key[1] or any(values[c][i] is None for c in REPORT_COLUMNS if c != "regso"):
             keep.append(i)
             continue

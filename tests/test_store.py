@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import duckdb
 import pyarrow as pa
 import pytest
 
@@ -116,7 +117,7 @@ def test_failed_import_leaves_database_unchanged(store: Store) -> None:
                          imported_by="x")
     broken = reports({"rapport_id": "P-2"}).set_column(
         2, "datum", pa.array([None], pa.date32()))  # violates NOT NULL mid-transaction
-    with pytest.raises(Exception):
+    with pytest.raises(duckdb.ConstraintException):
         store.import_reports(broken, file_name="b", sha256="2", imported_by="x")
     assert len(store.batches()) == 1 and current(store)[0][1] == "P-1"
     assert store.cursor().execute("SELECT count(*) FROM report_versions").fetchone()[0] == 1
