@@ -202,7 +202,8 @@ def load(folder: Path | None = None, area_file: Path | None = None) -> Codelists
     """Load every code list in the folder (default data/kodlistor) and the RegSO areas."""
     folder = folder or config.CODELIST_DIR
     area_file = area_file or config.AREAS_FILE
-    lists = {p.stem: read_codelist(p) for p in sorted(folder.glob("*.csv")) if p.stem != "kolumner"}
+    lists = {p.stem: read_codelist(p) for p in sorted(folder.glob("*.csv"))
+             if not p.stem.startswith("kolumner")}  # kolumner*.csv define headers
     area_lookup: dict[str, AreaMatch] = {}
     for area in areas(area_file):
         match = AreaMatch(area.district, area.code)
