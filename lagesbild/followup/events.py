@@ -28,8 +28,8 @@ from lagesbild.validate import EARLIEST, parse_date
 
 MAX_TITLE = 80
 EVENT_COLOUR = "#6b4c9a"
-ANNOTATION_NAME = "omvarld"
-LABEL_ROWS = 4  # event labels are staggered over at most four rows  # name of the shapes and annotations that mark events
+ANNOTATION_NAME = "omvarld"  # name of the shapes and annotations that mark events
+LABEL_ROWS = 4  # event labels are staggered over at most four rows
 _SCHEMA = pa.schema([("handelse_id", pa.string()), ("datum", pa.date32()),
                      ("kategori", pa.string()), ("titel", pa.string()),
                      ("borttagen", pa.bool_())])
