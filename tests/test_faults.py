@@ -18,27 +18,19 @@ from lagesbild import backup
 from lagesbild.store import Store, StoreCorrupt
 
 PROJECT = Path(__file__).resolve().parent.parent
-BIG = 100_000  # rows in the import that is killed while the file grows
-PAUSED = 60_000  # rows in the import that is killed inside its transaction
+BIG = 100_000  # rows in the import that is killed
 
 # The child: a big import into a database that already has one, killed part of the way.
 # With PAUSE it stops inside the import transaction, right after the new report versions are
 # written (and prints MITT_I); without it, the parent kills it as soon as the database file
 # starts to grow (DuckDB writes large uncommitted inserts to the file before the commit).
 CHILD = textwrap.dedent("""
-    import contextlib, datetime as dt, sys, time
-    import pyarrow as pa
-    from lagesbild.demo import demo_reports
+    import contextlib, sys, time
+    import pyarrow.parquet as pq
     from lagesbild.store import Store
 
-    db, rows, pause = sys.argv[1], int(sys.argv[2]), sys.argv[3] == "pause"
-
-    def reports(n, prefix, seed):
-        table = demo_reports(until=dt.date(2026, 1, 1), seed=seed, n_target=n)
-        ids = pa.array([f"{prefix}-{i:07d}" for i in range(len(table))], pa.string())
-        return table.set_column(table.schema.get_field_index("rapport_id"), "rapport_id", ids)
-
-    big = reports(rows, "STOR", 2)
+    db, source, pause = sys.argv[1], sys.argv[2], sys.argv[3] == "pause"
+    big = pq.read_table(source)
     store = Store.open(db)
     if pause:
         real = store.transaction
@@ -85,10 +77,21 @@ def state(path: Path) -> dict[str, object]:
         con.close()
 
 
-def start_child(db: Path, pause: bool) -> subprocess.Popen:
-    rows = PAUSED if pause else BIG
+@pytest.fixture(scope="module")
+def big_file(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, int]:
+    """The big import's reports as Parquet (made once), and their number."""
+    import pyarrow.parquet as pq
+    from test_concurrency import generated_reports
+
+    table = generated_reports(BIG, "STOR", seed=2)
+    path = tmp_path_factory.mktemp("stor") / "stor.parquet"
+    pq.write_table(table, path)
+    return path, len(table)
+
+
+def start_child(db: Path, source: Path, pause: bool) -> subprocess.Popen:
     return subprocess.Popen(
-        [sys.executable, "-c", CHILD, str(db), str(rows), "pause" if pause else "nopause"],
+        [sys.executable, "-c", CHILD, str(db), str(source), "pause" if pause else "nopause"],
         cwd=PROJECT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
@@ -118,10 +121,11 @@ def prepared(tmp_path: Path) -> tuple[Path, dict[str, object]]:
     return db, before
 
 
-def test_sigkill_inside_the_import_transaction_leaves_the_earlier_state(tmp_path: Path) -> None:
+def test_sigkill_inside_the_import_transaction_leaves_the_earlier_state(
+        tmp_path: Path, big_file: tuple[Path, int]) -> None:
     db, before = prepared(tmp_path)
-    child = start_child(db, pause=True)
-    wait_for(child, "MITT_I")  # the batch row and 60 000 versions are written, not committed
+    child = start_child(db, big_file[0], pause=True)
+    wait_for(child, "MITT_I")  # the batch row and 100 000 versions are written, not committed
     os.kill(child.pid, signal.SIGKILL)
     child.wait()
     assert child.returncode == -signal.SIGKILL
@@ -134,16 +138,23 @@ def test_sigkill_inside_the_import_transaction_leaves_the_earlier_state(tmp_path
         store.close()
 
 
-def test_sigkill_while_the_file_grows_is_all_or_nothing(tmp_path: Path) -> None:
+def test_sigkill_while_the_file_grows_is_all_or_nothing(tmp_path: Path,
+                                                        big_file: tuple[Path, int]) -> None:
     db, before = prepared(tmp_path)
-    size = db.stat().st_size
     wal = db.with_name(db.name + ".wal")
-    child = start_child(db, pause=False)
+
+    def wal_size() -> int:
+        return wal.stat().st_size if wal.exists() else 0
+
+    child = start_child(db, big_file[0], pause=False)
     wait_for(child, "START")
+    size = db.stat().st_size
     deadline = time.monotonic() + 120
     while db.stat().st_size <= size and child.poll() is None and time.monotonic() < deadline:
         time.sleep(0.002)
-    committing = wal.exists() and wal.stat().st_size > 0
+    # Until the commit the WAL holds at most its header (about 100 bytes); the commit writes
+    # the transaction to it.
+    committing = wal_size() > 1024
     os.kill(child.pid, signal.SIGKILL)
     child.wait()
     after = state(db)
@@ -151,7 +162,7 @@ def test_sigkill_while_the_file_grows_is_all_or_nothing(tmp_path: Path) -> None:
         assert after == before  # killed before the commit began: nothing of the batch
     else:  # (a very slow machine) the commit had started: then all of it
         assert after == before or (len(after["batches"]) == 2
-                                   and after["reports"] == before["reports"] + BIG)
+                                   and after["reports"] == before["reports"] + big_file[1])
 
 
 # -- a damaged database file ------------------------------------------------------------
