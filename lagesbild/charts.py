@@ -400,7 +400,7 @@ def _hidden_marks(xs: list[str], texts: list[str], hovers: list[str], ctx: Chart
         "textfont": {"color": SUPPRESSED_LINE, "size": spec.font - 3},
         "marker": {"symbol": "line-ew-open", "size": spec.marker + 6, "color": SUPPRESSED_LINE,
                    "line": {"width": 2}},
-        "name": f"Under {ctx.threshold} (visas inte)", "hovertext": [s[2] for s in small],
+        "name": f"Under {ctx.threshold}, visas inte", "hovertext": [s[2] for s in small],
         "hoverinfo": "text", "showlegend": legend, "legendgroup": "undertryckt",
         "xaxis": axes[0], "yaxis": axes[1],
     }]
@@ -681,9 +681,12 @@ def ranked_bar(
     x_title: str = "Antal rapporter",
     decimals: int = 0,
     colour: str | None = None,
+    muted: Iterable[str] = (),
     style: Style = "screen",
 ) -> go.Figure:
-    """Categories ranked by value, largest on top; hidden categories last, grey, '<5'."""
+    """Categories ranked by value, largest on top; hidden categories last, grey, '<5'.
+    Categories in `muted` (and unknowns) are drawn grey, e.g. Digitalt and Okänt among
+    districts."""
     if df.empty:
         return _empty(ctx, what, style, "Inga rapporter för urvalet.")
     spec = style_spec(style)
@@ -694,7 +697,9 @@ def ranked_bar(
     hidden = sorted([(n, p) for n, p in zip(names, points, strict=True) if p.hidden])
     order = [n for n, _ in shown] + [n for n, _ in hidden]  # top to bottom
     colours = colour_map(order, category)
-    bar_colours = [colour or (colours[n] if category == "form" else OKABE_ITO["blue"])
+    muted = set(muted) | UNKNOWN_VALUES
+    bar_colours = [GREY if n in muted else colour or (colours[n] if category == "form"
+                                                      else OKABE_ITO["blue"])
                    for n, _ in shown]
     traces: list[Trace] = [{
         "type": "bar", "orientation": "h", "y": [n for n, _ in shown],
@@ -830,7 +835,7 @@ def heatmap(
         # A legend entry for the orange cells (heat maps have none).
         traces.append({"type": "scatter", "x": [None], "y": [None], "mode": "markers",
                        "marker": {"symbol": "square", "size": 12, "color": MISSING_COLOUR},
-                       "name": f"Rapport saknas ({missing_text})"})
+                       "name": "Rapport saknas"})
     traces.append({"type": "scatter", "x": text_x, "y": text_y, "text": text_s,
                    "mode": "text", "textfont": {"size": spec.font - 2, "color": text_c},
                    "hoverinfo": "skip", "showlegend": False})
@@ -1041,7 +1046,7 @@ def district_map(
              "xanchor": "left", "yanchor": "bottom", "showarrow": False,
              "font": {"size": spec.font, "color": "#333333"}},
         ]
-    height = 640 if style == "screen" else spec.height
+    height = 540 if style == "screen" else spec.height
     return _figure(traces + labels, layout, ctx, what, style, legend=bool(legend_done),
                    height=height)
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import tomllib
 
-import pandas as pd
 import streamlit as st
 
 from lagesbild import codelists, config, signals
@@ -31,12 +30,13 @@ lists = codelists.load()
 
 
 def definition_table(field: str, heading: str) -> None:
-    codes = lists.for_field(field).codes
-    frame = pd.DataFrame([{heading: c.value, "Beskrivning": c.description,
-                           "Används": _validity(c)} for c in codes])
-    if not frame["Används"].any():
-        frame = frame.drop(columns="Används")
-    st.dataframe(frame, hide_index=True, width="stretch")
+    """The values of a code list with their descriptions, as a list that wraps."""
+    lines = []
+    for code in lists.for_field(field).codes:
+        validity = _validity(code)
+        tail = f" *({validity})*" if validity else ""
+        lines.append(f"- **{code.value}** – {code.description or '–'}{tail}")
+    st.markdown("\n".join(lines))
 
 
 def _validity(code: codelists.Code) -> str:

@@ -104,5 +104,5 @@ rank_data = rank_data[~(rank_data["omrade"].isin(NO_PLACE) & per10k)]
 fig = charts.ranked_bar(rank_data, map_ctx if per10k else ctx, what=rank_what,
                         category="omrade", value=value, label=map_label,
                         x_title="Per 10 000 invånare" if per10k else "Antal rapporter",
-                        decimals=decimals)
+                        decimals=decimals, muted=NO_PLACE)
 render.show_chart(fig, rank_data, rank_what, key="omr_rang")
