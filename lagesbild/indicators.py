@@ -61,6 +61,11 @@ def _df(store: Store, sql: str, params: Sequence[object] = ()) -> pd.DataFrame:
     return frame
 
 
+def _rows(store: Store, sql: str, params: Sequence[object] = ()) -> list[tuple]:
+    """Run one query with a small result and return its rows as tuples (no pandas)."""
+    return store.cursor().execute(sql, list(params)).fetchall()
+
+
 def data_span(store: Store) -> tuple[str | None, str | None]:
     """First and last quarter with any current report (unfiltered)."""
     first, last = store.cursor().execute(
@@ -281,6 +286,8 @@ def change(store: Store, quarter: str, by: Sequence[str] = (), compare: str = "f
     """
     by = list(by)
     check_dimensions(by)
+    if "kvartal" in by:
+        raise ValueError("Jämförelsen gäller ett kvartal; dela inte upp på kvartal.")
     quarter = _norm(quarter)
     bases = baseline_quarters(quarter, compare)
     where, params = (filters or Filters()).with_period(None, None).where()
@@ -383,17 +390,17 @@ def trend(store: Store, filters: Filters | None = None, by: str | None = None,
     window = quarters_between(shift_quarter(shown[0], -signals.SPC_WINDOW), shown[-1])
     where, params = filters.with_period(window[0], window[-1]).where()
     select = f"{_dim_sql(by)} AS {by}, " if by else ""
-    counted = _df(store, f"SELECT kvartal, {select}count(*)::BIGINT AS antal FROM reports "
-                  f"WHERE {where} GROUP BY ALL", params)
-    keys = counted[by].tolist() if by else [None] * len(counted)
-    categories = category_order(by, keys) if by else [None]
+    counted = _rows(store, f"SELECT kvartal, {select}count(*)::BIGINT FROM reports "
+                    f"WHERE {where} GROUP BY ALL", params)
+    if not by:
+        counted = [(q, None, n) for q, n in counted]
+    categories = category_order(by, [k for _, k, _ in counted]) if by else [None]
     if not categories:
         return pd.DataFrame(columns=["kvartal", *dims, "antal", "varde", "undertryckt", "visas"])
     row_of = {c: i for i, c in enumerate(categories)}
     col_of = {q: j for j, q in enumerate(window)}
     exact = np.zeros((len(categories), len(window)), dtype=np.int64)
-    for key, quarter, n in zip(keys, counted["kvartal"].tolist(), counted["antal"].tolist(),
-                               strict=True):
+    for quarter, key, n in counted:
         exact[row_of[key], col_of[quarter]] = n
     # Disclosure control over the whole window (each quarter's total is published).
     groups = [np.arange(j, exact.size, len(window)) for j in range(len(window))] if by else []
@@ -485,6 +492,8 @@ def lens(store: Store, dimension: str | None = None, by: str = "kon",
     """
     if by not in UNKNOWN:
         raise ValueError("Linsen delar upp på kon eller aldersgrupp.")
+    if dimension == by:
+        raise ValueError("Välj en annan indelning än linsen själv.")
     dims = [dimension, by] if dimension else [by]
     table = _cube(store, dims, filters)
     out = protect(table, disclosure, lines=margin_lines(table, dims))

@@ -78,12 +78,15 @@ class KeyFigures:
 def _quarter_counts(store: Store, quarters: list[str], filters: Filters) -> pd.DataFrame:
     """One query: each key figure per quarter (rows: the quarters in order, 0 if none)."""
     where, params = filters.with_period(quarters[0], quarters[-1]).where()
-    select = ", ".join(f"count(*) FILTER (WHERE {cond})::BIGINT AS {key}"
-                       for key, (_, cond) in MEASURES.items())
-    table = store.cursor().execute(
-        f"SELECT kvartal, {select} FROM reports WHERE {where} GROUP BY kvartal", params).df()
-    table["kvartal"] = table["kvartal"].astype(object)
-    return table.set_index("kvartal").reindex(quarters, fill_value=0)
+    select = ", ".join(f"count_if({cond})::BIGINT AS {key}" for key, (_, cond) in
+                       MEASURES.items())
+    rows = store.cursor().execute(
+        f"SELECT kvartal, {select} FROM reports WHERE {where} GROUP BY kvartal",
+        params).fetchall()
+    found = {row[0]: row[1:] for row in rows}
+    zero = (0,) * len(MEASURES)
+    return pd.DataFrame([found.get(q, zero) for q in quarters], index=quarters,
+                        columns=list(MEASURES))
 
 
 def _published(counts: pd.Series, disclosure: Disclosure | None) -> dict[str, object]:
