@@ -11,9 +11,11 @@ versions that remain.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import json
+import re
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -90,10 +92,16 @@ class Store:
             if target is not None:
                 target.parent.mkdir(parents=True, exist_ok=True)
             con = duckdb.connect(str(target) if target else ":memory:")
-        except duckdb.IOException as exc:
+        except duckdb.Error as exc:  # locked (IOException), or damaged (e.g. a checksum)
             raise _explain_open_error(target, exc) from None
         store = cls(con, target)
-        store._migrate()
+        try:
+            store._migrate()
+        except (StoreError, duckdb.Error) as exc:
+            con.close()
+            if isinstance(exc, StoreError):
+                raise
+            raise _explain_open_error(target, exc) from None
         return store
 
     def close(self) -> None:
@@ -251,8 +259,9 @@ class Store:
                     (total, counts["new"], counts["changed"], counts["unchanged"],
                      rows_duplicate), codelist_version, is_demo)
                 _store_versions(tx, dataset, batch_id)
-            finally:
-                tx.unregister("incoming")
+            finally:  # after an error the transaction is aborted: unregistering fails too
+                with contextlib.suppress(duckdb.Error):
+                    tx.unregister("incoming")
         return Receipt(file_name, sha256, batch_id, total, counts["new"], counts["changed"],
                        counts["unchanged"], rows_duplicate, *period, partners,
                        demo_removed=demo_removed)
@@ -284,8 +293,9 @@ class Store:
                     (len(rows), counts["new"], counts["changed"], counts["unchanged"], 0),
                     None, is_demo)
                 _store_versions(tx, dataset, batch_id)
-            finally:
-                tx.unregister("incoming")
+            finally:  # after an error the transaction is aborted: unregistering fails too
+                with contextlib.suppress(duckdb.Error):
+                    tx.unregister("incoming")
         return Receipt(file_name, sha256, batch_id, len(rows), counts["new"], counts["changed"],
                        counts["unchanged"], 0, *period, ())
 
@@ -452,7 +462,7 @@ def _remove_demo(cur: duckdb.DuckDBPyConnection) -> int:
 
 def _explain_open_error(path: Path | None, exc: Exception) -> StoreError:
     text = str(exc)
-    if "lock" in text.lower():
+    if isinstance(exc, duckdb.IOException) and re.search(r"\block\b", text, re.IGNORECASE):
         return StoreLocked(
             f"Databasen {path} används redan av ett annat program (troligen dashboarden). "
             "DuckDB tillåter bara ett program i taget. Importera via sidan Ladda upp i "
