@@ -182,13 +182,11 @@ def corrupt_blocks(path: Path) -> None:
     path.write_bytes(bytes(data))
 
 
-@pytest.mark.xfail(reason="Store.open catches only duckdb.IOException; a checksum failure is "
-                          "a plain duckdb.Error (store.py change requested)", strict=False)
 def test_damaged_blocks_give_restore_advice(demo_db_file: Path, tmp_path: Path) -> None:
     db = tmp_path / "lagesbild.duckdb"
     db.write_bytes(demo_db_file.read_bytes())
     corrupt_blocks(db)
-    with pytest.raises(StoreCorrupt, match="lagesbild restore"):
+    with pytest.raises(StoreCorrupt, match="lagesbild restore"):  # not "locked" ("block")
         Store.open(db)
 
 
