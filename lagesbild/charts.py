@@ -516,7 +516,7 @@ def trend_chart(
             shapes.append({"type": "rect", "xref": "x", "yref": "y domain", "x0": i - 0.5,
                            "x1": i + 0.5, "y0": 0, "y1": 1, "layer": "below",
                            "line": {"width": 0}, "fillcolor": "rgba(230, 159, 0, 0.10)"})
-            notes.append({"x": i, "xref": "x", "y": 0, "yref": "y domain",
+            notes.append({"x": i, "xref": "x", "y": 1, "yref": "y domain",
                           "text": "ofullständigt", "showarrow": False, "yanchor": "bottom",
                           "font": {"size": spec.font - 3, "color": "#8a5a00"}})
     layout: dict[str, Any] = {
@@ -530,7 +530,7 @@ def trend_chart(
     legend = bool(series) or bool(ring_x) or band or bool(marks_x)
     entries = len(groups) + bool(ring_x) + bool(marks_x) + (2 if band and len(groups) == 1
                                                              else 0)
-    height = max(spec.height, spec.margin_top + spec.margin_bottom + 22 * entries + 30) \
+    height = max(spec.height, spec.margin_top + spec.margin_bottom + 26 * entries + 30) \
         if style == "screen" else spec.height
     return _figure(traces, layout, ctx, what, style, legend=legend, height=height)
 
@@ -871,6 +871,63 @@ def load_geojson(path: str | None = None) -> dict:
     return _geojson(str(path or config.GEOJSON_FILE))
 
 
+# Outlines are simplified to about 15 m and 5 decimals (1 m) before they go to the browser:
+# the full file would make each map figure about 400 kB and slow to send and draw.
+MAP_TOLERANCE = 0.00015
+
+
+def _simplify(ring: list[list[float]], tolerance: float) -> list[list[float]]:
+    """Douglas–Peucker on one closed ring (the ends kept), at least four points."""
+    if len(ring) <= 5:
+        return [[round(x, 5), round(y, 5)] for x, y in ring]
+    keep = [False] * len(ring)
+    keep[0] = keep[-1] = True
+    stack = [(0, len(ring) - 1)]
+    while stack:
+        first, last = stack.pop()
+        (x0, y0), (x1, y1) = ring[first], ring[last]
+        dx, dy = x1 - x0, y1 - y0
+        norm = math.hypot(dx, dy) or 1e-12
+        best, index = -1.0, -1
+        for i in range(first + 1, last):
+            x, y = ring[i]
+            distance = (abs(dy * x - dx * y + x1 * y0 - y1 * x0) / norm if norm > 1e-12
+                        else math.hypot(x - x0, y - y0))
+            if distance > best:
+                best, index = distance, i
+        if index > 0 and best > tolerance:
+            keep[index] = True
+            stack += [(first, index), (index, last)]
+    out = [[round(x, 5), round(y, 5)] for (x, y), k in zip(ring, keep, strict=True) if k]
+    if len(out) < 4:  # too small to simplify: keep it as it was
+        out = [[round(x, 5), round(y, 5)] for x, y in ring]
+    return out
+
+
+@cache
+def _simplified_features(path: str) -> dict[str, dict]:
+    features = {}
+    for feature in _geojson(path)["features"]:
+        geometry = feature["geometry"]
+        polygons = ([geometry["coordinates"]] if geometry["type"] == "Polygon"
+                    else geometry["coordinates"])
+        simple = [[_simplify(ring, MAP_TOLERANCE) for ring in polygon] for polygon in polygons]
+        code = feature["properties"]["regsokod"]
+        features[code] = {
+            "type": "Feature", "properties": {"regsokod": code},
+            "geometry": ({"type": "Polygon", "coordinates": simple[0]}
+                         if geometry["type"] == "Polygon"
+                         else {"type": "MultiPolygon", "coordinates": simple})}
+    return features
+
+
+def map_geojson(codes: Iterable[str], path: str | None = None) -> dict:
+    """A FeatureCollection of the given RegSO areas with simplified outlines."""
+    features = _simplified_features(str(path or config.GEOJSON_FILE))
+    return {"type": "FeatureCollection",
+            "features": [features[c] for c in codes if c in features]}
+
+
 def _ring_centroid(ring: list[list[float]]) -> tuple[float, float, float]:
     area = cx = cy = 0.0
     for (x0, y0), (x1, y1) in zip(ring, ring[1:] + ring[:1], strict=True):
@@ -962,7 +1019,6 @@ def district_map(
     points = _points(df, value, label, suppressed, decimals, ctx)
     by_district = {str(d): p for d, p in zip(df[district], points, strict=True)}
     no_value = _Point(0.0, "0", False)
-    geojson = load_geojson()
     shown = [by_district.get(a.district, no_value) for a in areas]
     zmax = max([p.value for p in shown if p.value is not None] + [0]) or 1
     panels = [("geo", areas, (0.0, 0.40) if town_inset else (0.0, 1.0))]
@@ -1000,7 +1056,7 @@ def district_map(
         codes, zs, hovers = groups["shown"]
         if codes:
             traces.append({
-                "type": "choropleth", "geo": geo, "geojson": geojson,
+                "type": "choropleth", "geo": geo, "geojson": map_geojson(codes),
                 "featureidkey": "properties.regsokod", "locations": codes, "z": zs,
                 "coloraxis": "coloraxis", "marker": {"line": {"color": "white", "width": 0.7}},
                 "hovertext": hovers, "hoverinfo": "text", "name": "", "showlegend": False,
@@ -1011,7 +1067,7 @@ def district_map(
             codes, _zs, hovers = groups[key]
             if codes:
                 traces.append({
-                    "type": "choropleth", "geo": geo, "geojson": geojson,
+                    "type": "choropleth", "geo": geo, "geojson": map_geojson(codes),
                     "featureidkey": "properties.regsokod", "locations": codes,
                     "z": [1] * len(codes), "colorscale": [[0, colour], [1, colour]],
                     "showscale": False, "hovertext": hovers, "hoverinfo": "text",
