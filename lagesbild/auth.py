@@ -338,6 +338,33 @@ def server_address(mode: str) -> str | None:
     return LOCALHOST_ADDRESS if mode == "localhost" else None
 
 
+SECRETS_FILE = config.PROJECT_DIR / ".streamlit" / "secrets.toml"
+NETWORK_ADDRESS_ENV = "LAGESBILD_ADDRESS"
+
+
+def secrets_have_auth(path: str | os.PathLike[str] | None = None) -> bool:
+    """Whether .streamlit/secrets.toml has an [auth] block (read without Streamlit)."""
+    target = Path(path) if path else SECRETS_FILE
+    try:
+        return bool(tomllib.loads(target.read_text("utf-8")).get("auth"))
+    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError):
+        return False
+
+
+def detect_sign_in_mode(secrets: str | os.PathLike[str] | None = None,
+                        accounts_file: str | os.PathLike[str] | None = None) -> str:
+    """The sign-in mode from the files on disk (before Streamlit starts)."""
+    from lagesbild.accounts import accounts_path
+
+    return sign_in_mode(secrets_have_auth(secrets), accounts_path(accounts_file).exists())
+
+
+def bind_address(mode: str) -> str:
+    """The value for `streamlit run --server.address`: 127.0.0.1 without sign-in; with
+    sign-in $LAGESBILD_ADDRESS, or 0.0.0.0 (every interface) when it is not set."""
+    return server_address(mode) or os.environ.get(NETWORK_ADDRESS_ENV) or "0.0.0.0"
+
+
 def is_loopback(address: str | None) -> bool:
     """Whether a server address serves only this computer ('' and 0.0.0.0 do not)."""
     if not address:

@@ -8,6 +8,7 @@
     lagesbild backup KATALOG
     lagesbild restore KATALOG [--db FIL] [--force]
     lagesbild audit [--since 2026-01-01] [--actor NAMN] [--action import] [--outcome nekad]
+    lagesbild address          # the value for `streamlit run app.py --server.address …`
 """
 
 from __future__ import annotations
@@ -145,6 +146,16 @@ def cmd_audit(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_address(args: argparse.Namespace) -> int:
+    from lagesbild import auth
+
+    mode = auth.detect_sign_in_mode(accounts_file=args.accounts)
+    print(auth.bind_address(mode))
+    if args.verbose:
+        print(f"inloggning: {mode}", file=sys.stderr)
+    return 0
+
+
 def add_commands(sub: argparse._SubParsersAction, common: argparse.ArgumentParser,
                  command: Callable) -> None:
     """Register this module's commands on the `lagesbild` parser."""
@@ -154,6 +165,7 @@ def add_commands(sub: argparse._SubParsersAction, common: argparse.ArgumentParse
     command("backup")(cmd_backup)
     command("restore")(cmd_restore)
     command("audit")(cmd_audit)
+    command("address")(cmd_address)
 
     accounts_file = argparse.ArgumentParser(add_help=False)
     accounts_file.add_argument("--accounts", metavar="FIL",
@@ -186,6 +198,10 @@ def add_commands(sub: argparse._SubParsersAction, common: argparse.ArgumentParse
     p.add_argument("directory", metavar="KATALOG", type=Path)
     p.add_argument("--force", action="store_true",
                    help="ersätt en fungerande databas (den gamla sparas som .ersatt-<tid>)")
+
+    p = sub.add_parser("address", parents=[accounts_file],
+                       help="adressen som dashboarden ska lyssna på: 127.0.0.1 utan inloggning")
+    p.add_argument("--verbose", action="store_true", help="skriv också inloggningssättet")
 
     p = sub.add_parser("audit", parents=[common], help="visa granskningsloggen, nyast först")
     p.add_argument("--since", metavar="DATUM", help="från och med datum, ÅÅÅÅ-MM-DD")

@@ -201,6 +201,8 @@ def test_sign_in_mode_and_address() -> None:
         assert auth.is_loopback(address), address
     for address in ("", None, "0.0.0.0", "::", "192.168.1.10", "lagesbild.umea.se"):
         assert not auth.is_loopback(address), address
+    assert auth.bind_address("localhost") == "127.0.0.1"
+    assert auth.bind_address("oidc") == "0.0.0.0"
     user = auth.localhost_user()
     assert user.role == "analytiker" and user.source == "localhost"
     assert "localhost" in auth.LOCALHOST_NOTE
@@ -372,3 +374,21 @@ def test_user_commands(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
     store.close()
     with pytest.raises(SystemExit):
         cli.main(["user", "add", "bo", "--role", "admin", *common])
+
+
+def test_mode_and_address_are_read_from_the_files(tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    secrets, konton = tmp_path / "secrets.toml", tmp_path / "konton.json"
+    assert auth.detect_sign_in_mode(secrets, konton) == "localhost"
+    assert cli.main(["address", "--accounts", str(konton)]) == 0
+    assert capsys.readouterr().out.strip() == "127.0.0.1"
+    accounts.add_user(konton, "anna", "analytiker", PASSWORD)
+    assert auth.detect_sign_in_mode(secrets, konton) == "lokal"
+    monkeypatch.setenv(auth.NETWORK_ADDRESS_ENV, "10.1.2.3")
+    assert cli.main(["address", "--accounts", str(konton)]) == 0
+    assert capsys.readouterr().out.strip() == "10.1.2.3"
+    secrets.write_text('[auth]\nredirect_uri = "http://x/oauth2callback"\n', "utf-8")
+    assert auth.detect_sign_in_mode(secrets, konton) == "oidc"
+    secrets.write_text("[auth\n", "utf-8")  # broken: no sign-in, so localhost only
+    assert not auth.secrets_have_auth(secrets)
