@@ -9,13 +9,18 @@ from __future__ import annotations
 
 import streamlit as st
 
+from lagesbild.store import StoreError
 from ui import state
 from ui.navigation import pages_for
 
 st.set_page_config(page_title="Lägesbild", page_icon="🧭",
                    layout="wide", initial_sidebar_state="expanded")
 
-has_data = state.has_reports()
+try:
+    has_data = state.has_reports()
+except StoreError as problem:  # locked by another program, damaged, too new a schema
+    st.error(f"**Databasen kan inte öppnas.** {problem}", icon=":material/database:")
+    st.stop()
 specs = pages_for(has_data)
 navigation = st.navigation([
     st.Page(spec.path, title=spec.title, icon=spec.icon, default=spec.default,

@@ -52,8 +52,9 @@ def show_chart(fig: go.Figure, data: pd.DataFrame | None, name: str, *,
 def download_menu(data: pd.DataFrame, name: str, *, key: str) -> None:
     """The 'Ladda ner' popover. The export issue adds PNG, SVG and PDF here."""
     with st.popover("Ladda ner", icon=":material/download:"):
-        st.download_button(
-            "Data (CSV, för Excel)", data=csv_bytes(data), file_name=f"{ascii_slug(name)}.csv",
+        st.download_button(  # the file is made only when someone clicks
+            "Data (CSV, för Excel)", data=lambda: csv_bytes(data),
+            file_name=f"{ascii_slug(name)}.csv",
             mime="text/csv", key=f"dl_csv_{key}", icon=":material/table:",
             on_click="ignore",
         )
