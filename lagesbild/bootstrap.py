@@ -13,8 +13,10 @@ class RealDataPresent(Exception):
 
 
 def seed_demo(store: Store) -> Receipt:
-    """Load the deterministic synthetic demo data as one batch marked as demo."""
+    """Load the deterministic synthetic demo data (reports, trainings, activity plan,
+    context events), each as a batch marked as demo."""
     from lagesbild.demo import DEMO_FILE_NAME, demo_reports
+    from lagesbild.followup import seed_followup_demo
 
     if store.has_real_data():
         raise RealDataPresent(
@@ -24,10 +26,12 @@ def seed_demo(store: Store) -> Receipt:
         store.remove_demo()
     reports = demo_reports()
     digest = hashlib.sha256(b"demo" + str(reports.num_rows).encode()).hexdigest()
-    return store.import_reports(
+    receipt = store.import_reports(
         reports, file_name=DEMO_FILE_NAME, sha256=digest, imported_by="system",
         codelist_version=codelists.load().version, is_demo=True,
     )
+    seed_followup_demo(store)
+    return receipt
 
 
 def remove_demo(store: Store, by: str) -> int:

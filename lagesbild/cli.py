@@ -21,7 +21,9 @@ from lagesbild.store import Receipt, Store, StoreError
 
 MAX_PROBLEMS_SHOWN = 50
 # Modules with `add_commands(subparsers, common_parent, command_decorator)`.
-EXTENSIONS: tuple[str, ...] = ("lagesbild.cli_export", "lagesbild.cli_admin")
+EXTENSIONS: tuple[str, ...] = (
+    "lagesbild.cli_export", "lagesbild.cli_admin", "lagesbild.followup.cli",
+)
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {}
 
 
