@@ -144,9 +144,10 @@ def test_seeded_demo_is_marked_and_removed_with_the_reports(store: Store) -> Non
     from lagesbild.bootstrap import seed_demo
     from lagesbild.followup.activities import plan_progress
 
-    seed_demo(store)
-    receipts = seed_followup_demo(store, UNTIL)
-    assert len(receipts) == 3 and all(b["is_demo"] for b in store.batches())
+    seed_demo(store)  # seeds the follow-up demo data too
+    assert {b["kind"] for b in store.batches()} == {
+        "rapporter", "utbildningar", "aktivitetsplan", "omvarld"}
+    assert all(b["is_demo"] for b in store.batches())
     assert seed_followup_demo(store, UNTIL) == []  # already there
     assert plan_progress(store, UNTIL).overdue >= 2
     store.remove_demo()
