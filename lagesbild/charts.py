@@ -530,7 +530,7 @@ def trend_chart(
     legend = bool(series) or bool(ring_x) or band or bool(marks_x)
     entries = len(groups) + bool(ring_x) + bool(marks_x) + (2 if band and len(groups) == 1
                                                              else 0)
-    height = max(spec.height, spec.margin_top + spec.margin_bottom + 26 * entries + 30) \
+    height = max(spec.height, spec.margin_top + spec.margin_bottom + 30 * entries + 40) \
         if style == "screen" else spec.height
     return _figure(traces, layout, ctx, what, style, legend=legend, height=height)
 
@@ -1021,10 +1021,10 @@ def district_map(
     no_value = _Point(0.0, "0", False)
     shown = [by_district.get(a.district, no_value) for a in areas]
     zmax = max([p.value for p in shown if p.value is not None] + [0]) or 1
-    panels = [("geo", areas, (0.0, 0.40) if town_inset else (0.0, 1.0))]
+    panels = [("geo", areas, (0.0, 0.33) if town_inset else (0.0, 1.0))]
     if town_inset:
         town = [a for a in areas if a.district not in RURAL_DISTRICTS]
-        panels.append(("geo2", town, (0.43, 1.0)))
+        panels.append(("geo2", town, (0.36, 1.0)))
     # Each map panel starts with a Scattergeo without locations: plotly.js decides whether to
     # fetch its world map (topojson, from a CDN) by looking at the first trace of a panel
     # only, and a choropleth with GeoJSON would make it fetch. Offline that fetch fails and
@@ -1098,11 +1098,11 @@ def district_map(
             {"text": "Hela kommunen", "x": 0.0, "y": 1.0, "xref": "paper", "yref": "paper",
              "xanchor": "left", "yanchor": "bottom", "showarrow": False,
              "font": {"size": spec.font, "color": "#333333"}},
-            {"text": "Tätorten", "x": 0.43, "y": 1.0, "xref": "paper", "yref": "paper",
+            {"text": "Tätorten", "x": 0.36, "y": 1.0, "xref": "paper", "yref": "paper",
              "xanchor": "left", "yanchor": "bottom", "showarrow": False,
              "font": {"size": spec.font, "color": "#333333"}},
         ]
-    height = 540 if style == "screen" else spec.height
+    height = 580 if style == "screen" else spec.height
     return _figure(traces + labels, layout, ctx, what, style, legend=bool(legend_done),
                    height=height)
 

@@ -48,8 +48,8 @@ if per10k:
     years = sorted({parse_quarter(q)[0] for q in
                     [chosen.from_quarter, chosen.to_quarter] if q})
     years = list(range(years[0], years[-1] + 1))
-    year = st.select_slider("År", options=years, value=years[-1], key="omr_year") \
-        if len(years) > 1 else years[0]
+    year = (st.segmented_control("År", years, default=years[-1], key="omr_year")
+            or years[-1]) if len(years) > 1 else years[0]
     rates = state.call(ind.rates, "omrade", "ar", chosen, disclosure)
     map_data = rates[rates["ar"] == year].reset_index(drop=True)
     shown_q = [q for q in (chosen.from_quarter, chosen.to_quarter) if q]
@@ -58,6 +58,7 @@ if per10k:
     map_ctx = state.chart_context(chosen, first=str(year), last=str(year))
     if partial:
         map_ctx = map_ctx.with_extra("Året ingår bara delvis i perioden")
+    rank_ctx = map_ctx
     value, colour_title, decimals = "per10k", "Per 10 000", 1
     what_map = f"Rapporter per 10 000 invånare per stadsdel{what_form}"
     missing = map_data[map_data["befolkning_saknas"].astype(bool)
@@ -71,6 +72,7 @@ if per10k:
     map_label = "_rate"
 else:
     map_data, map_ctx = per_district, ctx
+    rank_ctx = ctx
     value, colour_title, decimals, map_label = "antal", "Antal", 0, "visas"
     what_map = f"Rapporter per stadsdel{what_form}"
 
@@ -101,7 +103,7 @@ rank_data = map_data if per10k else per_district
 rank_what = (f"Rapporter per 10 000 invånare per stadsdel{what_form}" if per10k
              else f"Rapporter per stadsdel{what_form}")
 rank_data = rank_data[~(rank_data["omrade"].isin(NO_PLACE) & per10k)]
-fig = charts.ranked_bar(rank_data, map_ctx if per10k else ctx, what=rank_what,
+fig = charts.ranked_bar(rank_data, rank_ctx, what=rank_what,
                         category="omrade", value=value, label=map_label,
                         x_title="Per 10 000 invånare" if per10k else "Antal rapporter",
                         decimals=decimals, muted=NO_PLACE)

@@ -99,8 +99,9 @@ if per10k and "befolkning_anm" in table:
 # -- the table ------------------------------------------------------------------------------------
 st.subheader("Tabell")
 if per10k:
-    shown = table.assign(_v=[("–" if h or v is None or str(v) == "<NA>" else fmt_number(v, 1))
-                             for v, h in zip(table["varde"], table["undertryckt"], strict=True)])
+    shown = table.assign(_v=[
+        t if h else "–" if v is None or str(v) == "<NA>" else fmt_number(v, 1)
+        for v, h, t in zip(table["varde"], table["undertryckt"], table["visas"], strict=True)])
     value_column = "_v"
 else:
     shown, value_column = table, "visas"
