@@ -1102,7 +1102,7 @@ def district_map(
              "xanchor": "left", "yanchor": "bottom", "showarrow": False,
              "font": {"size": spec.font, "color": "#333333"}},
         ]
-    height = 580 if style == "screen" else spec.height
+    height = 520 if style == "screen" else spec.height
     return _figure(traces + labels, layout, ctx, what, style, legend=bool(legend_done),
                    height=height)
 
