@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from lagesbild.auth import LOCALHOST_NOTE
 from lagesbild.store import StoreError
 from ui import state
 from ui.navigation import pages_for
@@ -39,10 +40,7 @@ if state.has_demo_data():
         icon=":material/science:",
     )
 
-if not state.sign_in_configured():
-    st.sidebar.caption(
-        ":material/lock: Ingen inloggning är konfigurerad: lägesbilden visas bara på den här "
-        "datorn (localhost)."
-    )
+if state.sign_in_mode() == "localhost":
+    st.sidebar.caption(f":material/lock: {LOCALHOST_NOTE}")
 
 navigation.run()

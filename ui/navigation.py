@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-# Roles of the people who use the dashboard (the access-control issue assigns them).
-STYRGRUPP = "styrgrupp"  # UmeBrå's steering group: the overall picture
-BEREDNINGSGRUPP = "beredningsgrupp"  # the preparation group: the full picture
-ANALYTIKER = "analytiker"  # compiles the partners' reports, imports, checks coverage
-ADMIN = "administratör"
-ALL_ROLES = (STYRGRUPP, BEREDNINGSGRUPP, ANALYTIKER, ADMIN)
+from lagesbild import auth
+
+# Roles come from lagesbild.auth (analytiker, beredningsgrupp); access control filters this
+# list per role with `pages_for(has_data, role)`.
+ALL_ROLES = auth.ROLES
 
 
 @dataclass(frozen=True)
@@ -33,7 +32,7 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("pages/omraden.py", "Områden", ":material/map:", url_path="omraden"),
     PageSpec("pages/malgrupper.py", "Målgrupper", ":material/groups:", url_path="malgrupper"),
     PageSpec("pages/rapportering.py", "Rapportering", ":material/fact_check:",
-             roles=(BEREDNINGSGRUPP, ANALYTIKER, ADMIN), url_path="rapportering"),
+             url_path="rapportering"),
     PageSpec("pages/start.py", "Kom igång", ":material/rocket_launch:", needs_data=False,
              only_without_data=True, default=True, url_path="kom-igang"),
     PageSpec("pages/om.py", "Om lägesbilden", ":material/info:", needs_data=False,

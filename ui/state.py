@@ -368,12 +368,11 @@ def chart_context(filters: Filters, n: int | None | bool = True, *,
     )
 
 
-def sign_in_configured() -> bool:
-    """Whether Streamlit's sign-in ([auth] in secrets.toml) is set up."""
-    try:
-        return "auth" in st.secrets
-    except Exception:  # no secrets file at all
-        return False
+def sign_in_mode() -> str:
+    """"oidc", "lokal" or "localhost" (no sign-in: the app serves only this computer)."""
+    from lagesbild.auth import detect_sign_in_mode
+
+    return detect_sign_in_mode()
 
 
 def batches(store: Store) -> list[dict[str, Any]]:
