@@ -12,8 +12,7 @@ from lagesbild import cli
 
 
 @pytest.fixture
-def run(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
-    monkeypatch.setattr(cli, "EXTENSIONS", (*cli.EXTENSIONS, "lagesbild.followup.cli"))
+def run(tmp_path: Path):
     db = tmp_path / "cli.duckdb"
 
     def call(*argv: str) -> int:
