@@ -3,9 +3,16 @@
 Population files (`regsokod,ar,befolkning`, e.g. data/befolkning.csv) are imported as batches
 of kind 'befolkning' into `population_versions`; the current figure for an area and year comes
 from the newest batch that is not rolled back. A district's population is the sum of its RegSO
-areas (data/omraden_umea.csv). When a year is missing, the latest earlier year at most
-`MAX_YEARS_BACK` older is used and named (`befolkning_ar`); otherwise the population is unknown
-and no rate is computed. Digitalt and Okänt have no population.
+areas (data/omraden_umea.csv).
+
+When a year has no figure, the nearest year at most `MAX_YEARS_AWAY` (1) before or after is
+used instead, the earlier one first on a tie, and named: `befolkning_ar` is the year the figure
+is from and `befolkning_anm` says e.g. "befolkning 2025 används för 2024". A year further away
+is never used: the population is then unknown (`befolkning_saknas`, "befolkning saknas") and no
+rate is computed. A district uses one year for all its RegSO areas; if one area lacks that
+year, the district's population is unknown. No figure is ever estimated or extrapolated: a
+rate always divides by a real SCB figure, at most a year off. Digitalt and Okänt have no
+population.
 """
 
 from __future__ import annotations
@@ -27,7 +34,7 @@ from lagesbild.store import Store
 from lagesbild.text import match_key
 
 KIND = "befolkning"
-MAX_YEARS_BACK = 1
+MAX_YEARS_AWAY = 1
 MISSING = "befolkning saknas"
 NOT_APPLICABLE = "ingen befolkning (inte ett geografiskt område)"
 NO_REGSO = "RegSO ej angivet"
@@ -208,12 +215,18 @@ def population_table(store: Store, level: str, years: Iterable[int],
         {"befolkning": "Int64", "befolkning_ar": "Int64"})
 
 
+def substitute_note(used: int, year: int) -> str:
+    """The note for a population figure from another year than the one it stands for."""
+    return "" if used == year else f"befolkning {used} används för {year}"
+
+
 def _lookup(figures: dict[tuple[str, int], int], codes: list[str], year: int) \
         -> tuple[int | None, int | None, bool, str]:
-    for used in range(year, year - MAX_YEARS_BACK - 1, -1):
+    """The figure for `year`, else the nearest year within MAX_YEARS_AWAY (earlier first)."""
+    candidates = [year] + [y for k in range(1, MAX_YEARS_AWAY + 1) for y in (year - k, year + k)]
+    for used in candidates:
         if all((c, used) in figures for c in codes):
-            note = "" if used == year else f"befolkning från {used}"
-            return sum(figures[(c, used)] for c in codes), used, False, note
+            return sum(figures[(c, used)] for c in codes), used, False, substitute_note(used, year)
     return None, None, True, MISSING
 
 

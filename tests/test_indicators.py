@@ -136,7 +136,7 @@ def test_rates_per_district_use_last_years_population_and_say_so(seven):
     centrum = out.loc["Centrum"]
     assert centrum["antal"] == 4 and centrum["befolkning"] == 10_000
     assert centrum["befolkning_ar"] == 2025 and centrum["per10k"] == pytest.approx(4.0)
-    assert centrum["befolkning_anm"] == "befolkning från 2025"
+    assert centrum["befolkning_anm"] == "befolkning 2025 används för 2026"
     # Ålidhem lacks 2480R041: its population is unknown, never guessed
     assert out.loc["Ålidhem", "antal"] == 1 and pd.isna(out.loc["Ålidhem", "per10k"])
     assert out.loc["Ålidhem", "befolkning_saknas"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
 from lagesbild import config
@@ -72,17 +73,35 @@ def test_newest_batch_wins_and_rollback_restores(mem):
     assert first.batch_id < second.batch_id
 
 
-def test_fallback_one_year_and_district_sums(mem):
+def test_fallback_one_year_either_way_and_district_sums(mem):
     import_population(mem, config.POPULATION_FILE, "befolkning.csv", "t")
-    table = population_table(mem, "omrade", [2024, 2025, 2026, 2027]).set_index(["omrade", "ar"])
+    years = [2023, 2024, 2025, 2026, 2027]
+    table = population_table(mem, "omrade", years).set_index(["omrade", "ar"])
     centrum = table.loc[("Centrum", 2025)]
     assert centrum["befolkning"] == 2088 + 5864 + 5951 and centrum["befolkning_anm"] == ""
     assert table.loc[("Centrum", 2026), "befolkning_ar"] == 2025
-    assert table.loc[("Centrum", 2026), "befolkning_anm"] == "befolkning från 2025"
-    assert table.loc[("Centrum", 2027), "befolkning_saknas"], "two years back is too old"
-    assert table.loc[("Centrum", 2024), "befolkning_saknas"], "never a later year"
+    assert table.loc[("Centrum", 2026), "befolkning_anm"] == "befolkning 2025 används för 2026"
+    assert table.loc[("Centrum", 2024), "befolkning"] == 2088 + 5864 + 5951
+    assert table.loc[("Centrum", 2024), "befolkning_anm"] == "befolkning 2025 används för 2024"
+    assert table.loc[("Centrum", 2027), "befolkning_saknas"], "two years away is too far"
+    assert table.loc[("Centrum", 2023), "befolkning_saknas"], "two years away is too far"
+    assert pd.isna(table.loc[("Centrum", 2023), "befolkning"])
+    assert table.loc[("Centrum", 2023), "befolkning_anm"] == "befolkning saknas"
     whole = total_population(mem, [2025]).iloc[0]
     assert whole["befolkning"] == sum(a for a in current_population(mem)["befolkning"])
+
+
+def test_the_earlier_year_wins_a_tie_and_the_own_year_always_wins(mem):
+    import_population(mem, b"regsokod,ar,befolkning\n2480R001,2024,100\n2480R001,2025,110\n"
+                      b"2480R001,2026,130\n", "a", "t")
+    table = population_table(mem, "regso", [2023, 2025, 2027]).set_index(["regso", "ar"])
+    assert table.loc[("2480R001", 2025), "befolkning"] == 110
+    assert table.loc[("2480R001", 2023), "befolkning"] == 100  # 2024 is the only one ±1
+    assert table.loc[("2480R001", 2027), "befolkning"] == 130
+    import_population(mem, b"regsokod,ar,befolkning\n2480R002,2024,100\n2480R002,2026,130\n",
+                      "b", "t")
+    tie = population_table(mem, "regso", [2025]).set_index("regso").loc["2480R002"]
+    assert (tie["befolkning"], tie["befolkning_ar"]) == (100, 2024)
 
 
 def test_a_district_with_one_area_missing_has_no_population(mem):
