@@ -221,19 +221,36 @@ def wide(frame: pd.DataFrame, rows: str, cols: str, values: str = "visas") -> pd
 
 
 # -- 2. rates per 10 000 inhabitants ----------------------------------------------------------
+PERIOD = "period"  # rates(period=PERIOD): the filter's whole period as one
+
+
+def period_text(quarters: Sequence[str]) -> str:
+    """'2024K4–2026K3' (one quarter alone when first == last); '' without quarters."""
+    if not quarters:
+        return ""
+    return quarters[0] if quarters[0] == quarters[-1] else f"{quarters[0]}–{quarters[-1]}"
+
+
 def rates(store: Store, level: str = "omrade", period: str = "ar",
           filters: Filters | None = None, disclosure: Disclosure | None = None) -> pd.DataFrame:
-    """Reports per 10 000 inhabitants per area (`omrade` or `regso`) and `ar` or `kvartal`.
+    """Reports per 10 000 inhabitants per area (`omrade` or `regso`) and `ar`, `kvartal` or
+    `period` (all quarters of the filter's period together: one row per area, the column
+    `period` holding e.g. '2024K4–2026K3').
 
     Every area of the level is listed (0 where no reports); Digitalt, Okänt and reports without
     a RegSO code are listed when they have reports, without population. Columns: level,
-    period, antal, befolkning, befolkning_ar (the year the population is from),
-    per10k (NA when the population is unknown or the count hidden), befolkning_saknas,
-    befolkning_anm, undertryckt, visas.
+    period, antal, befolkning, befolkning_ar (the year the population is from; for `period`
+    text naming the years, e.g. '2025'), per10k (NA when the population is unknown or the
+    count hidden), befolkning_saknas, befolkning_anm, undertryckt, visas.
+
+    Population (see `lagesbild.population`): each year's own figure, else the nearest year at
+    most one year away, named in befolkning_anm ("befolkning 2025 används för 2024"); else
+    unknown. For `period` the population is the mean over the period's years weighted by their
+    quarters (`population.period_population`); unknown if any of its years is unknown.
     """
-    if level not in ("omrade", "regso") or period not in ("ar", "kvartal"):
-        raise ValueError("Tal per 10 000 invånare finns per omrade eller regso och ar eller "
-                         "kvartal.")
+    if level not in ("omrade", "regso") or period not in ("ar", "kvartal", PERIOD):
+        raise ValueError("Tal per 10 000 invånare finns per omrade eller regso och ar, "
+                         "kvartal eller period.")
     filters = filters or Filters()
     quarters = shown_quarters(store, filters)
     columns = [level, period, "antal", "befolkning", "befolkning_ar", "per10k",
@@ -241,25 +258,36 @@ def rates(store: Store, level: str = "omrade", period: str = "ar",
     if not quarters:
         return protect(pd.DataFrame(columns=columns).astype({"antal": "int64"}), disclosure)
     where, params = filters.with_period(quarters[0], quarters[-1]).where()
-    counted = _df(store, f"SELECT {_dim_sql(level)} AS {level}, {DIMENSIONS[period]} AS "
-                  f"{period}, count(*)::BIGINT AS antal FROM reports WHERE {where} "
-                  "GROUP BY ALL", params)
-    periods: list[object] = (quarters if period == "kvartal"
-                             else sorted({int(q[:4]) for q in quarters}))
-    years = sorted({int(str(p)[:4]) for p in periods})
+    by_period = "" if period == PERIOD else f", {DIMENSIONS[period]} AS {period}"
+    counted = _df(store, f"SELECT {_dim_sql(level)} AS {level}{by_period}, "
+                  f"count(*)::BIGINT AS antal FROM reports WHERE {where} GROUP BY ALL", params)
+    label = period_text(quarters)
+    if period == PERIOD:
+        counted[PERIOD] = label
+        periods: list[object] = [label]
+    else:
+        periods = (quarters if period == "kvartal"
+                   else sorted({int(q[:4]) for q in quarters}))
+    years = sorted({int(q[:4]) for q in quarters})
     population = pop.population_table(store, level, years)
     if filters.omrade:
         members = {a.code for a in codelist_module.areas() if a.district in filters.omrade}
         keep = population[level].isin(filters.omrade if level == "omrade" else members)
         population = population[keep]
+    if period == PERIOD:
+        population = pop.period_population(population, level, quarters).assign(
+            **{PERIOD: label})
+        on = [level, PERIOD]
+    else:
+        on = [level, "ar" if period == "ar" else "_ar"]
     names = list(dict.fromkeys(population[level]))
     extra = [n for n in dict.fromkeys(counted[level]) if n not in names]
     grid = pd.MultiIndex.from_product([names + extra, periods],
                                       names=[level, period]).to_frame(index=False)
     table = grid.merge(counted, on=[level, period], how="left")
     table["antal"] = table["antal"].fillna(0).astype("int64")
-    table["ar" if period == "ar" else "_ar"] = [int(str(p)[:4]) for p in table[period]]
-    on = [level, "ar"] if period == "ar" else [level, "_ar"]
+    if period != PERIOD:
+        table[on[1]] = [int(str(p)[:4]) for p in table[period]]
     table = table.merge(population.rename(columns={"ar": on[1]}), on=on, how="left")
     no_pop = table[level].isin(extra)
     table.loc[no_pop, "befolkning_saknas"] = True
@@ -267,6 +295,8 @@ def rates(store: Store, level: str = "omrade", period: str = "ar",
         pop.NO_REGSO if n == NOT_GIVEN and level == "regso" else pop.NOT_APPLICABLE
         if n in NO_POPULATION else pop.MISSING for n in table.loc[no_pop, level]]
     table["befolkning_saknas"] = table["befolkning_saknas"].astype(bool)
+    if period == PERIOD:
+        table["befolkning_ar"] = table["befolkning_ar"].fillna("").astype(object)
     out = protect(table, disclosure, known_total=[period])
     out["per10k"] = out["antal"].astype("Float64") / out["befolkning"].astype("Float64") * 1e4
     out = hide_derived(out, ["per10k"], out["undertryckt"])

@@ -246,3 +246,54 @@ def total_population(store: Store, years: Iterable[int], districts: Iterable[str
     return pd.DataFrame(rows, columns=["ar", "befolkning", "befolkning_ar", "befolkning_saknas",
                                        "befolkning_anm"]).astype(
         {"befolkning": "Int64", "befolkning_ar": "Int64"})
+
+
+def _years_text(years: Iterable[int]) -> str:
+    """2024, 2025, 2026 -> '2024–2026'; 2022, 2024 -> '2022, 2024'."""
+    ys = sorted(set(years))
+    if len(ys) > 1 and ys == list(range(ys[0], ys[-1] + 1)):
+        return f"{ys[0]}–{ys[-1]}"
+    return ", ".join(str(y) for y in ys)
+
+
+def period_population(yearly: pd.DataFrame, key: str, quarters: Iterable[str]) -> pd.DataFrame:
+    """One population per area for a whole period, from `population_table` rows per year.
+
+    The period's population is the mean of its years' populations, each year weighted by its
+    number of quarters in the period (2024K4–2026K3: 2024 × 1, 2025 × 4, 2026 × 3), rounded
+    half up to a whole number (the rate divides by that number). Each year's figure follows
+    the ±1 year rule of `_lookup`; if any year of the period has no figure, the period's
+    population is unknown (NA, befolkning_saknas) and befolkning_anm names the years without
+    one – never a mean of the years that happen to be known. Columns:
+    key, befolkning (Int64), befolkning_ar (text: the years the figures are from, e.g. '2025'),
+    befolkning_saknas, befolkning_anm.
+    """
+    weights: dict[int, int] = {}
+    for q in quarters:
+        weights[int(q[:4])] = weights.get(int(q[:4]), 0) + 1
+    rows = []
+    for name, part in yearly[yearly["ar"].isin(list(weights))].groupby(key, sort=False):
+        lacking = [int(y) for y, s in zip(part["ar"], part["befolkning_saknas"], strict=True)
+                   if s]
+        if lacking or len(part) < len(weights):
+            rows.append((name, None, "", True,
+                         f"{MISSING} för {_years_text(lacking or weights)}"))
+            continue
+        mean = sum(int(b) * weights[int(y)] for y, b in zip(part["ar"], part["befolkning"],
+                                                            strict=True)) / sum(weights.values())
+        used = [int(u) for u in part["befolkning_ar"]]
+        notes = []
+        if len(set(used)) > 1:
+            notes.append(f"medelbefolkning {_years_text(weights)}, vägd efter antal kvartal")
+        stand_in: dict[int, list[int]] = {}
+        for year, source in zip(part["ar"], used, strict=True):
+            if int(year) != source:
+                stand_in.setdefault(source, []).append(int(year))
+        notes += [f"befolkning {s} används för {_years_text(ys)}"
+                  for s, ys in sorted(stand_in.items())]
+        rows.append((name, int(mean + 0.5), _years_text(used), False, "; ".join(notes)))
+    out = pd.DataFrame(rows, columns=[key, "befolkning", "befolkning_ar", "befolkning_saknas",
+                                      "befolkning_anm"])
+    out["befolkning"] = out["befolkning"].astype("Int64")
+    out["befolkning_ar"] = out["befolkning_ar"].astype(object)
+    return out

@@ -166,6 +166,43 @@ def test_rates_hidden_with_their_count(seven):
     assert out.loc["Centrum", "visas"] == "<5" and pd.isna(out.loc["Centrum", "per10k"])
 
 
+def test_rates_over_the_whole_period_with_a_stand_in_year(seven):
+    import_population(seven, POPULATION, "bef.csv", "test")
+    out = ind.rates(seven, "omrade", "period").set_index("omrade")
+    centrum = out.loc["Centrum"]
+    assert centrum["period"] == "2026K2–2026K3"
+    assert centrum["antal"] == 4 and centrum["befolkning"] == 10_000
+    assert centrum["per10k"] == pytest.approx(4.0)  # 4 / 10 000 × 10 000
+    assert centrum["befolkning_ar"] == "2025"
+    assert centrum["befolkning_anm"] == "befolkning 2025 används för 2026"
+    assert out.loc["Ålidhem", "befolkning_saknas"] and pd.isna(out.loc["Ålidhem", "per10k"])
+    assert out.loc["Digitalt", "befolkning_anm"].startswith("ingen befolkning")
+    assert out["antal"].sum() == 7 and len(out) == 14  # 13 districts and Digitalt
+
+
+def test_rates_over_a_period_use_the_mean_population_weighted_by_quarters(seven):
+    import_population(seven, POPULATION + b"2480R033,2026,3000\n2480R038,2026,3000\n"
+                      b"2480R042,2026,6000\n", "bef.csv", "test")
+    out = ind.rates(seven, "omrade", "period", Filters("2025K4", "2026K3")).set_index("omrade")
+    centrum = out.loc["Centrum"]
+    # 2025 × 1 quarter (10 000) and 2026 × 3 quarters (12 000): (10 000 + 36 000) / 4
+    assert centrum["befolkning"] == 11_500
+    assert centrum["per10k"] == pytest.approx(4 / 11_500 * 10_000)
+    assert centrum["befolkning_ar"] == "2025–2026"
+    assert centrum["befolkning_anm"] == "medelbefolkning 2025–2026, vägd efter antal kvartal"
+
+
+def test_rates_over_a_period_with_a_year_without_population_are_unknown(seven):
+    import_population(seven, POPULATION, "bef.csv", "test")
+    out = ind.rates(seven, "omrade", "period", Filters("2023K4", "2026K3")).set_index("omrade")
+    centrum = out.loc["Centrum"]
+    assert centrum["antal"] == 4 and pd.isna(centrum["befolkning"])
+    assert pd.isna(centrum["per10k"]) and centrum["befolkning_saknas"]
+    assert centrum["befolkning_anm"] == "befolkning saknas för 2023"  # 2024 uses 2025
+    hidden = ind.rates(seven, "omrade", "period", disclosure=D5).set_index("omrade")
+    assert hidden.loc["Centrum", "visas"] == "<5" and pd.isna(hidden.loc["Centrum", "per10k"])
+
+
 # -- 3. change against a baseline ---------------------------------------------------------------
 def test_change_against_previous_quarter(seven):
     out = ind.change(seven, "2026K3").iloc[0]
