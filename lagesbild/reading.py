@@ -5,6 +5,12 @@ against the limits from the zip directory alone before anything is unpacked. The
 first sheet with a header row (at least 3 known headers, one of them required) among its first
 20 rows. Anything that makes the file unusable raises FileRefused with every reason at once,
 in Swedish, each saying how to fix it.
+
+Speed: workbooks are parsed once, by fastexcel (python-calamine underneath), straight into one
+Arrow string array per column; blank rows, the totals row and cells outside the table are found
+with pyarrow.compute, so no Python object is made per cell. CSV records are read with the csv
+module and turned into the same kind of columns. `Sheet.rows` (Python cells with their
+spreadsheet types) is built only when a caller asks for it.
 """
 
 from __future__ import annotations
@@ -14,13 +20,17 @@ import csv
 import datetime as dt
 import io
 import os
+import re
 import zipfile
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
-from itertools import chain, islice
+from collections.abc import Callable, Iterator, Sequence
+from functools import partial
+from itertools import islice, zip_longest
 from pathlib import Path
 from typing import NoReturn
 
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 import python_calamine as calamine
 
 from lagesbild.codelists import Codelists
@@ -28,28 +38,259 @@ from lagesbild.config import ImportLimits
 from lagesbild.problems import FileRefused, Problem
 from lagesbild.text import match_key
 
+try:  # fastexcel reads a sheet straight into Arrow; without it python-calamine does the work
+    import fastexcel
+except ImportError:  # pragma: no cover – fastexcel is installed with the project
+    fastexcel = None
+
 Cell = str | int | float | bool | dt.date | dt.datetime | dt.time | None
 
 
-@dataclass
-class Sheet:
-    """The table found in a file, as read: header texts and data rows, nothing interpreted.
+def cell_text(cell: object) -> str | None:
+    """A cell as the column text the Arrow path works on (None for an empty cell).
 
-    `rows[i]` is the Excel row `row_numbers[i]`; each row has one cell per header (padded
-    with None). Blank rows and a trailing totals row are already left out. `fields[j]` is
-    the canonical field name of column j, or None for a column the project does not import.
-    `other_cells` are the cells above the header row (a title block), kept only so that the
-    privacy guard can scan them.
+    The same text fastexcel gives for a workbook cell: text as it is, whole numbers without
+    decimals ('17'), other numbers as written ('1.5'), date cells as ISO dates ('2026-03-02',
+    with ' 14:30:00' when there is a time), times as '14:30:00', booleans as Swedish Excel
+    shows them: 'SANT'/'FALSKT' (which the code lists know, e.g. as Ja/Nej).
+    """
+    cls = cell.__class__
+    if cls is str:
+        return cell or None  # type: ignore[return-value]
+    if cell is None:
+        return None
+    if cls is bool:
+        return "SANT" if cell else "FALSKT"
+    if cls is float:
+        return str(int(cell)) if cell.is_integer() else repr(cell)  # type: ignore[attr-defined]
+    if isinstance(cell, dt.datetime):
+        return cell.date().isoformat() if cell.time() == dt.time() else cell.isoformat(" ")
+    if isinstance(cell, dt.date | dt.time):
+        return cell.isoformat()
+    return str(cell)
+
+
+class Sheet:
+    """The table found in a file, as read: header texts and data cells, nothing interpreted.
+
+    Data row i is the Excel row `row_numbers[i]`; blank rows and a trailing totals row are
+    already left out. `fields[j]` is the canonical field name of column j, or None for a column
+    the project does not import. `other_cells` are the cells above the header row (a title
+    block), beyond the header width and in the totals row, kept only so that the privacy guard
+    can scan them.
+
+    The cells are held column-wise: `columns[j]` is an Arrow string array of column j (see
+    `cell_text`; null for an empty cell) and `cell_errors` maps (i, j) to the Excel error
+    (like '#N/A') of a data cell that holds one. `rows` gives the same data as lists of Python
+    cells with their spreadsheet types (date cells as dates, numbers as floats, one cell per
+    header, padded with None); for a workbook it is read again, with python-calamine, the first
+    time someone asks, so the import itself never makes a Python object per cell.
+
+    A Sheet can also be made from rows directly: Sheet(file, sheet, header_row, headers,
+    fields, rows, row_numbers, other_cells); its columns are then made from the rows.
     """
 
-    file_name: str
-    sheet_name: str | None
-    header_row: int
-    headers: list[str]
-    fields: list[str | None]
-    rows: list[list[Cell]]
-    row_numbers: list[int]
-    other_cells: list[tuple[int, int, Cell]] = field(default_factory=list)  # (row, col, value)
+    def __init__(
+        self, file_name: str, sheet_name: str | None, header_row: int, headers: list[str],
+        fields: list[str | None], rows: list[list[Cell]] | None = None,
+        row_numbers: list[int] | None = None,
+        other_cells: list[tuple[int, int, Cell]] | None = None,
+    ):
+        self.file_name = file_name
+        self.sheet_name = sheet_name
+        self.header_row = header_row
+        self.headers = headers
+        self.fields = fields
+        self.cell_errors: dict[tuple[int, int], str] = {}
+        self._rows = rows if rows is not None else []
+        self._row_numbers = row_numbers if row_numbers is not None else []
+        self._numbers: pa.Array | None = None
+        self._columns: list[pa.Array] | None = None
+        self._other: list[tuple[int, int, Cell]] | None = other_cells or []
+        self._other_texts: list[tuple[int, int, str]] | None = None
+        self._typed: Callable[[int], list[list[Cell]]] | None = None  # Excel rows 1..n, typed
+        self._grid: list[list[Cell]] = []
+        self._encoded: dict[int, tuple[pa.Array, pa.Array]] = {}
+        self._row_index: dict[int, int] | None = None
+
+    @classmethod
+    def from_columns(
+        cls, file_name: str, sheet_name: str | None, header_row: int, headers: list[str],
+        fields: list[str | None], columns: list[pa.Array], numbers: pa.Array,
+        other_texts: list[tuple[int, int, str]], *,
+        cell_errors: dict[tuple[int, int], str] | None = None,
+        typed: Callable[[int], list[list[Cell]]] | None = None,
+    ) -> Sheet:
+        """A Sheet of Arrow string columns (one per header) and their Excel row numbers.
+
+        `typed(n)` returns the first n rows of the sheet as typed Python cells (what
+        python-calamine's to_python gives); without it the columns' texts are the cells.
+        """
+        sheet = cls(file_name, sheet_name, header_row, headers, fields)
+        sheet._rows = None  # type: ignore[assignment]
+        sheet._row_numbers = None  # type: ignore[assignment]
+        sheet._other = None
+        sheet._columns = columns
+        sheet._numbers = numbers
+        sheet._other_texts = other_texts
+        sheet.cell_errors = cell_errors or {}
+        sheet._typed = typed
+        return sheet
+
+    # -- rows as Python cells ---------------------------------------------------------------
+
+    @property
+    def rows(self) -> list[list[Cell]]:
+        if self._rows is None:
+            self._rows = self._typed_rows() if self._typed else self._text_rows()
+        return self._rows
+
+    @rows.setter
+    def rows(self, rows: list[list[Cell]]) -> None:
+        self._rows, self._columns, self._encoded, self._row_index = rows, None, {}, None
+
+    @property
+    def row_numbers(self) -> list[int]:
+        if self._row_numbers is None:
+            self._row_numbers = self.numbers.to_pylist()
+        return self._row_numbers
+
+    @row_numbers.setter
+    def row_numbers(self, numbers: list[int]) -> None:
+        self._row_numbers, self._numbers, self._row_index = numbers, None, None
+
+    @property
+    def other_cells(self) -> list[tuple[int, int, Cell]]:
+        if self._other is None and self._typed is None:  # a CSV file: the texts are the cells
+            self._other = list(self.other_texts)
+        if self._other is None:
+            typed = self.typed_cells([(row, j) for row, j, _ in self.other_texts])
+            self._other = [(row, j, text if value is None else value)
+                           for (row, j, text), value in zip(self.other_texts, typed, strict=True)]
+        return self._other
+
+    @other_cells.setter
+    def other_cells(self, cells: list[tuple[int, int, Cell]]) -> None:
+        self._other, self._other_texts = cells, None
+
+    def _text_rows(self) -> list[list[Cell]]:
+        width = len(self.headers)
+        columns = [c.to_pylist() for c in self.columns[:width]]
+        return [list(row) for row in zip(*columns, strict=True)] if width else [
+            [] for _ in range(len(self))]
+
+    def _typed_rows(self) -> list[list[Cell]]:
+        width = len(self.headers)
+        grid = self._typed_grid(max(self.row_numbers, default=0))
+        rows = []
+        for number in self.row_numbers:
+            raw = grid[number - 1] if number <= len(grid) else []
+            cells = [None if c == "" else c for c in raw[:width]]
+            if len(cells) < width:
+                cells.extend([None] * (width - len(cells)))
+            rows.append(cells)
+        return rows
+
+    def _typed_grid(self, rows: int) -> list[list[Cell]]:
+        assert self._typed is not None
+        if len(self._grid) < rows:
+            self._grid = self._typed(rows)
+        return self._grid
+
+    def typed_cells(self, places: Sequence[tuple[int, int]]) -> list[Cell]:
+        """The typed Python cells at (Excel row, column index) places, None when empty."""
+        if not places:
+            return []
+        if self._typed is not None:
+            grid = self._typed_grid(max(row for row, _ in places))
+            values = [grid[row - 1][j] if row <= len(grid) and j < len(grid[row - 1]) else None
+                      for row, j in places]
+            return [None if v == "" else v for v in values]
+        if self._row_index is None:
+            self._row_index = {n: i for i, n in enumerate(self.row_numbers)}
+        other = {(row, j): v for row, j, v in self.other_cells}
+        rows = self.rows
+        values = []
+        for row, j in places:
+            i = self._row_index.get(row)
+            if i is not None and j < len(rows[i]):
+                values.append(rows[i][j])
+            else:
+                values.append(other.get((row, j)))
+        return values
+
+    # -- columns ----------------------------------------------------------------------------
+
+    @property
+    def columns(self) -> list[pa.Array]:
+        """One Arrow string array per column (at least one per header), aligned with rows."""
+        if self._columns is None:
+            rows = self._rows or []
+            width = max(len(self.headers), max(map(len, rows), default=0))
+            self._columns = [
+                text_column([row[j] if j < len(row) else None for row in rows])
+                for j in range(width)
+            ]
+        return self._columns
+
+    @property
+    def numbers(self) -> pa.Array:
+        """`row_numbers` as an Arrow int64 array."""
+        if self._numbers is None:
+            self._numbers = pa.array(self._row_numbers or [], pa.int64())
+        return self._numbers
+
+    @property
+    def other_texts(self) -> list[tuple[int, int, str]]:
+        """`other_cells` as (row, column, text), empty cells left out."""
+        if self._other_texts is None:
+            self._other_texts = [(row, j, text) for row, j, cell in self._other or []
+                                 if (text := cell_text(cell)) is not None]
+        return self._other_texts
+
+    def encoded(self, j: int) -> tuple[pa.Array, pa.Array]:
+        """(distinct texts, index of each cell's text) of column j; null is one of the texts."""
+        if j not in self._encoded:
+            encoded = pc.dictionary_encode(self.columns[j], null_encoding="encode")
+            self._encoded[j] = (encoded.dictionary, encoded.indices)
+        return self._encoded[j]
+
+    def __len__(self) -> int:
+        return len(self._numbers) if self._numbers is not None else len(self._row_numbers)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Sheet):
+            return NotImplemented
+        return (
+            (self.file_name, self.sheet_name, self.header_row, self.headers, self.fields,
+             self.row_numbers, self.other_texts, self.cell_errors)
+            == (other.file_name, other.sheet_name, other.header_row, other.headers,
+                other.fields, other.row_numbers, other.other_texts, other.cell_errors)
+            and len(self.columns) == len(other.columns)
+            and all(a.equals(b) for a, b in zip(self.columns, other.columns, strict=True))
+        )
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return (f"Sheet({self.file_name!r}, {self.sheet_name!r}, header_row={self.header_row}, "
+                f"headers={self.headers!r}, {len(self)} rader)")
+
+
+def text_column(cells: Sequence[object]) -> pa.Array:
+    """An Arrow string array of cells (see `cell_text`); '' and None become null."""
+    try:
+        array = pa.array(cells, pa.string())  # every cell text or None: done in C
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        array = pa.array([cell_text(c) for c in cells], pa.string())
+    return _empty_as_null(array)
+
+
+def _empty_as_null(array: pa.Array) -> pa.Array:
+    empty = pc.equal(pc.binary_length(array), 0)
+    if pc.any(empty).as_py():
+        array = pc.if_else(empty, pa.scalar(None, pa.string()), array)
+    return array
 
 
 HEADER_SEARCH_ROWS = 20  # the header row must be among the first 20 rows of a sheet
@@ -59,6 +300,16 @@ DELIMITERS = (";", ",", "\t")
 # Zip-bomb rule: a member over 10 MB unpacked that is more than 100 times its packed size.
 BOMB_MIN_BYTES = 10 * 2**20
 BOMB_RATIO = 100
+# Excel's error values as fastexcel names them ("Error(NA)") and as Excel shows them.
+EXCEL_ERRORS = {
+    "Div0": "#DIV/0!", "NA": "#N/A", "Name": "#NAME?", "Null": "#NULL!", "Num": "#NUM!",
+    "Ref": "#REF!", "Value": "#VALUE!", "GettingData": "#GETTING_DATA",
+}
+_ERROR_DETAIL = re.compile(r"Error\((\w+)\)")
+_MIDNIGHT = r"^\d{4}-\d{2}-\d{2} 00:00:00$"  # a date cell, as fastexcel writes it
+_ISO_T = r"^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)$"  # ods date-times
+_BOOLEANS = pa.array(["true", "false"])  # boolean cells, as fastexcel writes them
+_TIME_ONLY = r"^1899-12-3[01] \d{2}:\d{2}:\d{2}"  # a time cell (a date on Excel's day 0)
 
 _OLE2 = bytes.fromhex("D0CF11E0A1B11AE1")
 _ODS_MIME = b"application/vnd.oasis.opendocument.spreadsheet"
@@ -86,7 +337,7 @@ def read_sheet(
     reader = _Reader(file_name, codelists, limits)
     if kind == "csv":
         return reader.from_text(_decode(data))
-    return reader.from_workbook(data)
+    return reader.from_workbook(data, ods=kind == "ods")
 
 
 def column_letter(index: int) -> str:
@@ -224,6 +475,105 @@ def _decode(data: bytes) -> str:
         return data.decode("cp1252", errors="replace")
 
 
+# -- the cells of a sheet as Arrow columns ------------------------------------------------
+
+
+class _Grid:
+    """All cells of a sheet or CSV file: one Arrow string array per column, from column A and
+    row 1 (so that index + 1 is the Excel row), and the Excel errors by (row index, column)."""
+
+    def __init__(self, columns: list[pa.Array], height: int,
+                 errors: dict[tuple[int, int], str] | None = None):
+        self.columns = columns
+        self.height = height
+        self.errors = errors or {}
+        self._head: list[list[str | None]] | None = None
+
+    @classmethod
+    def from_records(cls, records: list[list[str]]) -> _Grid:
+        columns = [text_column(column) for column in zip_longest(*records)]
+        return cls(columns, len(records))
+
+    @classmethod
+    def from_typed(cls, rows: list[list[Cell]]) -> _Grid:
+        """The grid of python-calamine's typed cells (to_python(skip_empty_area=False))."""
+        width = max(map(len, rows), default=0)
+        columns = [text_column([row[j] if j < len(row) else None for row in rows])
+                   for j in range(width)]
+        return cls(columns, len(rows))
+
+    @classmethod
+    def from_fastexcel(cls, batch: pa.RecordBatch, infos: Sequence[fastexcel.ColumnInfo],
+                       errors: fastexcel.CellErrors | None, ods: bool = False) -> _Grid:
+        """The cells fastexcel read (rows from row 1 on: skip_rows=0), as a grid from column A.
+
+        Columns before the first used one are null. The texts are made those of `cell_text`:
+        date cells lose fastexcel's ' 00:00:00' (and an ods file's date-times their 'T'),
+        time cells their day 0 ('1899-12-31 14:30:00' → '14:30:00'), and booleans ('true')
+        read as in Swedish Excel ('SANT'); a text cell that says exactly 'true' or 'false'
+        cannot be told from a boolean and reads so too. Excel errors (fastexcel's null plus a
+        CellError) are kept by position."""
+        height = batch.num_rows
+        columns: list[pa.Array] = []
+        for info, column in zip(infos, batch.columns, strict=True):
+            while len(columns) < info.absolute_index:
+                columns.append(pa.nulls(height, pa.string()))
+            columns.append(_normalised(column, ods))
+        found: dict[tuple[int, int], str] = {}
+        for error in errors.errors if errors else ():
+            row, index = error.position
+            match = _ERROR_DETAIL.search(error.detail)
+            name = match.group(1) if match else ""
+            found[(row, infos[index].absolute_index)] = EXCEL_ERRORS.get(name, f"#{name or 'FEL'}")
+        return cls(columns, height, found)
+
+    def head(self) -> list[list[str | None]]:
+        """The first HEADER_SEARCH_ROWS rows as lists of texts (None for an empty cell)."""
+        if self._head is None:
+            count = min(self.height, HEADER_SEARCH_ROWS)
+            texts = [c.slice(0, count).to_pylist() for c in self.columns]
+            self._head = [list(row) for row in zip(*texts, strict=True)] if texts else [
+                [] for _ in range(count)]
+        return self._head
+
+
+def _normalised(column: pa.Array, ods: bool) -> pa.Array:
+    if column.type != pa.string():
+        column = column.cast(pa.string())
+    column = _empty_as_null(column)
+    if ods and pc.any(pc.match_substring_regex(column, _ISO_T)).as_py():
+        column = pc.replace_substring_regex(column, _ISO_T, r"\1 \2")
+    if pc.any(pc.ends_with(column, " 00:00:00")).as_py():
+        dates = pc.match_substring_regex(column, _MIDNIGHT)
+        column = pc.if_else(dates, pc.utf8_slice_codeunits(column, 0, 10), column)
+    if pc.any(pc.is_in(column, _BOOLEANS)).as_py():
+        column = pc.replace_substring_regex(
+            pc.replace_substring_regex(column, "^true$", "SANT"), "^false$", "FALSKT")
+    if pc.any(pc.starts_with(column, "1899-12-3")).as_py():
+        times = pc.match_substring_regex(column, _TIME_ONLY)
+        column = pc.if_else(times, pc.utf8_slice_codeunits(column, 11, 64), column)
+    return column
+
+
+_SKIP = "skip"  # a sheet that is passed over
+_Loaded = tuple[_Grid, int, Callable[[int], list[list[Cell]]] | None] | str
+
+
+def _fast_reader(data: bytes) -> fastexcel.ExcelReader | None:
+    if fastexcel is None:
+        return None
+    try:
+        return fastexcel.read_excel(data)
+    except Exception:  # noqa: BLE001 – python-calamine will say what is wrong with the file
+        return None
+
+
+def _typed_rows(data: bytes, sheet_name: str, rows: int) -> list[list[Cell]]:
+    """The first `rows` rows of a workbook sheet as python-calamine's typed cells."""
+    book = calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
+    return book.get_sheet_by_name(sheet_name).to_python(skip_empty_area=False, nrows=rows)
+
+
 # -- finding the table --------------------------------------------------------------------
 
 
@@ -264,12 +614,10 @@ class _Reader:
                 best = (found[1], delimiter)
         if best is None:
             self._no_header()
-        records = self._records(text, best[1], None)
-        head = list(islice(records, HEADER_SEARCH_ROWS))
-        index = self.header_index(head)
+        grid = _Grid.from_records(list(self._records(text, best[1], None)))
+        index = self.header_index(grid.head())
         assert index is not None  # the same records gave a header row above
-        return self.build(None, head[: index[0] + 1], index[0],
-                          chain(head[index[0] + 1 :], records))
+        return self.build(None, grid, index[0])
 
     def _records(self, text: str, delimiter: str, count: int | None) -> Iterator[list[str]]:
         reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
@@ -283,7 +631,7 @@ class _Reader:
 
     # -- workbooks ------------------------------------------------------------------------
 
-    def from_workbook(self, data: bytes) -> Sheet:
+    def from_workbook(self, data: bytes, ods: bool = False) -> Sheet:
         """An xlsx, xls or ods: the first sheet (visible sheets first) with a header row."""
         try:
             book = calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
@@ -292,78 +640,127 @@ class _Reader:
         except Exception as error:  # noqa: BLE001 – every calamine failure means a bad file
             self._unreadable(error)
         sheets.sort(key=lambda m: m.visible != calamine.SheetVisibleEnum.Visible)
+        reader = _fast_reader(data)
         for meta in sheets:
-            try:
-                sheet = book.get_sheet_by_name(meta.name)
-                head = sheet.to_python(skip_empty_area=False, nrows=HEADER_SEARCH_ROWS)
-            except Exception as error:  # noqa: BLE001
-                self._unreadable(error)
-            index = self.header_index(head)
+            loaded = self._fast_grid(reader, meta.name, ods) if reader is not None else None
+            if loaded is None:  # no fastexcel, or it failed: python-calamine decides
+                loaded = self._calamine_grid(book, meta.name)
+            if loaded is _SKIP:
+                continue
+            grid, height, typed = loaded
+            index = self.header_index(grid.head())
             if index is None:
                 continue
-            self._check_height(sheet, meta.name, index[0])
-            try:
-                grid = sheet.to_python(skip_empty_area=False)
-            except Exception as error:  # noqa: BLE001
-                self._unreadable(error)
-            return self.build(meta.name, grid[: index[0] + 1], index[0],
-                              islice(grid, index[0] + 1, None))
+            if height - 1 - index[0] > 2 * self.limits.max_rows:
+                self._too_many_rows(meta.name)
+            return self.build(meta.name, grid, index[0],
+                              typed or partial(_typed_rows, data, meta.name))
         self._no_header()
+
+    def _fast_grid(
+        self, reader: fastexcel.ExcelReader, name: str, ods: bool,
+    ) -> _Loaded | None:
+        """(grid, height, None) of a sheet read by fastexcel, _SKIP for a sheet far too high
+        without a header row, None when fastexcel fails."""
+        try:
+            loaded = reader.load_sheet(name, header_row=None, dtypes="string", skip_rows=0)
+            if self._surely_too_high(loaded.total_height):
+                head = reader.load_sheet(name, header_row=None, dtypes="string", skip_rows=0,
+                                         n_rows=HEADER_SEARCH_ROWS)
+                grid = _Grid.from_fastexcel(head.to_arrow(), head.available_columns(), None,
+                                            ods)
+                self._refuse_if_header(grid.head(), name)
+                return _SKIP
+            batch, errors = loaded.to_arrow_with_errors()
+            grid = _Grid.from_fastexcel(batch, loaded.available_columns(), errors, ods)
+        except FileRefused:
+            raise
+        except Exception:  # noqa: BLE001 – python-calamine tells a bad file from a fastexcel bug
+            return None
+        return grid, loaded.total_height, None
+
+    def _calamine_grid(self, book: calamine.CalamineWorkbook, name: str) -> _Loaded:
+        """(grid, height, typed rows) of a sheet read by python-calamine, or _SKIP."""
+        try:
+            sheet = book.get_sheet_by_name(name)
+            height = sheet.end[0] + 1 if sheet.end is not None else 0
+            if self._surely_too_high(height):
+                head = sheet.to_python(skip_empty_area=False, nrows=HEADER_SEARCH_ROWS)
+                self._refuse_if_header(head, name)
+                return _SKIP
+            rows = sheet.to_python(skip_empty_area=False)
+        except FileRefused:
+            raise
+        except Exception as error:  # noqa: BLE001
+            self._unreadable(error)
+        return _Grid.from_typed(rows), height, lambda count: rows[:count]
+
+    def _surely_too_high(self, height: int) -> bool:
+        """Whether a sheet has far more rows than allowed wherever its header row is, so that
+        it is refused (or skipped, without a header) before its cells are converted."""
+        return height - HEADER_SEARCH_ROWS > 2 * self.limits.max_rows
+
+    def _refuse_if_header(self, head: Sequence[Sequence[object]], name: str) -> None:
+        if self.header_index(head) is not None:
+            self._too_many_rows(name)
 
     def _unreadable(self, error: Exception) -> NoReturn:
         if isinstance(error, calamine.PasswordError):
             _password_protected(self.file_name)
         _refuse(self.file_name, "Filen är skadad eller ofullständig", _DAMAGED_FIX)
 
-    def _check_height(self, sheet: calamine.CalamineSheet, name: str, header: int) -> None:
-        """Refuse before converting a sheet that has far more rows than allowed."""
-        end = sheet.end
-        if end is not None and end[0] - header > 2 * self.limits.max_rows:
-            self._too_many_rows(name)
-
     # -- the Sheet ------------------------------------------------------------------------
 
     def build(
-        self, sheet_name: str | None, head: Sequence[Sequence[Cell]], header: int,
-        rest: Iterable[Sequence[Cell]],
+        self, sheet_name: str | None, grid: _Grid, header: int,
+        typed: Callable[[int], list[list[Cell]]] | None = None,
     ) -> Sheet:
-        """The Sheet from the rows up to the header row and an iterator over the rows below."""
+        """The Sheet below the header row (index `header`) of a grid."""
+        head = grid.head()
         raw = head[header]
-        width = max((j + 1 for j, c in enumerate(raw) if c != "" and c is not None), default=0)
+        width = max((j + 1 for j, c in enumerate(raw) if c is not None and c != ""), default=0)
         headers = [_header_text(c) for c in raw[:width]]
         fields = self.fields_of(headers)
         self._check_headers(sheet_name, header + 1, headers, fields)
-        other = [(i + 1, j, c) for i, row in enumerate(head[:header])
-                 for j, c in enumerate(row) if c != "" and c is not None]
-        rows, numbers = self._data_rows(sheet_name, rest, header + 2, width, other)
-        _drop_totals_row(rows, numbers, other)
-        return Sheet(self.file_name, sheet_name, header + 1, headers, fields, rows, numbers,
-                     other)
+        other: list[tuple[int, int, str]] = [
+            (i + 1, j, c) for i, row in enumerate(head[:header]) for j, c in enumerate(row)
+            if c is not None]
+        first = header + 2  # the Excel row of the first row below the header
+        below = [c.slice(header + 1) for c in grid.columns]
+        other += _outside(below[width:], first, width)
+        columns, kept = self._data_columns(sheet_name, below[:width])
+        count = len(columns[0]) if columns else 0
+        numbers = pc.add(kept, first) if kept is not None else pa.array(
+            np.arange(first, first + count, dtype=np.int64))
+        if count and _is_totals_row(columns):
+            last = count - 1
+            other += [(numbers[last].as_py(), j, c[last].as_py()) for j, c in enumerate(columns)
+                      if c[last].is_valid]
+            columns = [c.slice(0, last) for c in columns]
+            numbers = numbers.slice(0, last)
+        return Sheet.from_columns(
+            self.file_name, sheet_name, header + 1, headers, fields, columns,
+            numbers.cast(pa.int64()), other,
+            cell_errors=_errors_in(grid.errors, numbers, width), typed=typed)
 
-    def _data_rows(
-        self, sheet_name: str | None, rest: Iterable[Sequence[Cell]], first: int, width: int,
-        other: list[tuple[int, int, Cell]],
-    ) -> tuple[list[list[Cell]], list[int]]:
-        """Non-blank rows cut to the header width (cells beyond it go to `other`)."""
-        rows: list[list[Cell]] = []
-        numbers: list[int] = []
-        limit = self.limits.max_rows
-        for number, raw in enumerate(rest, start=first):
-            cells = list(raw[:width])
-            if "" in cells:  # a C-level scan; most full rows skip the per-cell pass
-                cells = [None if c == "" else c for c in cells]
-            if len(raw) > width and any(raw[width:]):
-                other.extend((number, j, c) for j, c in enumerate(raw[width:], start=width)
-                             if c != "" and c is not None)
-            if _blank_start(cells) and all(map(_blank, cells)):
-                continue
-            if len(cells) < width:
-                cells.extend([None] * (width - len(cells)))
-            rows.append(cells)
-            numbers.append(number)
-            if len(rows) > limit:
-                self._too_many_rows(sheet_name)
-        return rows, numbers
+    def _data_columns(
+        self, sheet_name: str | None, columns: list[pa.Array],
+    ) -> tuple[list[pa.Array], pa.Array | None]:
+        """The columns without blank rows, and the indexes of the rows kept (None: all)."""
+        if not columns:
+            return [], pa.array([], pa.int64())
+        kept = None
+        for column in columns:
+            filled = pc.and_kleene(pc.is_valid(column), pc.invert(pc.utf8_is_space(column)))
+            kept = filled if kept is None else pc.or_(kept, filled)
+        assert kept is not None
+        count = pc.sum(kept).as_py() or 0
+        if count > self.limits.max_rows:
+            self._too_many_rows(sheet_name)
+        if count == len(kept):
+            return columns, None
+        indexes = pc.indices_nonzero(kept)
+        return [c.take(indexes) for c in columns], indexes.cast(pa.int64())
 
     def _too_many_rows(self, sheet_name: str | None) -> NoReturn:
         _refuse(self.file_name,
@@ -422,36 +819,40 @@ class _Reader:
                 f"{', '.join(optional)}. Utgå från mallen för rapporter.")
 
 
-def _blank(cell: Cell) -> bool:
-    return cell is None or (cell.__class__ is str and not cell.strip())
+def _outside(columns: list[pa.Array], first: int, start: int) -> list[tuple[int, int, str]]:
+    """(row, column, text) of the filled cells of columns beyond the header width."""
+    cells = []
+    for j, column in enumerate(columns, start=start):
+        if column.null_count == len(column):
+            continue
+        rows = pc.indices_nonzero(pc.is_valid(column))
+        cells += [(first + i, j, t) for i, t in zip(rows.to_pylist(),
+                                                   column.take(rows).to_pylist(), strict=True)]
+    cells.sort()
+    return cells
 
 
-def _blank_start(cells: list[Cell]) -> bool:
-    """Whether the row's first cell is blank (a cheap test before the full one)."""
-    return not cells or _blank(cells[0])
+def _is_totals_row(columns: list[pa.Array]) -> bool:
+    """Whether the last row is a 'Summa'/'Totalt' row (its first filled cell says so)."""
+    last = len(columns[0]) - 1
+    first = next((c[last].as_py() for c in columns if c[last].is_valid), None)
+    return first is not None and match_key(first).rstrip(":") in TOTALS
 
 
-def _header_text(cell: Cell) -> str:
-    if cell is None:
-        return ""
-    if isinstance(cell, float) and cell.is_integer():
-        return str(int(cell))
-    if isinstance(cell, dt.date | dt.time):
-        return cell.isoformat()
-    return str(cell).strip()
+def _errors_in(
+    errors: dict[tuple[int, int], str], numbers: pa.Array, width: int,
+) -> dict[tuple[int, int], str]:
+    """The Excel errors of the data cells, by (data row index, column)."""
+    inside = {(row + 1, j): name for (row, j), name in errors.items() if j < width}
+    if not inside:
+        return {}
+    index = {n: i for i, n in enumerate(numbers.to_pylist())}
+    return {(index[row], j): name for (row, j), name in inside.items() if row in index}
+
+
+def _header_text(cell: str | None) -> str:
+    return "" if cell is None else cell.strip()
 
 
 def _and(items: list[str]) -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " och " + items[-1]
-
-
-def _drop_totals_row(
-    rows: list[list[Cell]], numbers: list[int], other: list[tuple[int, int, Cell]],
-) -> None:
-    """Leave out a trailing 'Summa'/'Totalt' row (its cells are kept in `other`)."""
-    if not rows:
-        return
-    first = next((c for c in rows[-1] if c is not None), None)
-    if first.__class__ is str and match_key(first).rstrip(":") in TOTALS:
-        number = numbers.pop()
-        other.extend((number, j, c) for j, c in enumerate(rows.pop()) if c is not None)

@@ -377,3 +377,81 @@ def test_large_xlsx_reads_fast(tmp_path: Path) -> None:
     assert len(sheet.rows) == rows and sheet.row_numbers[-1] == rows + 1
     assert type(sheet.rows[0][1]) is dt.date
     assert elapsed < 5, f"{rows} rader tog {elapsed:.1f} s"
+
+
+# -- the cells as Arrow columns -----------------------------------------------------------
+
+TYPED = ["Centrum", 17, 17.0, 1.5, dt.date(2026, 3, 2), dt.datetime(2026, 3, 2, 14, 30),
+         dt.time(14, 30), True, False, "  mellanslag ", "#N/A"]
+
+
+def texts(sheet: Sheet) -> list[list[str | None]]:
+    return [column.to_pylist() for column in sheet.columns]
+
+
+def test_cells_are_read_as_texts_once_and_typed_only_on_request(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import lagesbild.reading as reading
+
+    rows = [MESSY_HEADER, *[[*ROW_A[:7], value] for value in TYPED]]
+    path = make_xlsx(rows, tmp_path / "typer.xlsx")  # openpyxl writes '#N/A' as an error cell
+    calls = []
+    typed_rows = reading._typed_rows
+    monkeypatch.setattr(reading, "_typed_rows", lambda *a: calls.append(a) or typed_rows(*a))
+    sheet = read(path)
+    assert texts(sheet)[7] == ["Centrum", "17", "17", "1.5", "2026-03-02",
+                               "2026-03-02 14:30:00", "14:30:00", "SANT", "FALSKT",
+                               "  mellanslag ", None]
+    assert texts(sheet)[2] == ["2026-03-02"] * len(TYPED)
+    assert sheet.cell_errors == {(10, 7): "#N/A"}
+    assert sheet.row_numbers == list(range(2, 2 + len(TYPED))) and len(sheet) == len(TYPED)
+    assert calls == []  # nothing so far needed python-calamine's typed cells
+    assert [row[7] for row in sheet.rows] == [*TYPED[:-1], None]  # the error reads as empty
+    assert type(sheet.rows[0][2]) is dt.date and len(calls) == 1
+
+
+def test_a_sheet_made_from_rows_has_the_columns_a_read_sheet_has(tmp_path: Path) -> None:
+    rows = [MESSY_HEADER, *[[*ROW_A[:7], value] for value in TYPED[:-1]], ROW_B]
+    for path in (make_xlsx(rows, tmp_path / "a.xlsx", title_rows=TITLE),
+                 make_ods(rows, tmp_path / "a.ods", title_rows=TITLE)):
+        read_one = read(path)
+        made = Sheet(read_one.file_name, read_one.sheet_name, read_one.header_row,
+                     read_one.headers, read_one.fields, read_one.rows, read_one.row_numbers,
+                     read_one.other_cells)
+        assert texts(made) == texts(read_one), path.suffix
+        assert made == read_one
+
+
+@pytest.mark.parametrize("kind", ["xlsx", "ods", "xls", "offset"])
+def test_python_calamine_alone_reads_the_same_sheet(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kind: str,
+) -> None:
+    """Without fastexcel (or when it fails on a file) python-calamine reads the workbook."""
+    import lagesbild.reading as reading
+
+    rows = [*TITLE, MESSY_HEADER, ROW_A, [], [*ROW_B[:7], 42, None, "utanför"], ["Summa", 2]]
+    if kind == "xls":
+        path = make_xls([[c.isoformat() if isinstance(c, dt.date) else c for c in row]
+                         for row in rows], tmp_path / "a.xls")
+    elif kind == "offset":  # the used area starts at C3
+        path = make_xlsx([[None] * 2 + list(row) for row in [[], [], *rows]], tmp_path / "c.xlsx")
+    else:
+        path = (make_xlsx if kind == "xlsx" else make_ods)(rows, tmp_path / f"a.{kind}")
+    fast = read(path)
+    monkeypatch.setattr(reading, "fastexcel", None)
+    slow = read(path)
+    assert fast == slow
+    assert fast.rows == slow.rows and fast.other_cells == slow.other_cells
+    first = 7 if kind == "offset" else 5
+    assert fast.row_numbers == [first, first + 2]
+    assert (first + 2, 9 + (2 if kind == "offset" else 0), "utanför") in fast.other_cells
+    assert (first + 3, 2 if kind == "offset" else 0, "Summa") in fast.other_cells
+
+
+def test_csv_columns_are_texts(tmp_path: Path) -> None:
+    rows = [MESSY_HEADER, [*ROW_A[:7], "  "], ROW_B, [None] * 8]
+    sheet = read(make_csv(rows, tmp_path / "r.csv"))
+    assert texts(sheet)[2] == ["2026-03-02", "2026-03-05"]
+    assert texts(sheet)[7] == ["  ", None]
+    assert sheet.rows[0][7] == "  " and sheet.cell_errors == {}
