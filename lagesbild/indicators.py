@@ -543,28 +543,37 @@ def lens(store: Store, dimension: str | None = None, by: str = "kon",
 
 # -- 7. consultation-forum funnel -------------------------------------------------------------
 def funnel(store: Store, filters: Filters | None = None,
-           disclosure: Disclosure | None = None) -> pd.DataFrame:
+           disclosure: Disclosure | None = None, *, per_quarter: bool = True) -> pd.DataFrame:
     """Per verksamhet (and "Totalt") and quarter: reports, of which brought to the
     consultation forum (konsultation = 'Ja'), and the share. Only partner-quarters with
     reports are listed (see `coverage` for missing submissions). Columns: verksamhet, kvartal,
     antal, konsultation, andel, undertryckt, visas, konsultation_undertryckt,
     konsultation_visas.
+
+    per_quarter=False: the filter's whole period at once, one row per verksamhet with reports
+    (and "Totalt"); `kvartal` then holds the period ('2024K4–2026K3'). Disclosure control
+    runs on that table (Ja + Nej = all, per partner and over the partners), so a partner with
+    few reports in each quarter can still be shown for the period.
     """
-    where, params = (filters or Filters()).where()
+    filters = filters or Filters()
+    where, params = filters.where()
+    label = period_text(shown_quarters(store, filters)) if not per_quarter else ""
+    quarter_sql = "kvartal" if per_quarter else "?::VARCHAR"
     rows = store.cursor().execute(
-        "SELECT kvartal, verksamhet, count(*)::BIGINT, "
+        f"SELECT {quarter_sql} AS kvartal, verksamhet, count(*)::BIGINT, "
         "count(*) FILTER (WHERE konsultation = 'Ja')::BIGINT "
-        f"FROM reports WHERE {where} GROUP BY ALL", params).fetchall()
+        f"FROM reports WHERE {where} GROUP BY ALL",
+        ([] if per_quarter else [label]) + list(params)).fetchall()
     # Cells per (quarter, partner or Totalt): Ja, Nej, Totalt, with the quarter's partner
     # total; lines: Ja + Nej = Totalt, and over the partners for each of Ja, Nej, Totalt.
-    per_quarter: dict[str, list[tuple[str, int, int]]] = {}
+    per_group: dict[str, list[tuple[str, int, int]]] = {}
     for quarter, partner, n, ja in rows:
-        per_quarter.setdefault(quarter, []).append((partner, n, ja))
+        per_group.setdefault(quarter, []).append((partner, n, ja))
     keys: list[tuple[str, str]] = []
     values: list[int] = []
     lines: list[Line] = []
-    for quarter in sorted(per_quarter):
-        found = {p: (n, ja) for p, n, ja in per_quarter[quarter]}
+    for quarter in sorted(per_group):
+        found = {p: (n, ja) for p, n, ja in per_group[quarter]}
         names = category_order("verksamhet", list(found))
         total_n, total_ja = sum(n for n, _ in found.values()), sum(j for _, j in found.values())
         start = len(values)
@@ -579,7 +588,8 @@ def funnel(store: Store, filters: Filters | None = None,
             lines.append(Line(tuple(range(start + k, last, 3)), last + k))
     result = protect_values(values, disclosure, lines=lines)
     shown = pd.array(result.shown, dtype="Int64")
-    out = pd.DataFrame({"verksamhet": [p for _, p in keys], "kvartal": [q for q, _ in keys]})
+    out = pd.DataFrame({"verksamhet": pd.Series([p for _, p in keys], dtype=object),
+                        "kvartal": pd.Series([q for q, _ in keys], dtype=object)})
     out["antal"] = shown[2::3]
     out["konsultation"] = shown[0::3]
     out["andel"] = out["konsultation"].astype("Float64") / \

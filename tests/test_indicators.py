@@ -352,6 +352,41 @@ def test_funnel_per_partner_and_quarter(seven):
     assert "Socialtjänst" not in k2.index, "no row for a partner without reports"
 
 
+def test_funnel_over_the_whole_period_by_partner_only(seven):
+    out = ind.funnel(seven, per_quarter=False).set_index("verksamhet")
+    assert set(out["kvartal"]) == {"2026K2–2026K3"}
+    assert out.index[-1] == TOTAL and len(out) == 4
+    # Socialtjänst 2 (1 Ja), Polis 3 (0 Ja), Grundskola 2 (1 Ja); all 7 (2 Ja)
+    assert as_dict(out.reset_index(), "verksamhet") == {
+        "Socialtjänst": 2, "Polis": 3, "Grundskola": 2, TOTAL: 7}
+    assert out.loc["Grundskola", "andel"] == pytest.approx(50.0)
+    assert out.loc[TOTAL, "konsultation"] == 2
+    assert out.loc[TOTAL, "andel"] == pytest.approx(2 / 7 * 100)
+    narrow = ind.funnel(seven, Filters("2026K3", "2026K3"), per_quarter=False)
+    assert set(narrow["kvartal"]) == {"2026K3"} and "Grundskola" not in set(narrow["verksamhet"])
+
+
+def test_funnel_over_the_period_publishes_what_each_quarter_hides():
+    store = Store.open(":memory:")
+    # Socialtjänst: 3 reports in each of two quarters (2 + 1 Ja): hidden per quarter, 6 and 3
+    # together; Polis: 6 and 6 (0 Ja).
+    rows = [("Socialtjänst", dt.date(2026, m, 1), "Oro", "Centrum", None, "Högerextremism",
+             "Oro för individ", "Man", "16–17", "Ja" if m in (1, 4, 5) else "Nej")
+            for m in (1, 2, 3, 4, 5, 6)]
+    rows += [("Polis", dt.date(2026, m, d), "Incident", "Centrum", None, "Högerextremism",
+              "Propaganda", "Man", "Okänd", "Nej") for m in (1, 4) for d in range(1, 7)]
+    load(store, rows)
+    by_quarter = ind.funnel(store, disclosure=D5)
+    assert by_quarter[by_quarter["verksamhet"] == "Socialtjänst"]["undertryckt"].all()
+    whole = ind.funnel(store, disclosure=D5, per_quarter=False).set_index("verksamhet")
+    # Ja 3 of 6 is below 5 and hidden (<5); the period's 6 reports are shown
+    assert whole.loc["Socialtjänst", "visas"] == "6"
+    assert whole.loc["Socialtjänst", "konsultation_visas"] == "<5"
+    assert pd.isna(whole.loc["Socialtjänst", "andel"])
+    assert whole.loc[TOTAL, "visas"] == "18"
+    store.close()
+
+
 # -- 8. coverage --------------------------------------------------------------------------------
 def test_coverage_marks_a_missing_submission_as_missing_not_zero(seven):
     out = ind.coverage(seven, Filters("2026K2", "2026K3"))
