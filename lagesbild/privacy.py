@@ -19,9 +19,13 @@ Rules
 - Never flagged: date and time cells, ISO dates and times as text, ids such as SOC-2026-0042 or
   R-000123, RegSO codes (2480R003), age bands, amounts, and digit strings that fail the checks.
 
-Speed: each distinct value of the sheet is checked once; the distinct texts are joined and each
-regular expression runs once over them all; a number is looked at only when it has 8–12 digits.
-Rows are searched for the hits only when there are any.
+Speed: the cells are scanned column by column in Arrow. One regular expression (RE2, in C)
+picks the distinct texts of a column that could hold personal data at all: an '@', six digits
+in a row, or the start of a phone number. Only those few texts reach the Python checks (the
+rules above; the texts are joined so that each expression runs once over them all), and the
+rows of a column are searched only for the texts found. A cell's text does not tell a number
+cell from a text cell ('701234567' is a phone number only in a number cell); where the two
+readings disagree, the cell's type is looked up in the file.
 """
 
 from __future__ import annotations
@@ -29,11 +33,14 @@ from __future__ import annotations
 import datetime as dt
 import re
 from bisect import bisect_right
-from collections.abc import Iterable, Iterator
-from itertools import accumulate, chain
+from collections.abc import Iterator
+from itertools import accumulate
+
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from lagesbild.problems import Problem
-from lagesbild.reading import Cell, Sheet, column_letter
+from lagesbild.reading import Sheet, column_letter
 
 PERSONNUMMER = "personnummer"
 EMAIL = "e-postadress"
@@ -57,6 +64,17 @@ _PHONE = re.compile(
     r"(?:(?<=\+)46[ -]?(?:\(0\)[ -]?)?[1-9]|(?<=0)046[ -]?(?:\(0\)[ -]?)?[1-9]|(?<=0)[1-9])"
     r"(?:[ -]?\d){6,8}(?!\d)"
 )
+# Every text that a rule can flag matches this (RE2, in C; \\p{Nd} is Python's \\d): an '@',
+# 10 or 12 digits, the text of a number cell with 8–12 digits, or the start of a phone number.
+_CANDIDATE = "|".join([
+    r"@",
+    r"(?:^|\P{Nd})\p{Nd}{6}(?:\p{Nd}\p{Nd})?[-+]?\p{Nd}{4}(?:\P{Nd}|$)",
+    r"^[0-9]{8,12}$",
+    r"(?:^|[^\w+-])(?:\+46|0046|0)[ -]?(?:\(0\)[ -]?)?[1-9](?:[ -]?\p{Nd}){6}",
+])
+_NUMBER = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")  # the text of a number cell
+_ZERO_FIRST = re.compile(r"-?0[0-9]")  # '070…' is text: a number cell's text has no leading 0
+_EITHER = "?"  # the text and the number reading of a cell disagree: look at the cell itself
 _DATE_LIKE = re.compile(r"\d{1,2}-\d{1,2}-\d{2,4}")
 _MONTH_DAYS = (0, 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 _MOBILE = frozenset({"70", "72", "73", "76", "79"})
@@ -81,14 +99,25 @@ def scan_sheet(sheet: Sheet) -> list[Problem]:
         kind = looks_personal(text)
         if kind:
             hits.append((sheet.header_row, j, kind))
-    personal = _personal_values(set(chain.from_iterable(sheet.rows)))
-    if personal:
-        found = personal.keys()
-        for number, row in zip(sheet.row_numbers, sheet.rows, strict=True):
-            if not found.isdisjoint(row):
-                hits.extend((number, j, personal[v]) for j, v in enumerate(row) if v in found)
-    hits.extend((row, j, kind) for row, j, value in sheet.other_cells
-                if (kind := looks_personal(value)))
+    unsure: list[tuple[int, int]] = []  # (row, column) of cells that may be numbers
+    for j, column in enumerate(sheet.columns):
+        if column.null_count < len(column):
+            for row, kind in _column_hits(sheet, j):
+                if kind is _EITHER:
+                    unsure.append((row, j))
+                else:
+                    hits.append((row, j, kind))
+    others = sheet.other_texts
+    kinds = _classify([text for _, _, text in others])
+    for row, j, text in others:
+        kind = kinds.get(text)
+        if kind is _EITHER:
+            unsure.append((row, j))
+        elif kind:
+            hits.append((row, j, kind))
+    hits.extend((row, j, kind) for (row, j), cell in zip(unsure, sheet.typed_cells(unsure),
+                                                         strict=True)
+                if (kind := looks_personal(cell)))
     hits.sort()
     return [
         Problem(sheet.file_name, REASONS[kind], FIX, sheet=sheet.sheet_name, row=row,
@@ -98,21 +127,41 @@ def scan_sheet(sheet: Sheet) -> list[Problem]:
     ]
 
 
+def _column_hits(sheet: Sheet, j: int) -> list[tuple[int, str]]:
+    """(row, kind) of the cells of column j that look personal; kind _EITHER when that
+    depends on whether the cell is a number."""
+    texts, indexes = sheet.encoded(j)
+    maybe = pc.indices_nonzero(pc.fill_null(pc.match_substring_regex(texts, _CANDIDATE), False))
+    if not len(maybe):
+        return []
+    candidates = texts.take(maybe).to_pylist()
+    kinds = _classify(candidates)
+    if not kinds:
+        return []
+    found = pa.array([i for i, text in zip(maybe.to_pylist(), candidates, strict=True)
+                      if text in kinds], indexes.type)
+    rows = pc.indices_nonzero(pc.is_in(indexes, found))
+    numbers = sheet.numbers.take(rows).to_pylist()
+    cells = texts.take(indexes.take(rows)).to_pylist()
+    return [(number, kinds[text]) for number, text in zip(numbers, cells, strict=True)]
+
+
 def _column_names(headers: list[str]) -> list[str]:
     """How a column is named in a Problem: its header, or its letter when the header is empty
     or itself looks personal (so that it is not repeated)."""
     return [h if h and not looks_personal(h) else column_letter(j) for j, h in enumerate(headers)]
 
 
-def _personal_values(values: Iterable[Cell]) -> dict[Cell, str]:
-    """The personal values among distinct cell values, with their kind."""
-    strings = [v for v in values if v.__class__ is str]
-    found: dict[Cell, str] = dict(_personal_strings(strings))  # type: ignore[arg-type]
-    for value in values:
-        if value.__class__ is float or value.__class__ is int:
-            kind = _number_kind(value)  # type: ignore[arg-type]
-            if kind:
-                found[value] = kind
+def _classify(texts: list[str]) -> dict[str, str]:
+    """The personal texts among distinct cell texts, with their kind: the kind as text, which
+    is also the kind as a number when the text is one ('8112189876'); _EITHER when the two
+    differ ('701234567' is a phone number only as a number)."""
+    found = _personal_strings(texts)
+    for text in texts:
+        if _NUMBER.fullmatch(text) and not _ZERO_FIRST.match(text):
+            as_number = _number_kind(float(text))
+            if as_number != found.get(text):
+                found[text] = _EITHER
     return found
 
 

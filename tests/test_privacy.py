@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from messy_files import HEADERS, VALID_ROW, make_csv, make_xlsx, report_rows, valid_personnummer
 
-from lagesbild import codelists
+from lagesbild import codelists, privacy
 from lagesbild.config import ImportLimits
 from lagesbild.privacy import looks_personal, scan_sheet
 from lagesbild.problems import Problem
@@ -249,3 +249,67 @@ def test_a_million_cells_scan_fast() -> None:
         assert scan_sheet(sheet) == []
         timings.append(time.perf_counter() - start)
     assert min(timings) < 1, f"{min(timings):.2f} s"
+
+
+# -- the Arrow path -----------------------------------------------------------------------
+
+
+def candidate(text: str) -> bool:
+    """Whether the RE2 prefilter lets a text through to the Python rules."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from lagesbild.privacy import _CANDIDATE
+
+    return pc.match_substring_regex(pa.array([text]), _CANDIDATE)[0].as_py()
+
+
+@settings(deadline=None, max_examples=400)
+@given(st.text("0123456789 -+@.()aö\n٣", max_size=24))
+def test_the_prefilter_lets_every_personal_text_through(text: str) -> None:
+    if looks_personal(text):
+        assert candidate(text), text
+    number = text.replace(" ", "")
+    if number.isascii() and number.isdigit() and looks_personal(int(number)):
+        assert candidate(str(int(number))), number  # the text of a number cell
+
+
+@pytest.mark.parametrize(("value", "kind"), PERSONAL)
+def test_the_prefilter_lets_the_known_cases_through(value: object, kind: str) -> None:
+    from lagesbild.reading import cell_text
+
+    assert candidate(cell_text(value))
+
+
+def test_number_cells_and_text_cells_of_a_read_file(tmp_path: Path) -> None:
+    """The same digits are personal in a number cell and not in a text cell (or the other way
+    round); the guard looks the cell up in the file when that matters."""
+    cases = [(701234567, "telefonnummer"), ("701234567", None),
+             (46701234567, "telefonnummer"), ("46701234567", None),
+             (-8001011231, None), ("-8001011231", "personnummer"),
+             (int(valid_personnummer(dt.date(2004, 6, 14), style="10")), "personnummer"),
+             (valid_personnummer(dt.date(2004, 6, 14), style="10").lstrip("0"), None)]
+    rows = [[*HEADERS, "Anteckning"], *[[*VALID_ROW, value] for value, _ in cases]]
+    path = make_xlsx(rows, tmp_path / "tal.xlsx", title_rows=[[701234567], ["701234567"]])
+    sheet = read_sheet(path, path.name, codelists.load(), ImportLimits())
+    found = [(p.row, p.column, p.reason) for p in scan_sheet(sheet)]
+    expected = [(1, "A", privacy.REASONS[privacy.PHONE])] + [
+        (4 + i, "Anteckning", privacy.REASONS[kind]) for i, (_, kind) in enumerate(cases) if kind]
+    assert found == expected
+
+
+def test_a_clean_file_is_scanned_without_reading_it_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import lagesbild.reading as reading
+
+    rows = [[*row, 12345678.5, "Öppet 08-12 13-16"] for row in report_rows(500)]
+    path = make_xlsx([[*HEADERS, "Belopp", "Tider"], *rows], tmp_path / "ren.xlsx",
+                     title_rows=[["Rapporter 2026"]])
+    sheet = read_sheet(path, path.name, codelists.load(), ImportLimits())
+
+    def typed_rows(*args: object) -> None:
+        raise AssertionError("the file was read a second time")
+
+    monkeypatch.setattr(reading, "_typed_rows", typed_rows)
+    assert scan_sheet(sheet) == []
