@@ -116,3 +116,78 @@ def test_identical_repeat_is_a_duplicate_but_conflicting_repeat_is_refused() -> 
 ])
 def test_dates(cell, expected) -> None:
     assert parse_date(cell) == expected
+
+
+# -- files read into Arrow columns --------------------------------------------------------
+
+
+def read_file(path, monkeypatch: pytest.MonkeyPatch | None = None):
+    from lagesbild.config import ImportLimits
+    from lagesbild.reading import read_sheet
+
+    sheet = read_sheet(path, path.name, codelists.load(), ImportLimits())
+    if monkeypatch is not None:  # the import itself must never need the typed cells
+        import lagesbild.reading as reading
+
+        def typed_rows(*args: object) -> None:
+            raise AssertionError("the file was read a second time")
+
+        monkeypatch.setattr(reading, "_typed_rows", typed_rows)
+    return validate_sheet(sheet, codelists.load(), today=TODAY)
+
+
+def test_a_read_workbook_with_date_number_and_boolean_cells(
+    tmp_path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from messy_files import make_xlsx
+
+    rows = [HEADERS,
+            row(rapport_id=17, aldersgrupp=14.0, konsultation=True),
+            row(rapport_id=18.0, datum=dt.datetime(2026, 7, 4, 9, 15), aldersgrupp=40,
+                konsultation=False, kon="Pojke"),
+            row(rapport_id="R-3", datum=20260705, aldersgrupp="16-17")]
+    result = read_file(make_xlsx(rows, tmp_path / "typer.xlsx"), monkeypatch)
+    assert result.problems == []
+    got = result.reports.select(["rapport_id", "datum", "kon", "aldersgrupp",
+                                 "konsultation"]).to_pylist()
+    assert [tuple(r.values()) for r in got] == [
+        ("17", dt.date(2026, 7, 3), "Okänt", "13–15", "Ja"),
+        ("18", dt.date(2026, 7, 4), "Man", "40+", "Nej"),
+        ("R-3", dt.date(2026, 7, 5), "Okänt", "16–17", "Nej")]
+    assert result.reports.schema.field("datum").type == "date32[day]"
+
+
+def test_excel_errors_and_booleans_get_their_own_messages(tmp_path) -> None:
+    from messy_files import make_xlsx
+
+    rows = [HEADERS, row(datum="#N/A"), row(rapport_id="#REF!", kon="#N/A"),
+            row(rapport_id="R-3", datum=True, form=False)]
+    result = read_file(make_xlsx(rows, tmp_path / "fel.xlsx"))
+    found = [(p.row, p.column, p.value, p.reason) for p in result.problems]
+    assert found == [
+        (3, "Rapport-ID", "#REF!", "Cellen innehåller ett fel från Excel (#REF!)"),
+        (2, "Datum", "#N/A", "Cellen innehåller ett fel från Excel (#N/A)"),
+        (4, "Datum", "SANT", "Datumet går inte att tolka"),
+        (4, "Form av extremism", "FALSKT", "Okänt värde i Form av extremism"),
+        (3, "Kön", "#N/A", "Cellen innehåller ett fel från Excel (#N/A)"),
+    ]
+    assert all("formel" in p.fix for p in result.problems if "Excel" in p.reason)
+    assert len(result.reports) == 0
+
+
+def test_many_distinct_date_times_are_parsed_by_their_day() -> None:
+    start = dt.datetime(2026, 1, 1, 8, 0)
+    cells = [(start + dt.timedelta(minutes=97 * i)).isoformat(" ") for i in range(2500)]
+    cells[7] = "2026-02-30 10:00"
+    cells[8] = " 2026-3-4T10:00:05.5 "
+    cells[9] = "2027-01-01 00:00:01"
+    cells[10] = "20260304"
+    result = check(*[row(rapport_id=f"R-{i}", datum=c) for i, c in enumerate(cells)])
+    assert [(p.row, p.reason) for p in result.problems] == [
+        (11, "Datumet går inte att tolka"), (13, "Datumet ligger i framtiden")]
+    checker = validate_sheet(sheet(*[row(rapport_id=f"R-{i}", datum=c)
+                                     for i, c in enumerate(cells) if i not in (7, 9)]),
+                             codelists.load(), today=TODAY)
+    assert checker.problems == []
+    kept = [c for i, c in enumerate(cells) if i not in (7, 9)]
+    assert checker.reports.column("datum").to_pylist() == [parse_date(c) for c in kept]
