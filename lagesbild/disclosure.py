@@ -21,6 +21,11 @@ Every indicator passes its counts through `protect` when it is given a `Disclosu
   differ from the sum of published cells by the rounding.
 * Derived figures (shares, rates, changes, means) are computed from the published counts and
   are hidden (NA) whenever one of the counts they are built on is hidden.
+* Merging categories (e.g. `indicators.lens(merge=...)`: gender "Annat" with "Okänt") happens
+  before suppression, in the query: the table only holds the merged cells, so a small
+  category no longer drags its neighbours into secondary suppression, and it cannot be
+  recovered as long as the same view never also publishes the unmerged table. Unknown counts
+  stay visible (inside the merged row).
 
 Output convention of every disclosure-controlled DataFrame: the count column `antal` is pandas
 nullable Int64 with <NA> where hidden, a boolean `undertryckt`, and a string `visas` with the

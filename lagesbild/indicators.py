@@ -11,7 +11,7 @@ Totals in tables are rows labelled "Totalt". Significance and control limits com
 from __future__ import annotations
 
 import weakref
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -167,17 +167,33 @@ def shares(store: Store, by: Sequence[str], filters: Filters | None = None,
     return hide_derived(out, ["andel"], out["undertryckt"])
 
 
-def _cube(store: Store, dims: Sequence[str], filters: Filters | None) -> pd.DataFrame:
-    """Counts over every combination of `dims` and their totals (GROUP BY CUBE), zero-filled."""
+def _cube(store: Store, dims: Sequence[str], filters: Filters | None,
+          merge: Mapping[str, Mapping[str, str]] | None = None) -> pd.DataFrame:
+    """Counts over every combination of `dims` and their totals (GROUP BY CUBE), zero-filled.
+
+    `merge` {dimension: {category: merged label}} relabels categories in the query itself,
+    before anything is counted: the table (and its disclosure control) only ever holds the
+    merged categories.
+    """
     check_dimensions(list(dims))
+    merge = merge or {}
     where, params = (filters or Filters()).where()
-    inner = ", ".join(f"{_dim_sql(d)} AS {d}" for d in dims)
+    select: list[str] = []
+    select_params: list[object] = []
+    for d in dims:
+        expr = _dim_sql(d)
+        if merge.get(d):
+            whens = " ".join("WHEN ? THEN ?" for _ in merge[d])
+            expr = f"CASE {expr} {whens} ELSE {expr} END"
+            select_params += [x for pair in merge[d].items() for x in pair]
+        select.append(f"{expr} AS {d}")
+    inner = ", ".join(select)
     outer = ", ".join(f"CASE WHEN grouping({d}) = 1 THEN '{TOTAL}' ELSE {d} END AS {d}"
                       for d in dims)
     sql = (f"SELECT {outer}, count(*)::BIGINT AS antal FROM "
            f"(SELECT {inner} FROM reports WHERE {where}) GROUP BY CUBE ({', '.join(dims)})")
-    table = _df(store, sql, params)
-    levels = [_levels(store, d, list(table[d]), filters) + [TOTAL] for d in dims]
+    table = _df(store, sql, [*select_params, *params])
+    levels = [_levels(store, d, list(table[d]), filters, merge.get(d)) + [TOTAL] for d in dims]
     grid = pd.MultiIndex.from_product(levels, names=list(dims)).to_frame(index=False)
     full = grid.merge(table, on=list(dims), how="left")
     full["antal"] = full["antal"].fillna(0).astype("int64")
@@ -187,11 +203,16 @@ def _cube(store: Store, dims: Sequence[str], filters: Filters | None) -> pd.Data
 
 
 def _levels(store: Store, dimension: str, present: list[object],
-            filters: Filters | None) -> list[object]:
+            filters: Filters | None, merge: Mapping[str, str] | None = None) -> list[object]:
     """Categories of a table axis: the code list (within the filter's selection), every
-    quarter of the period for `kvartal`, plus whatever else occurs; in code-list order."""
+    quarter of the period for `kvartal`, plus whatever else occurs; in code-list order.
+    Merged categories take the place of their first member."""
     filters = filters or Filters()
     values = [v for v in present if v != TOTAL]
+    if merge:
+        merged = list(dict.fromkeys(merge.get(v, v) for v in
+                                    _levels(store, dimension, [], filters)))
+        return merged + [v for v in dict.fromkeys(values) if v not in merged]
     if dimension in codelist_module.LIST_OF_FIELD:
         chosen = getattr(filters, dimension, ())
         values = list(chosen or codelist_module.load().for_field(dimension).values) + values
@@ -511,23 +532,46 @@ def _per10k(store: Store, out: pd.DataFrame, by: str | None, filters: Filters) \
 
 
 # -- 6. gender and age lens -------------------------------------------------------------------
+OTHER_OR_UNKNOWN = "Annat/okänt"
+# lens(by="kon", merge=GENDER_OTHER_WITH_UNKNOWN): "Annat" (few) together with "Okänt".
+GENDER_OTHER_WITH_UNKNOWN = {"Annat": OTHER_OR_UNKNOWN, "Okänt": OTHER_OR_UNKNOWN}
+
+
 def lens(store: Store, dimension: str | None = None, by: str = "kon",
-         filters: Filters | None = None, disclosure: Disclosure | None = None) -> pd.DataFrame:
+         filters: Filters | None = None, disclosure: Disclosure | None = None, *,
+         merge: Mapping[str, str] | None = None) -> pd.DataFrame:
     """Counts and shares by gender (by='kon') or age group (by='aldersgrupp') per category of
     `dimension` (None = all reports). Shares use the known ones as denominator; the unknown
     category (Okänt/Okänd) is its own row and never dropped. Totals are rows labelled
     "Totalt". Columns: [dimension], by, antal, kand (bool: a known category), kanda (the
     denominator), andel (per cent of kanda; NA for unknown and total rows), undertryckt, visas.
     Shares of a row are hidden when any known count in it is hidden.
+
+    merge {category: label} combines categories of `by` into one row before anything is
+    counted, e.g. GENDER_OTHER_WITH_UNKNOWN ("Annat" and "Okänt" as "Annat/okänt") or age
+    bands ({"13–15": "13–17", "16–17": "13–17"}). A merged row that contains the unknown
+    category is unknown (not in the denominator: shares are then of e.g. Kvinna + Man); other
+    merged rows are known. Why this is safe for disclosure: the merge happens in the query,
+    so suppression only ever sees the merged cells; a small "Annat" no longer forces its
+    row's other cells to be hidden, and it cannot be worked out because no part of the
+    merged row is published separately – as long as the same view does not also publish the
+    unmerged table (a page shows one or the other, never both). The unknown count is still
+    shown, as part of the merged row.
     """
     if by not in UNKNOWN:
         raise ValueError("Linsen delar upp på kon eller aldersgrupp.")
     if dimension == by:
         raise ValueError("Välj en annan indelning än linsen själv.")
+    merge = dict(merge or {})
+    known_values = codelist_module.load().for_field(by).values
+    strange = [c for c in merge if c not in known_values]
+    if strange:
+        raise ValueError(f"Okänd kategori att slå ihop: {', '.join(strange)}.")
+    unknown = {merge.get(UNKNOWN[by], UNKNOWN[by])}
     dims = [dimension, by] if dimension else [by]
-    table = _cube(store, dims, filters)
+    table = _cube(store, dims, filters, {by: merge} if merge else None)
     out = protect(table, disclosure, lines=margin_lines(table, dims))
-    out["kand"] = ~out[by].isin([UNKNOWN[by], TOTAL])
+    out["kand"] = ~out[by].isin([*unknown, TOTAL])
     group = out[dimension] if dimension else pd.Series("", index=out.index)
     known = out[out["kand"]]
     any_hidden = known["undertryckt"].groupby(group[known.index]).any()

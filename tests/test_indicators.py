@@ -339,6 +339,49 @@ def test_lens_hides_shares_of_a_line_with_hidden_counts(seven):
     assert out["andel"].isna().all()
 
 
+def _gender_rows(form: str, man: int, kvinna: int, annat: int, okant: int) -> list[tuple]:
+    row = ("Polis", dt.date(2026, 8, 1), "Incident", "Centrum", None, form, "Propaganda")
+    return [(*row, kon, "Okänd", "Nej") for kon, n in
+            (("Man", man), ("Kvinna", kvinna), ("Annat", annat), ("Okänt", okant))
+            for _ in range(n)]
+
+
+def test_lens_merging_a_small_category_lets_the_large_shares_be_published():
+    store = Store.open(":memory:")
+    load(store, _gender_rows("Högerextremism", 10, 6, 1, 5)
+         + _gender_rows("Vänsterextremism", 8, 5, 0, 6))
+    plain = ind.lens(store, "form", "kon", disclosure=D5)
+    hoger = plain[plain["form"] == "Högerextremism"].set_index("kon")
+    assert hoger.loc["Annat", "visas"] == "<5" and hoger["andel"].isna().all()
+    out = ind.lens(store, "form", "kon", disclosure=D5, merge=ind.GENDER_OTHER_WITH_UNKNOWN)
+    assert not out["undertryckt"].any(), "no small cell is left after merging"
+    hoger = out[out["form"] == "Högerextremism"].set_index("kon")
+    assert list(hoger.index) == ["Kvinna", "Man", "Annat/okänt", TOTAL]
+    assert hoger.loc["Annat/okänt", "antal"] == 6 and not hoger.loc["Annat/okänt", "kand"]
+    assert pd.isna(hoger.loc["Annat/okänt", "andel"])  # unknown: shown, not in the shares
+    assert hoger.loc["Man", "kanda"] == 16
+    assert hoger.loc["Man", "andel"] == pytest.approx(62.5)  # 10 / (10 + 6)
+    assert hoger.loc["Kvinna", "andel"] == pytest.approx(37.5)
+    vanster = out[out["form"] == "Vänsterextremism"].set_index("kon")
+    assert vanster.loc["Man", "andel"] == pytest.approx(8 / 13 * 100)
+    total = out[out["form"] == TOTAL].set_index("kon")
+    assert total.loc["Annat/okänt", "antal"] == 12 and total.loc[TOTAL, "antal"] == 41
+    assert total.loc["Man", "andel"] == pytest.approx(18 / 29 * 100)
+    store.close()
+
+
+def test_lens_merges_age_bands_in_place(seven):
+    out = ind.lens(seven, None, "aldersgrupp", merge={"13–15": "13–17", "16–17": "13–17"})
+    assert list(out["aldersgrupp"]) == ["0–12", "13–17", "18–24", "25–39", "40+", "Okänd",
+                                        TOTAL]
+    out = out.set_index("aldersgrupp")
+    assert out.loc["13–17", "antal"] == 3 and out.loc["13–17", "kand"]
+    assert out.loc["13–17", "andel"] == pytest.approx(60.0)  # 3 of the 5 known
+    assert out.loc["Okänd", "antal"] == 2 and out.loc[TOTAL, "antal"] == 7
+    with pytest.raises(ValueError, match="Okänd kategori"):
+        ind.lens(seven, None, "kon", merge={"Ickebinär": "Annat/okänt"})
+
+
 # -- 7. funnel ----------------------------------------------------------------------------------
 def test_funnel_per_partner_and_quarter(seven):
     out = ind.funnel(seven)
