@@ -18,11 +18,18 @@ disclosure = state.disclosure()
 
 LENSES = {"Kön": "kon", "Åldersgrupp": "aldersgrupp"}
 GROUPS = {"per form av extremism": "form", "per händelsetyp": "handelse"}
-UNKNOWN_WORD = {"kon": "kön okänt", "aldersgrupp": "ålder okänd"}
+UNKNOWN_WORD = {"kon": "annat kön eller okänt", "aldersgrupp": "ålder okänd"}
+# Gender "Annat" is almost always a small count: shown together with "Okänt" so that the
+# shares of women and men can be published (see ind.lens). Only the merged table is shown.
+MERGE = {"kon": ind.GENDER_OTHER_WITH_UNKNOWN, "aldersgrupp": None}
+X_TITLE = {"kon": "Andel av kvinnor och män (%)",
+           "aldersgrupp": "Andel av dem där åldern är känd (%)"}
 
 st.title("Målgrupper")
 st.markdown("Kön och ålder hos de personer rapporterna gäller. Andelarna räknas på dem där "
-            "uppgiften är känd; hur många som är okända står till höger om varje stapel.")
+            "uppgiften är känd; hur många som är okända står till höger om varje stapel. "
+            "Annat kön redovisas tillsammans med okänt kön (Annat/okänt), eftersom det "
+            "nästan alltid är för få för att visas för sig.")
 
 left, right = st.columns(2)
 lens_label = left.segmented_control("Uppgift", list(LENSES), default="Kön",
@@ -33,7 +40,7 @@ group_label = right.segmented_control("Dela upp", list(GROUPS),
 by, group = LENSES[lens_label], GROUPS[group_label]
 
 ALL = "Alla rapporter"
-table = state.call(ind.lens, group, by, filters, disclosure)
+table = state.call(ind.lens, group, by, filters, disclosure, merge=MERGE[by])
 rows = table.assign(**{group: table[group].replace(TOTAL, ALL)})
 totals = rows[rows[by] == TOTAL].set_index(group)
 present = [g for g in totals.index
@@ -61,12 +68,12 @@ ctx = state.chart_context(filters)
 fig = charts.stacked_shares(
     known, ctx, what=what, group=group, category=by, share="andel", label="visas",
     group_order=present, category_order=ind.category_order(by, list(known[by])),
-    unknown_note=notes, x_title="Andel av dem där uppgiften är känd (%)",
+    unknown_note=notes, x_title=X_TITLE[by],
 )
 render.show_chart(fig, table, what,
                   caption="Andelar där uppgiften är känd. Okända redovisas separat och ingår "
-                          "inte i nämnaren. En stapel utan andelar har ett för litet tal för "
-                          "att visas.")
+                          "inte i nämnaren (för kön: annat kön och okänt tillsammans). En "
+                          "stapel utan andelar har ett för litet tal för att visas.")
 
 with st.expander("Tabell: antal och andel"):
     display = rows.assign(
@@ -86,20 +93,22 @@ with st.expander("Tabell: antal och andel"):
 st.subheader("Konsultationsforum per verksamhet")
 st.markdown("Hur många av varje verksamhets rapporter under perioden som togs upp i "
             "konsultationsforum.")
-forum = state.call(ind.crosstab, "verksamhet", "konsultation", filters, disclosure)
-stages = {TOTAL: "Alla rapporter", "Ja": "Till konsultationsforum"}
-funnel = forum[forum["konsultation"].isin(list(stages)) & (forum["verksamhet"] != TOTAL)]
-funnel = funnel.assign(steg=funnel["konsultation"].map(stages))
-active = funnel[(funnel["steg"] == "Alla rapporter")
-                & (funnel["undertryckt"] | (funnel["antal"].fillna(0) > 0))]["verksamhet"]
-funnel = funnel[funnel["verksamhet"].isin(list(active))]
+forum = state.call(ind.funnel, filters, disclosure, per_quarter=False)
+partners = forum[forum["verksamhet"] != TOTAL]  # only partners with reports in the period
+columns = ["verksamhet", "steg", "antal", "visas", "undertryckt"]
+funnel = pd.concat([
+    partners.assign(steg="Alla rapporter")[columns],
+    partners.assign(steg="Till konsultationsforum", antal=partners["konsultation"],
+                    visas=partners["konsultation_visas"],
+                    undertryckt=partners["konsultation_undertryckt"])[columns],
+], ignore_index=True)
 if funnel.empty:
     st.info("Inga rapporter i urvalet.")
 else:
-    order = (funnel[funnel["steg"] == "Alla rapporter"]
-             .sort_values("antal", ascending=False, na_position="last")["verksamhet"].tolist())
+    order = (partners.sort_values("antal", ascending=False, na_position="last")
+             ["verksamhet"].tolist())
     fig = charts.funnel_chart(
         funnel, ctx, what="Rapporter och ärenden i konsultationsforum per verksamhet",
-        stage="steg", group="verksamhet", stage_order=list(stages.values()),
-        group_order=order)
+        stage="steg", group="verksamhet",
+        stage_order=["Alla rapporter", "Till konsultationsforum"], group_order=order)
     render.show_chart(fig, forum, "Konsultationsforum per verksamhet")

@@ -11,7 +11,6 @@ from lagesbild import charts
 from lagesbild import indicators as ind
 from lagesbild.disclosure import TOTAL
 from lagesbild.formatting import fmt_number
-from lagesbild.periods import parse_quarter
 from ui import render, state
 
 state.ensure_entrypoint()
@@ -45,30 +44,26 @@ ctx = state.chart_context(chosen)
 what_form = "" if form == ALL_FORMS else f" – {form}"
 
 if per10k:
-    years = sorted({parse_quarter(q)[0] for q in
-                    [chosen.from_quarter, chosen.to_quarter] if q})
-    years = list(range(years[0], years[-1] + 1))
-    year = (st.segmented_control("År", years, default=years[-1], key="omr_year")
-            or years[-1]) if len(years) > 1 else years[0]
-    rates = state.call(ind.rates, "omrade", "ar", chosen, disclosure)
-    map_data = rates[rates["ar"] == year].reset_index(drop=True)
-    shown_q = [q for q in (chosen.from_quarter, chosen.to_quarter) if q]
-    partial = any(parse_quarter(q)[0] == year for q in shown_q) and not (
-        parse_quarter(shown_q[0]) <= (year, 1) and parse_quarter(shown_q[-1]) >= (year, 4))
-    map_ctx = state.chart_context(chosen, first=str(year), last=str(year))
-    if partial:
-        map_ctx = map_ctx.with_extra("Året ingår bara delvis i perioden")
+    # One rate per district over the whole chosen period (population: see ind.rates).
+    rates = state.call(ind.rates, "omrade", ind.PERIOD, chosen, disclosure)
+    map_data = rates.reset_index(drop=True)
+    places = map_data[~map_data["omrade"].isin(NO_PLACE)]
+    notes = sorted({str(n) for n in places.loc[~places["befolkning_saknas"].astype(bool),
+                                               "befolkning_anm"] if str(n)})
+    map_ctx = ctx.with_extra(*(n[:1].upper() + n[1:] for n in notes))
     rank_ctx = map_ctx
     value, colour_title, decimals = "per10k", "Per 10 000", 1
     what_map = f"Rapporter per 10 000 invånare per stadsdel{what_form}"
-    missing = map_data[map_data["befolkning_saknas"].astype(bool)
-                       & ~map_data["omrade"].isin(NO_PLACE)]
+    missing = places[places["befolkning_saknas"].astype(bool)]
     if len(missing):
-        st.caption(f"Befolkning saknas för {year}: kvot visas inte för "
-                   + ", ".join(missing["omrade"]) + ".")
+        reasons = sorted({str(n) for n in missing["befolkning_anm"] if str(n)})
+        st.caption("Befolkning saknas för perioden – kvot visas inte för "
+                   + ", ".join(missing["omrade"]) + (f" ({'; '.join(reasons)})" if reasons
+                                                      else "") + ".")
     map_data = map_data.assign(_rate=[
-        "<5" if h else ("–" if pd.isna(v) else fmt_number(v, 1))
-        for v, h in zip(map_data["per10k"], map_data["undertryckt"], strict=True)])
+        vis if h else ("–" if pd.isna(v) else fmt_number(v, 1))
+        for v, h, vis in zip(map_data["per10k"], map_data["undertryckt"], map_data["visas"],
+                             strict=True)])
     map_label = "_rate"
 else:
     map_data, map_ctx = per_district, ctx

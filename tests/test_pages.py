@@ -132,6 +132,29 @@ def test_page_controls_work(demo_db: Path):
     assert_ok(at)
 
 
+def test_rate_map_covers_the_whole_period_and_gender_shares_are_published(demo_db: Path):
+    at = start()
+    period = "–".join(period_slider(at).value)
+    at.switch_page("pages/omraden.py").run()
+    at.get("button_group")[0].set_value("Per 10 000 invånare").run()
+    assert_ok(at)
+    maps = [f for f in charts_of(at) if any(t["type"] == "choropleth" for t in f["data"])]
+    assert maps and period in maps[0]["layout"]["title"]["text"]
+    rates = [z for t in maps[0]["data"] if t["type"] == "choropleth" for z in t["z"]]
+    assert rates and all(z is not None and z > 0 for z in rates), "a rate for every area"
+    subtitle = maps[0]["layout"]["title"]["subtitle"]["text"]
+    assert "Befolkning 2025 används för" in subtitle  # the demo's population is from 2025
+    at.switch_page("pages/malgrupper.py").run()
+    assert_ok(at)
+    shares = charts_of(at)[0]
+    men = next(t for t in shares["data"] if t.get("name") == "Man")
+    assert sum(x is not None for x in men["x"]) >= len(men["x"]) / 2, "shares for most forms"
+    assert not any(t.get("name") == "Annat" for t in shares["data"])
+    forum = charts_of(at)[-1]
+    assert {t.get("name") for t in forum["data"]} >= {"Alla rapporter",
+                                                     "Till konsultationsforum"}
+
+
 # -- filters ----------------------------------------------------------------------------------
 def test_filters_change_the_numbers_and_survive_a_page_switch(demo_db: Path):
     at = start()
