@@ -1,15 +1,15 @@
 """Lägesbild: the dashboard. Run with `streamlit run app.py` (or `make run`).
 
 This file only sets up what every page shares: the page config, the store (once per
-process), the navigation (ui/navigation.py holds the one list of pages), the global filters
-in the sidebar and the banners. The pages live in pages/.
+process), the sign-in (ui/state.py `sign_in`), the navigation (ui/navigation.py holds the one
+list of pages, filtered by the user's role), the global filters in the sidebar and the
+banners. The pages live in pages/.
 """
 
 from __future__ import annotations
 
 import streamlit as st
 
-from lagesbild.auth import LOCALHOST_NOTE
 from lagesbild.store import StoreError
 from ui import state
 from ui.navigation import pages_for
@@ -22,7 +22,14 @@ try:
 except StoreError as problem:  # locked by another program, damaged, too new a schema
     st.error(f"**Databasen kan inte öppnas.** {problem}", icon=":material/database:")
     st.stop()
-specs = pages_for(has_data)
+
+user = state.sign_in()
+if user is None:  # the sign-in form (or why the app is not shown): no page is offered
+    st.navigation([st.Page(lambda: None, title="Logga in", url_path="logga-in")],
+                  position="hidden").run()
+    st.stop()
+
+specs = pages_for(has_data, user.role)
 navigation = st.navigation([
     st.Page(spec.path, title=spec.title, icon=spec.icon, default=spec.default,
             url_path=spec.url_path)
@@ -31,6 +38,7 @@ navigation = st.navigation([
 
 if has_data:
     state.sidebar_filters()
+state.signed_in_sidebar(user)
 
 if state.has_demo_data():
     st.warning(
@@ -39,8 +47,5 @@ if state.has_demo_data():
         "den första riktiga filen importeras (eller med `lagesbild demo --remove`).",
         icon=":material/science:",
     )
-
-if state.sign_in_mode() == "localhost":
-    st.sidebar.caption(f":material/lock: {LOCALHOST_NOTE}")
 
 navigation.run()

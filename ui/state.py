@@ -338,8 +338,15 @@ def threshold() -> int:
 
 
 def disclosure() -> config.Disclosure:
-    """The disclosure rule for the dashboard (the same for every role, for now)."""
-    return config.settings().disclosure
+    """The disclosure rule for the signed-in user's view (THE place pages get it from).
+
+    Every role gets the rule in the dashboard; exact counts are never shown on screen."""
+    from lagesbild import auth
+
+    user = current_user()
+    if user is None:  # not signed in: pages never get this far, but never show exact counts
+        return config.settings().disclosure
+    return auth.disclosure_for(user) or config.settings().disclosure
 
 
 def total(filters: Filters) -> int | None:
@@ -368,11 +375,203 @@ def chart_context(filters: Filters, n: int | None | bool = True, *,
     )
 
 
-def sign_in_mode() -> str:
-    """"oidc", "lokal" or "localhost" (no sign-in: the app serves only this computer)."""
-    from lagesbild.auth import detect_sign_in_mode
+# -- sign-in and the current user -------------------------------------------------------------
+USER_KEY = "_lagesbild_user"  # the signed-in User (local accounts)
+_RECORDED = "_lagesbild_sign_in_recorded"  # the name whose sign-in is in the audit log
+_REFUSED = "_lagesbild_sign_in_refused"
 
-    return detect_sign_in_mode()
+
+def _secrets_have_auth() -> bool:
+    """Whether Streamlit's secrets (.streamlit/secrets.toml or --secrets.files) hold [auth]."""
+    try:
+        return bool(st.secrets.get("auth"))
+    except Exception:  # noqa: BLE001 - no secrets file at all, or one that cannot be read
+        return False
+
+
+def sign_in_mode() -> str:
+    """"oidc" ([auth] in the secrets), "lokal" (an accounts file) or "localhost" (neither:
+    the app serves only this computer)."""
+    from lagesbild import auth
+    from lagesbild.accounts import accounts_path
+
+    return auth.sign_in_mode(_secrets_have_auth(), accounts_path().exists())
+
+
+def sign_in_configured() -> bool:
+    return sign_in_mode() != "localhost"
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _role_mapping(path: str, mtime: float) -> Any:
+    from lagesbild import auth
+
+    return auth.load_role_mapping(path)
+
+
+def role_mapping() -> Any:
+    """data/roller.toml (or $LAGESBILD_ROLES), read again when the file changes."""
+    from lagesbild import auth
+
+    path = auth.roles_path()
+    mtime = path.stat().st_mtime if path.exists() else 0.0
+    return _role_mapping(str(path), mtime)
+
+
+def _oidc_claims() -> dict[str, Any] | None:
+    try:
+        if not st.user.is_logged_in:
+            return None
+        return st.user.to_dict()
+    except Exception:  # noqa: BLE001 - st.user without a working [auth] block
+        return None
+
+
+def current_user() -> Any:
+    """The signed-in lagesbild.auth.User, or None. Renders nothing (safe on any page)."""
+    from lagesbild import auth
+
+    mode = sign_in_mode()
+    if mode == "localhost":
+        return auth.localhost_user()
+    if mode == "oidc":
+        claims = _oidc_claims()
+        return None if claims is None else auth.user_from_claims(claims, role_mapping())
+    user = st.session_state.get(USER_KEY)
+    return user if isinstance(user, auth.User) and user.source == "lokal" else None
+
+
+def _record_once(user: Any) -> None:
+    from lagesbild import auth
+
+    if st.session_state.get(_RECORDED) != user.name:
+        st.session_state[_RECORDED] = user.name
+        auth.record_sign_in(get_store(), user)
+
+
+def _sign_out_local() -> None:
+    for key in (USER_KEY, _RECORDED):
+        st.session_state.pop(key, None)
+
+
+def signed_in_sidebar(user: Any) -> None:
+    """Who is signed in and "Logga ut" (or, without sign-in, LOCALHOST_NOTE) in the sidebar."""
+    from lagesbild import auth
+
+    mode = sign_in_mode()
+    sidebar = st.sidebar
+    if mode == "localhost":
+        sidebar.caption(f":material/lock: {auth.LOCALHOST_NOTE}")
+        return
+    sidebar.caption(f":material/person: {user.shown_name} · {user.role_label}")
+    if mode == "oidc":
+        if sidebar.button("Logga ut", icon=":material/logout:", key="logga_ut"):
+            st.session_state.pop(_RECORDED, None)
+            st.logout()
+    elif mode == "lokal":
+        sidebar.button("Logga ut", icon=":material/logout:", key="logga_ut",
+                       on_click=_sign_out_local)
+
+
+def _local_form() -> None:
+    from lagesbild import accounts
+
+    st.title("Logga in")
+    st.markdown("Logga in med ditt konto för lägesbilden. Saknar du konto eller har du "
+                "glömt lösenordet? Kontakta en analytiker.")
+    with st.form("logga_in", clear_on_submit=False, enter_to_submit=True):
+        name = st.text_input("Användarnamn", autocomplete="username")
+        password = st.text_input("Lösenord", type="password", autocomplete="current-password")
+        sent = st.form_submit_button("Logga in", type="primary")
+    if not sent:
+        return
+    if not name.strip() or not password:
+        st.error("Fyll i både användarnamn och lösenord.", icon=":material/error:")
+        return
+    try:
+        user = accounts.verify(None, name.strip(), password, store=get_store())
+    except accounts.AccountLocked as locked:
+        st.error(str(locked), icon=":material/lock_clock:")
+        return
+    if user is None:
+        st.error("Fel användarnamn eller lösenord.", icon=":material/error:")
+        return
+    st.session_state[USER_KEY] = user
+    st.session_state[_RECORDED] = user.name  # accounts.verify has logged the sign-in
+    st.rerun()
+
+
+def _oidc_gate() -> Any:
+    from lagesbild import auth
+
+    claims = _oidc_claims()
+    if claims is None:
+        st.title("Logga in")
+        st.markdown("Lägesbilden är bara för UmeBrå:s analytiker och beredningsgrupp. Logga "
+                    "in med ditt konto i kommunen.")
+        if st.button("Logga in", type="primary", icon=":material/login:"):
+            st.login()
+        return None
+    try:
+        user = auth.user_from_claims(claims, role_mapping())
+    except ValueError as problem:  # a broken data/roller.toml
+        st.error(f"**Behörigheterna kan inte läsas.** {problem}", icon=":material/error:")
+        return None
+    if user is None:
+        identity = auth.oidc_identity(claims)
+        if st.session_state.get(_REFUSED) != identity:
+            st.session_state[_REFUSED] = identity
+            auth.record_sign_in_refused(get_store(), identity, "ingen roll i roller.toml")
+        st.title("Ingen behörighet")
+        st.info(f"Du är inloggad som **{identity}**, men ditt konto har ingen roll i "
+                "lägesbilden. Kontakta en analytiker på UmeBrå om du behöver tillgång.",
+                icon=":material/block:")
+        if st.button("Logga ut", icon=":material/logout:"):
+            st.session_state.pop(_REFUSED, None)
+            st.logout()
+        return None
+    return user
+
+
+def sign_in() -> Any:
+    """The gate in app.py: the signed-in User, or None after showing the sign-in (or why
+    the app is not shown); app.py then offers no pages.
+
+    "localhost": refuses to serve unless the server listens on this computer only, and
+    shows LOCALHOST_NOTE on every page."""
+    from lagesbild import auth
+
+    mode = sign_in_mode()
+    if mode == "localhost":
+        address = st.get_option("server.address")
+        if not auth.is_loopback(address):
+            st.error(
+                "**Lägesbilden visas inte.** Ingen inloggning är konfigurerad, och då får "
+                "lägesbilden bara visas på den här datorn. Starta den med "
+                f"`--server.address {auth.LOCALHOST_ADDRESS}` eller konfigurera inloggning "
+                "(se README).", icon=":material/lock:")
+            return None
+        user = auth.localhost_user()
+        _record_once(user)
+        return user
+    if mode == "oidc":
+        user = _oidc_gate()
+        if user is None:
+            return None
+        _record_once(user)
+    else:
+        user = current_user()
+        if user is None:
+            _local_form()
+            return None
+    return user
+
+
+def data_changed() -> None:
+    """After an import or a rollback: drop cached results (they key on the data version, so
+    they would not be served again anyway; this frees the memory)."""
+    _cached_call.clear()
+    _store_facts.clear()
 
 
 def batches(store: Store) -> list[dict[str, Any]]:

@@ -1,0 +1,340 @@
+"""Ladda upp (analysts): the quarterly round in one place.
+
+Template → upload → the check of every file BEFORE anything is stored → confirm → one
+transaction per file → receipt; the import history with rollback behind a confirmation; and
+reference data (the population table). Every engine call goes through lagesbild.auth's
+guarded functions, which refuse other roles and write the audit log.
+
+Uploaded bytes are never rendered as HTML: file names are shown through safe_file_name, and
+cell values only inside data tables (and never a value the privacy guard flagged).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+
+import pandas as pd
+import streamlit as st
+
+from lagesbild import audit, auth, config
+from lagesbild.importer import CheckedFile
+from lagesbild.problem_report import problem_workbook, report_file_name, safe_file_name
+from ui import state
+
+state.ensure_entrypoint()
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+TYPES = ["xlsx", "xls", "ods", "csv"]
+CHECKS = "_upload_checks"  # (file name, sha256, data version) -> CheckedFile
+GENERATION = "_upload_generation"  # a new uploader after an import (empties it)
+FLASH = "_upload_flash"  # messages to show after the rerun: (kind, text)
+KIND_LABELS = {"rapporter": "Rapporter", "befolkning": "Befolkning"}
+
+store = state.get_store()
+user = state.current_user()
+if not auth.can(user, "upload"):
+    try:
+        auth.require(user, "upload", store, "sidan Ladda upp")
+    except auth.AccessDenied as denied:
+        st.error(str(denied), icon=":material/block:")
+    st.stop()
+
+limits = config.settings().web_limits
+max_mb = limits.max_bytes // 2**20
+ss = st.session_state
+ss.setdefault(CHECKS, {})
+ss.setdefault(GENERATION, 0)
+
+
+def flash(kind: str, text: str) -> None:
+    ss.setdefault(FLASH, []).append((kind, text))
+
+
+@st.cache_data(show_spinner=False, max_entries=2)
+def _template(codelist_version: str) -> bytes:
+    from lagesbild.template import template_bytes
+
+    return template_bytes()
+
+
+def _codelist_version() -> str:
+    from lagesbild import codelists
+
+    return codelists.load().version
+
+
+def _date(value: object) -> str:
+    if value is None or pd.isna(value):
+        return ""
+    if isinstance(value, dt.datetime):
+        return value.astimezone(audit.LOCAL_TIME).strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def _period(first: object, last: object) -> str:
+    return f"{_date(first)} – {_date(last)}" if first or last else ""
+
+
+def check(name: str, data: bytes) -> CheckedFile:
+    """The check of one uploaded file, once per file content and data version (a refused file
+    is logged once, not on every rerun)."""
+    key = (name, hashlib.sha256(data).hexdigest(), state.data_version())
+    checks = ss[CHECKS]
+    if key not in checks:
+        checks[key] = auth.guarded_check(store, user, data, name, limits)
+    return checks[key]
+
+
+def _personal_reasons() -> set[str]:
+    from lagesbild import privacy
+
+    return set(getattr(privacy, "REASONS", {}).values())
+
+
+def problems_table(checked: CheckedFile) -> pd.DataFrame:
+    """Every problem: where, the value (never a value flagged as personal data), what, fix."""
+    personal = _personal_reasons()
+    rows = []
+    for p in checked.problems:
+        hidden = p.value is None or p.reason in personal
+        rows.append({"Blad": p.sheet or "", "Rad": "" if p.row is None else str(p.row),
+                     "Kolumn": p.column or "", "Värde": "" if hidden else str(p.value),
+                     "Problem": p.reason, "Så rättar du": p.fix})
+    frame = pd.DataFrame(rows, columns=["Blad", "Rad", "Kolumn", "Värde", "Problem",
+                                        "Så rättar du"])
+    if not frame["Blad"].str.len().any():
+        frame = frame.drop(columns="Blad")
+    return frame
+
+
+def _is_personal(checked: CheckedFile) -> bool:
+    reasons = _personal_reasons()
+    return any(p.reason in reasons for p in checked.problems)
+
+
+def show_check(index: int, name: str, data: bytes, checked: CheckedFile) -> None:
+    with st.container(border=True):
+        st.markdown(f"**{index}. `{name}`**")
+        if checked.accepted:
+            first, last = checked.period
+            rows = len(checked.reports) if checked.reports is not None else 0
+            counts = checked.counts
+            if checked.already_imported:
+                st.info("Den här filen är redan importerad (samma innehåll). Den importeras "
+                        "inte igen.", icon=":material/content_copy:")
+            else:
+                st.success("Filen är godkänd. Inget är sparat ännu.",
+                           icon=":material/check_circle:")
+            cols = st.columns(5)
+            cols[0].metric("Godkända rader", f"{rows:,}".replace(",", " "))
+            cols[1].metric("Nya", counts.get("new", 0))
+            cols[2].metric("Ändrade", counts.get("changed", 0))
+            cols[3].metric("Oförändrade", counts.get("unchanged", 0))
+            cols[4].metric("Dubbletter i filen", checked.duplicates)
+            st.markdown(f"**Period:** {_period(first, last)}  \n"
+                        f"**Verksamheter:** {', '.join(checked.partners) or '–'}")
+            return
+        if _is_personal(checked):
+            st.error("**Filen tas inte emot: den verkar innehålla personuppgifter.** "
+                     "Lägesbilden får inte innehålla uppgifter om enskilda personer. Cellerna "
+                     "anges nedan; värdena visas inte. Ta bort uppgifterna i filen och ladda "
+                     "upp den igen.", icon=":material/privacy_tip:")
+        else:
+            st.error(f"**Filen har {len(checked.problems)} problem och kan inte importeras.** "
+                     "Rätta filen och ladda upp den igen. Inget är sparat.",
+                     icon=":material/error:")
+        st.dataframe(problems_table(checked), hide_index=True, width="stretch")
+        st.download_button(
+            "Ladda ned problemrapport (Excel)", problem_workbook(data, name, checked.problems),
+            file_name=report_file_name(name), mime=XLSX, icon=":material/download:",
+            key=f"problemrapport_{index}_{checked.sha256[:12]}")
+
+
+def import_all(files: list[tuple[str, CheckedFile]]) -> None:
+    for name, checked in files:
+        try:
+            receipt = auth.guarded_import(store, user, checked)
+        except auth.AccessDenied as denied:
+            flash("error", str(denied))
+            continue
+        except Exception as exc:  # noqa: BLE001 - shown, logged by guarded_import
+            flash("error", f"`{name}` kunde inte importeras: {exc}. Inget från filen "
+                           "sparades.")
+            continue
+        if receipt.batch_id is None:
+            flash("info", f"`{name}` var redan importerad; inget ändrades.")
+            continue
+        text = (f"**`{name}` är importerad som import {receipt.batch_id}.** "
+                f"{receipt.rows_total} rader: {receipt.rows_new} nya, "
+                f"{receipt.rows_changed} ändrade, {receipt.rows_unchanged} oförändrade, "
+                f"{receipt.rows_duplicate} dubbletter. Period "
+                f"{_period(receipt.period_from, receipt.period_to)}.")
+        if receipt.demo_removed:
+            text += " Demodata är borttagna."
+        flash("success", text)
+    ss[CHECKS] = {}
+    ss[GENERATION] += 1
+    state.data_changed()
+
+
+# -- the page ------------------------------------------------------------------------------------
+st.title("Ladda upp")
+st.markdown("Kvartalets rapporter från verksamheterna: ladda ned mallen, ladda upp filerna, "
+            "granska kontrollen och bekräfta. **Inget sparas förrän du bekräftar**, och varje "
+            "import går att ångra i importhistoriken nedan.")
+
+for kind, text in ss.pop(FLASH, []):
+    getattr(st, kind)(text, icon={"success": ":material/task_alt:", "info": ":material/info:",
+                                  "error": ":material/error:"}[kind])
+
+with st.container(border=True):
+    left, right = st.columns([3, 1], vertical_alignment="center")
+    left.markdown("**Mallen** – Excel med rätt kolumner, rullistor med kodlistorna och "
+                  "instruktioner. Skicka den till verksamheterna.")
+    right.download_button("Ladda ned mallen", _template(_codelist_version()),
+                          file_name="lagesbild_mall.xlsx", mime=XLSX,
+                          icon=":material/download:", width="stretch", key="mall")
+
+st.subheader("1. Ladda upp filer")
+uploaded = st.file_uploader(
+    "Rapportfiler (Excel, OpenDocument eller CSV)", type=TYPES, accept_multiple_files=True,
+    key=f"uppladdning_{ss[GENERATION]}", max_upload_size=max_mb,
+    help=f"Högst {max_mb} MB och {limits.max_rows:,} rader per fil.".replace(",", " "))
+
+ready: list[tuple[str, CheckedFile]] = []
+if uploaded:
+    st.subheader("2. Kontroll")
+    for index, item in enumerate(uploaded, start=1):
+        name = safe_file_name(item.name)
+        data = item.getvalue()
+        if len(data) > limits.max_bytes:
+            st.error(f"**`{name}` är för stor** ({len(data) / 2**20:.0f} MB). Största "
+                     f"tillåtna storlek är {max_mb} MB. Dela upp filen, eller importera den "
+                     "med kommandot `lagesbild import`.", icon=":material/error:")
+            continue
+        try:
+            checked = check(name, data)
+        except auth.AccessDenied as denied:
+            st.error(str(denied), icon=":material/block:")
+            st.stop()
+        show_check(index, name, data, checked)
+        if checked.accepted and not checked.already_imported:
+            ready.append((name, checked))
+    st.subheader("3. Bekräfta")
+    refused = sum(1 for item in uploaded) - len(ready)
+    if ready:
+        if refused:
+            st.caption(f"{refused} fil(er) importeras inte (se ovan). De godkända kan "
+                       "importeras ändå.")
+        st.button(f"Importera {len(ready)} godkänd{'a' if len(ready) > 1 else ''} "
+                  f"fil{'er' if len(ready) > 1 else ''}", type="primary",
+                  icon=":material/upload:", on_click=import_all, args=(ready,),
+                  key="bekrafta_import")
+    else:
+        st.caption("Det finns ingen godkänd fil att importera.")
+
+# -- history and rollback -------------------------------------------------------------------
+st.subheader("Importhistorik")
+batches = store.batches()
+if not batches:
+    st.caption("Inga importer ännu.")
+else:
+    history = pd.DataFrame([{
+        "Import": str(b["batch_id"]),
+        "Typ": ("Demodata" if b.get("is_demo") else
+                KIND_LABELS.get(str(b["kind"]), str(b["kind"]).capitalize())),
+        "Fil": safe_file_name(b["file_name"]),
+        "Importerad": _date(b["imported_at"]),
+        "Av": str(b["imported_by"]),
+        "Period": _period(b.get("period_from"), b.get("period_to")),
+        "Rader": int(b["rows_total"] or 0),
+        "Nya": int(b["rows_new"] or 0),
+        "Ändrade": int(b["rows_changed"] or 0),
+        "Oförändrade": int(b["rows_unchanged"] or 0),
+        "Dubbletter": int(b["rows_duplicate"] or 0),
+        "SHA-256": str(b["sha256"])[:12],
+        "Status": ("Aktiv" if b["rolled_back_at"] is None else
+                   f"Återställd {_date(b['rolled_back_at'])} av {b['rolled_back_by']}"),
+    } for b in batches])
+    st.dataframe(history, hide_index=True, width="stretch")
+
+    active = [b for b in batches if b["rolled_back_at"] is None]
+    if active:
+        with st.expander("Ångra en import", icon=":material/undo:"):
+            st.markdown("Raderna från importen tas bort ur lägesbilden; rader som en tidigare "
+                        "import också innehöll får tillbaka sina tidigare värden. Importen "
+                        "finns kvar i historiken som återställd.")
+            labels = {int(b["batch_id"]): f"Import {b['batch_id']} – "
+                      f"{safe_file_name(b['file_name'])} ({_date(b['imported_at'])})"
+                      for b in active}
+            chosen = st.selectbox("Import", list(labels), format_func=labels.__getitem__,
+                                  key="rollback_batch")
+            sure = st.checkbox("Jag förstår att importen tas bort ur lägesbilden.",
+                               key=f"rollback_sure_{ss[GENERATION]}")
+            if st.button("Ångra importen", icon=":material/undo:", disabled=not sure,
+                         key="rollback_go"):
+                try:
+                    affected = auth.guarded_rollback(store, user, int(chosen))
+                except auth.AccessDenied as denied:
+                    st.error(str(denied), icon=":material/block:")
+                except Exception as exc:  # noqa: BLE001 - StoreError: already rolled back …
+                    st.error(f"Importen kunde inte ångras: {exc}", icon=":material/error:")
+                else:
+                    flash("success", f"**Import {chosen} är ångrad.** {affected} rader "
+                                     "påverkades.")
+                    ss[GENERATION] += 1
+                    ss[CHECKS] = {}
+                    state.data_changed()
+                    st.rerun()
+
+# -- reference data -------------------------------------------------------------------------
+st.subheader("Referensdata: befolkning")
+if not auth.can(user, "reference_data"):
+    st.caption("Din roll får inte ändra referensdata.")
+else:
+    st.markdown("Befolkning per RegSO-område och år (kolumnerna **regsokod**, **ar** och "
+                "**befolkning**), för antal per 10 000 invånare. En ny tabell ersätter "
+                "värdena för de områden och år den innehåller och syns i importhistoriken.")
+    population_file = st.file_uploader(
+        "Befolkningstabell (CSV eller Excel)", type=["csv", "xlsx"],
+        key=f"befolkning_{ss[GENERATION]}", max_upload_size=max_mb)
+    if population_file is not None and st.button("Importera befolkningstabellen",
+                                                 icon=":material/upload:", key="befolkning_go"):
+        from lagesbild.population import import_population
+
+        name = safe_file_name(population_file.name)
+        data = population_file.getvalue()
+        try:
+            auth.require(user, "reference_data", store, name)
+        except auth.AccessDenied as denied:
+            st.error(str(denied), icon=":material/block:")
+            st.stop()
+        if len(data) > limits.max_bytes:
+            st.error(f"`{name}` är för stor. Största tillåtna storlek är {max_mb} MB.",
+                     icon=":material/error:")
+            st.stop()
+        result = import_population(store, data, name, user.name)
+        if result.accepted and not result.already_imported:
+            audit.log(store, user.name, "referensdata", audit.OK, name,
+                      f"befolkning, batch {result.batch_id}, {result.rows} rader")
+            flash("success", f"**Befolkningstabellen `{name}` är importerad som import "
+                             f"{result.batch_id}** ({result.rows} rader).")
+            ss[GENERATION] += 1
+            state.data_changed()
+            st.rerun()
+        elif result.accepted:
+            st.info(f"`{name}` är redan importerad (import {result.batch_id}); inget "
+                    "ändrades.", icon=":material/content_copy:")
+        else:
+            audit.log(store, user.name, "referensdata", audit.NEKAD, name,
+                      f"{len(result.problems)} problem")
+            st.error(f"**Befolkningstabellen har {len(result.problems)} problem** och "
+                     "importerades inte.", icon=":material/error:")
+            st.dataframe(pd.DataFrame([{
+                "Rad": "" if p.row is None else str(p.row), "Kolumn": p.column or "",
+                "Värde": "" if p.value is None else str(p.value), "Problem": p.reason,
+                "Så rättar du": p.fix} for p in result.problems]),
+                hide_index=True, width="stretch")
