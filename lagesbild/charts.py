@@ -93,7 +93,10 @@ TEMPLATE = {"layout": {
     "xaxis": _AXIS, "yaxis": _AXIS, "hovermode": "closest",
     "hoverlabel": {"align": "left"}, "geo": {"bgcolor": "white"},
 }}
-_FONT = "Source Sans Pro, Source Sans 3, DejaVu Sans, Liberation Sans, Arial, sans-serif"
+# A CSS font-family list: names that are not plain identifiers ("Source Sans 3" ends in a
+# number) must be quoted, or the browser drops the whole list and falls back to its default.
+_FONT = ('"Source Sans Pro", "Source Sans 3", "DejaVu Sans", "Liberation Sans", Arial, '
+         'sans-serif')
 
 
 # -- styles --------------------------------------------------------------------------------
@@ -212,7 +215,7 @@ def _figure(traces: list[Trace], layout: dict[str, Any], ctx: ChartContext, what
         "legend": {"orientation": "v", "x": 1.01, "xanchor": "left", "y": 1,
                    "yanchor": "top", "font": {"size": spec.font - 1}, "title": {"text": ""}},
         "hoverlabel": {"font": {"family": _FONT}},
-        "meta": {"lagesbild_style": style},
+        "meta": {"lagesbild_style": style, "lagesbild_period": ctx.period},
     }
     if spec.width:
         base["width"] = spec.width
@@ -242,11 +245,28 @@ def apply_slide_style(fig: go.Figure) -> go.Figure:
         title_font_size=slide.title, title_subtitle_font_size=slide.subtitle,
         margin={"t": slide.margin_top, "b": slide.margin_bottom, "l": slide.margin_side,
                 "r": max(slide.margin_side, round((fig.layout.margin.r or 0) * scale))},
-        legend_font_size=slide.font - 1, meta={"lagesbild_style": "slide"},
+        legend_font_size=slide.font - 1,
+        meta={**(fig.layout.meta if isinstance(fig.layout.meta, dict) else {}),
+              "lagesbild_style": "slide"},
     )
+    meta = fig.layout.meta if isinstance(fig.layout.meta, dict) else {}
+    source_shift = slide.source_shift
+    if meta.get("lagesbild_legend_below"):  # small multiples: the legend between plots
+        room = round(slide.font * 2.4)      # and source line, as small_multiples does it
+        plot = slide.height - slide.margin_top - slide.margin_bottom - room
+        out.update_layout(margin_b=slide.margin_bottom + room,
+                          legend_y=-(slide.font * 2.2) / plot)
+        source_shift += room
+    for name in out.layout.to_plotly_json():
+        if name.startswith(("xaxis", "yaxis")):
+            axis = out.layout[name]
+            if axis.tickfont is not None and axis.tickfont.size:
+                axis.tickfont.size = round(axis.tickfont.size * scale)
     for annotation in out.layout.annotations:
         if annotation.name == "kalla":
-            annotation.update(yshift=-slide.source_shift, font_size=slide.source)
+            annotation.update(yshift=-source_shift, font_size=slide.source)
+        elif annotation.name == EVENT_MARK:
+            continue  # scaled below, with their offsets
         else:
             annotation.update(font_size=round((annotation.font.size or screen.font) * scale))
     for trace in out.data:
@@ -256,6 +276,7 @@ def apply_slide_style(fig: go.Figure) -> go.Figure:
             trace.textfont.size = round((trace.textfont.size or screen.font) * scale)
         if trace.type == "scatter" and trace.marker is not None and trace.marker.size:
             trace.marker.size = trace.marker.size * scale * 0.8
+    _scale_events(out, scale)
     return out
 
 
@@ -402,8 +423,90 @@ def _hidden_marks(xs: list[str], texts: list[str], hovers: list[str], ctx: Chart
                    "line": {"width": 2}},
         "name": f"Under {ctx.threshold}, visas inte", "hovertext": [s[2] for s in small],
         "hoverinfo": "text", "showlegend": legend, "legendgroup": "undertryckt",
-        "xaxis": axes[0], "yaxis": axes[1],
+        "xaxis": axes[0], "yaxis": axes[1], "cliponaxis": False,
     }]
+
+
+# -- context events ------------------------------------------------------------------------
+EVENT_MARK = "omvarld"  # name of the shapes and annotations of followup.events
+
+
+def add_events(fig: go.Figure, events: Sequence[Any], style: str | None = None) -> go.Figure:
+    """Mark context events [(date, kategori, titel), …] (followup.events.events_for_period)
+    on a trend figure, numbered as in `followup.events.event_legend(events)`, sized for the
+    figure's style. Screen and export use this same call, so they show the same marks."""
+    if not events:
+        return fig
+    from lagesbild.followup.events import add_event_annotations
+
+    add_event_annotations(fig, events)
+    meta = fig.layout.meta if isinstance(fig.layout.meta, dict) else {}
+    if (style or meta.get("lagesbild_style")) == "slide":
+        _scale_events(fig, STYLES["slide"].font / STYLES["screen"].font)
+    _event_headroom(fig)
+    return fig
+
+
+def _axis_top(fig: go.Figure, x_axis: str, y_axis: str) -> float | None:
+    """The largest y value drawn on a pair of axes (stacked bars summed per x)."""
+    stacked = fig.layout.barmode in ("stack", "relative")
+    top, sums = None, {}
+    for trace in fig.data:
+        if (getattr(trace, "xaxis", None) or "x") != x_axis or trace.y is None:
+            continue
+        if (getattr(trace, "yaxis", None) or "y") != y_axis:
+            continue
+        for x, y in zip(trace.x if trace.x is not None else range(len(trace.y)), trace.y,
+                        strict=False):
+            if y is None or isinstance(y, str) or pd.isna(y):
+                continue
+            if stacked and trace.type == "bar":
+                sums[str(x)] = sums.get(str(x), 0.0) + float(y)
+            else:
+                top = float(y) if top is None else max(top, float(y))
+    if sums:
+        top = max([top or 0.0, *sums.values()])
+    return top
+
+
+def _event_headroom(fig: go.Figure) -> None:
+    """Room at the top of each plot for the event labels, so that they never cover a
+    point: the y range is raised by the share of the plot the label rows take."""
+    rows: dict[tuple[str, str], int] = {}
+    for annotation in fig.layout.annotations:
+        if annotation.name == EVENT_MARK and annotation.yref:
+            y_axis = annotation.yref.split()[0]
+            size = annotation.font.size or 11
+            row = round(-((annotation.yshift or 0) + 2) / (size * 1.6)) + 1
+            key = (annotation.xref, y_axis)
+            rows[key] = max(rows.get(key, 0), row)
+    layout = fig.layout
+    height = (layout.height or STYLES["screen"].height) - (layout.margin.t or 0) \
+        - (layout.margin.b or 0)
+    for (x_axis, y_axis), used in rows.items():
+        axis = layout[y_axis.replace("y", "yaxis", 1)]
+        if axis is None or axis.type in ("category", "log"):
+            continue
+        top = axis.range[1] if axis.range else _axis_top(fig, x_axis, y_axis)
+        if not top or top <= 0:
+            continue
+        domain = axis.domain or (0, 1)
+        pixels = max(height * (domain[1] - domain[0]), 1)
+        size = max((a.font.size or 11) for a in layout.annotations if a.name == EVENT_MARK)
+        share = min(0.4, (used * size * 1.6 + 8) / pixels)
+        axis.range = [0, top * 1.04 / (1 - share)]
+
+
+def _scale_events(fig: go.Figure, scale: float) -> None:
+    """Event labels and lines at `scale` (labels keep their rows apart)."""
+    for annotation in fig.layout.annotations:
+        if annotation.name == EVENT_MARK:
+            annotation.update(font_size=round((annotation.font.size or 11) * scale),
+                              yshift=round((annotation.yshift or 0) * scale),
+                              xshift=round((annotation.xshift or 0) * scale))
+    for shape in fig.layout.shapes:
+        if shape.name == EVENT_MARK and shape.line is not None:
+            shape.line.width = round((shape.line.width or 1.2) * scale * 0.8, 1)
 
 
 # -- trend lines / bars ----------------------------------------------------------------------
@@ -429,6 +532,7 @@ def trend_chart(
     decimals: int = 0,
     counts: bool = True,
     band_max_series: int = 4,
+    events: Sequence[Any] = (),
     style: Style = "screen",
 ) -> go.Figure:
     """Counts or rates per quarter, one line (or bar group) per value of `series`.
@@ -436,7 +540,8 @@ def trend_chart(
     `lower`/`upper` draw the baseline band (control limits; per series when there are at
     most `band_max_series`), `baseline` its centre line, `signal` rings unusual quarters,
     `breaks` lists quarters where a series break starts (dashed vertical line) and
-    `incomplete` quarters where a partner has not reported (shaded, 'ofullständigt').
+    `incomplete` quarters where a partner has not reported (shaded, 'ofullständigt') and
+    `events` context events [(date, kategori, titel)] (dotted lines, numbered labels).
     """
     if df.empty:
         return _empty(ctx, what, style, "Inga rapporter för urvalet.")
@@ -532,7 +637,8 @@ def trend_chart(
                                                              else 0)
     height = max(spec.height, spec.margin_top + spec.margin_bottom + 30 * entries + 40) \
         if style == "screen" else spec.height
-    return _figure(traces, layout, ctx, what, style, legend=legend, height=height)
+    fig = _figure(traces, layout, ctx, what, style, legend=legend, height=height)
+    return add_events(fig, events, style)
 
 
 # -- small multiples ---------------------------------------------------------------------------
@@ -556,9 +662,11 @@ def small_multiples(
     y_title: str = "Antal",
     decimals: int = 0,
     counts: bool = True,
+    events: Sequence[Any] = (),
     style: Style = "screen",
 ) -> go.Figure:
-    """One small line chart per value of `facet` (e.g. per form), each with its own scale."""
+    """One small line chart per value of `facet` (e.g. per form), each with its own scale;
+    `events` context events [(date, kategori, titel)] (dotted lines, numbers)."""
     if df.empty:
         return _empty(ctx, what, style, "Inga rapporter för urvalet.")
     spec = style_spec(style)
@@ -636,6 +744,12 @@ def small_multiples(
                                   legend="supp" not in shown)
             if marks:
                 shown.add("supp")
+                # The '<5' text stands above its mark: keep room for it at the top.
+                drawn = [_num(v) for c in extras if c != signal for v in more[c]]
+                drawn += [p.value for p in points]
+                top = max([v for v in drawn if v is not None] + [0.0])
+                if top < ctx.threshold * 1.5:
+                    layout[f"yaxis{n if n > 1 else ''}"]["range"] = [0, ctx.threshold * 1.5]
             traces += marks
         if signal:
             rings = [(q, p.value) for q, p, f in zip(quarters, points, more[signal],
@@ -665,7 +779,8 @@ def small_multiples(
     ctx = ctx.with_extra("Egen skala i varje delfigur")
     fig = _figure(traces, layout, ctx, what, style, legend=bool(shown), height=fig_height,
                   source_shift=spec.source_shift + legend_room)
-    return fig
+    fig.layout.meta = {**fig.layout.meta, "lagesbild_legend_below": True}
+    return add_events(fig, events, style)
 
 
 # -- ranked horizontal bar ---------------------------------------------------------------------
@@ -979,9 +1094,32 @@ def _label_positions(points: list[tuple[float, float]]) -> list[str]:
     return positions
 
 
+def _scale_colour(share: float) -> tuple[float, float, float]:
+    """The colour of SEQUENTIAL at `share` (0–1), interpolated, as RGB 0–1."""
+    share = min(max(share, 0.0), 1.0)
+    for (a, ca), (b, cb) in zip(SEQUENTIAL, SEQUENTIAL[1:], strict=False):
+        if share <= b:
+            t = 0.0 if b == a else (share - a) / (b - a)
+            lo = [int(ca[i:i + 2], 16) for i in (1, 3, 5)]
+            hi = [int(cb[i:i + 2], 16) for i in (1, 3, 5)]
+            return tuple((x + (y - x) * t) / 255 for x, y in zip(lo, hi, strict=True))
+    return (0.03, 0.19, 0.42)
+
+
+def _luminance(rgb: tuple[float, float, float]) -> float:
+    """WCAG relative luminance."""
+    def linear(c: float) -> float:
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+    r, g, b = (linear(c) for c in rgb)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
 def _text_colour(value: float | None, zmax: float) -> str:
-    """White on the dark end of SEQUENTIAL, near-black elsewhere."""
-    return "#FFFFFF" if value is not None and zmax and value / zmax > 0.6 else "#111111"
+    """The number's colour on a cell of SEQUENTIAL, from the cell's actual colour: white on
+    the medium and dark blues (relative luminance under 0.3), near-black on the light ones."""
+    if value is None or not zmax:
+        return "#111111"
+    return "#FFFFFF" if _luminance(_scale_colour(value / zmax)) < 0.3 else "#111111"
 
 
 # Districts outside the town: left out when the map zooms to the town.

@@ -6,6 +6,7 @@ import streamlit as st
 
 from lagesbild import charts, signals, summary
 from lagesbild import indicators as ind
+from lagesbild.followup.events import event_legend, events_for_period
 from lagesbild.formatting import fmt_change, fmt_diff
 from ui import render, state
 
@@ -91,13 +92,15 @@ else:
     ctx = state.chart_context(filters)
     breaks = sorted({q for q, note in zip(per_form["kvartal"], per_form["serieavbrott"],
                                           strict=True) if note})
+    events = state.call(events_for_period, filters.from_quarter, filters.to_quarter)
     fig = charts.small_multiples(
         per_form, ctx, what="Rapporter per form av extremism", facet="form", value="varde",
         lower="nedre_grans", upper="ovre_grans", baseline="baslinje", signal="signal",
-        breaks=breaks, y_title="Antal",
+        breaks=breaks, y_title="Antal", events=events,
     )
     render.show_chart(
         fig, per_form, "Rapporter per form av extremism",
         caption="Grått band: normalt intervall utifrån de åtta föregående kvartalen. "
                 "Ring: ovanligt kvartal. Avbrott i linjen: under 5, visas inte.",
+        events=event_legend(events),
     )

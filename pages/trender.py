@@ -6,6 +6,7 @@ import streamlit as st
 
 from lagesbild import charts
 from lagesbild import indicators as ind
+from lagesbild.followup.events import event_legend, events_for_period
 from lagesbild.formatting import fmt_number
 from ui import render, state
 
@@ -52,23 +53,27 @@ if per10k:
 breaks = sorted({q for q, note in zip(table["kvartal"], table["serieavbrott"], strict=True)
                  if note})
 y_title = "Per 10 000 invånare" if per10k else "Antal rapporter"
+events = state.call(events_for_period, filters.from_quarter, filters.to_quarter)
 if by and layout == "Ett per kategori":
     fig = charts.small_multiples(
         table, ctx, what=what, facet=by, value="varde", label=None if per10k else "visas",
         lower="nedre_grans", upper="ovre_grans", baseline="baslinje", signal="signal",
-        breaks=breaks, y_title=y_title, decimals=1 if per10k else 0, counts=not per10k)
+        breaks=breaks, y_title=y_title, decimals=1 if per10k else 0, counts=not per10k,
+        events=events)
 else:
     fig = charts.trend_chart(
         table, ctx, what=what, series=by, value="varde", label=None if per10k else "visas",
         lower="nedre_grans", upper="ovre_grans", baseline="baslinje", signal="signal",
         breaks=breaks, y_title=y_title, decimals=1 if per10k else 0, counts=not per10k,
-        incomplete=sorted(set(table.loc[table["ofullstandig"].astype(bool), "kvartal"])))
+        incomplete=sorted(set(table.loc[table["ofullstandig"].astype(bool), "kvartal"])),
+        events=events)
 many = by is not None and table[by].nunique() > 4 and layout == "Ett diagram"
 render.show_chart(
     fig, table, what,
     caption=("Normalt intervall visas per kategori när kategorierna är högst fyra; välj "
              "'Ett per kategori' för att se det för alla. " if many else "")
     + "Avbrott i linjen: värdet är under 5 eller kan inte visas.",
+    events=event_legend(events),
 )
 
 # -- what stands out ---------------------------------------------------------------------------

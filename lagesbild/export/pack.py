@@ -31,6 +31,7 @@ from lagesbild.disclosure import TOTAL
 from lagesbild.export import images
 from lagesbild.export.common import ExportError
 from lagesbild.export.naming import export_name
+from lagesbild.followup.events import event_legend, events_for_period
 from lagesbild.formatting import fmt_change, fmt_pct
 from lagesbild.periods import latest_complete_quarter, parse_quarter, shift_quarter
 from lagesbild.query import Filters
@@ -63,6 +64,7 @@ class Scope:
     ctx: ChartContext  # for charts over the period
     quarter_ctx: ChartContext  # for charts of the quarter
     public: bool = False
+    events: tuple = ()  # context events of the period [(date, kategori, titel)]; none public
 
     @property
     def quarter_filters(self) -> Filters:
@@ -114,18 +116,27 @@ def _signal_notes(table: pd.DataFrame, by: str | None, quarters: Sequence[str]) 
 
 
 # -- the charts ---------------------------------------------------------------------------------
+def _event_notes(scope: Scope) -> list[str]:
+    """The context events marked on a trend chart, numbered as in the chart."""
+    if not scope.events:
+        return []
+    return ["Omvärldshändelser (numren i diagrammet): " + "; ".join(
+        event_legend(scope.events)) + "."]
+
+
 def _trend_per_form(scope: Scope) -> ChartItem:
     table = ind.trend(scope.store, scope.filters, "form", "antal", scope.disclosure)
     what = "Rapporter per form av extremism"
     fig = charts.small_multiples(
         table, scope.ctx, what=what, facet="form", value="varde", lower="nedre_grans",
         upper="ovre_grans", baseline="baslinje", signal="signal", breaks=_breaks(table),
-        y_title="Antal", style="slide")
+        y_title="Antal", events=scope.events, style="slide")
     now = table[table["kvartal"] == scope.quarter]
     notes = [f"{scope.quarter} per form: {_list(now, 'form')}."]
     notes += _signal_notes(table, "form", [scope.quarter])
     notes.append("Grått band: normalt intervall utifrån de åtta föregående kvartalen; ring: "
                  "ovanligt kvartal; avbrott i linjen: värdet visas inte.")
+    notes += _event_notes(scope)
     return ChartItem("trender_per_form", fig.layout.title.text, fig, table, notes,
                      "Per form och kvartal", "trender_per_form")
 
@@ -140,10 +151,11 @@ def _trend_total(scope: Scope) -> ChartItem:
         fig = charts.trend_chart(
             table, scope.ctx, what=what, value="varde", lower="nedre_grans",
             upper="ovre_grans", baseline="baslinje", signal="signal", breaks=_breaks(table),
-            style="slide")
+            events=scope.events, style="slide")
     now = table[table["kvartal"] == scope.quarter]
     notes = [f"{scope.quarter}: {now['visas'].iloc[0] if len(now) else '–'} rapporter."]
     notes += [] if scope.public else _signal_notes(table, None, list(table["kvartal"]))
+    notes += _event_notes(scope)
     return ChartItem("trend_totalt", fig.layout.title.text, fig, table, notes,
                      "Per kvartal", "rapporter_per_kvartal")
 
@@ -327,6 +339,7 @@ class Pack:
     tables: dict[str, pd.DataFrame]  # sheet -> disclosure-controlled frame
     method: list[str]  # paragraphs
     support: list[object] = field(default_factory=list)  # public.SupportLine
+    events: list[tuple] = field(default_factory=list)  # context events on the trend charts
     _images: dict[tuple[str, str], bytes] = field(default_factory=dict, repr=False)
 
     @property
@@ -503,7 +516,10 @@ def build_pack(store: Store, request: PackRequest, *, today: dt.date | None = No
                             data_as_of=data_as_of, threshold=disclosure.threshold,
                             extra=((f"Antal avrundade till {disclosure.rounding}-tal",)
                                    if disclosure.rounding > 1 else ()))
-    scope = Scope(store, filters, last, disclosure, base_ctx, base_ctx, request.public)
+    # Context events are the analysts' notes: on internal trend charts, not in the public one.
+    events = () if request.public else tuple(events_for_period(store, first, last))
+    scope = Scope(store, filters, last, disclosure, base_ctx, base_ctx, request.public,
+                  events)
     scope = replace(scope, ctx=base_ctx.with_n(_published_total(scope, filters)),
                     quarter_ctx=ChartContext(
                         period=last, filters=filters_text, data_as_of=data_as_of,
@@ -530,6 +546,7 @@ def build_pack(store: Store, request: PackRequest, *, today: dt.date | None = No
         key_table=key_table, summary=sentences, charts=items, tables=tables,
         method=method_paragraphs(disclosure, request.public),
         support=public_module.support_lines() if request.public else [],
+        events=list(events),
     )
 
 

@@ -155,17 +155,24 @@ def report_bytes(pack: Pack) -> bytes:
                  "visas när jämförelsetalet är minst 10.", st["small"])]
     if pack.missing_note:
         story.append(_p(pack.missing_note, st["small"]))
-    width = PAGE[0] - 2 * MARGIN
-    height = width * HEIGHT / WIDTH
-    max_height = PAGE[1] - 2 * MARGIN - 4.2 * cm
-    if height > max_height:
-        width, height = max_height * WIDTH / HEIGHT, max_height
+    full_width = PAGE[0] - 2 * MARGIN
+    # The frame's height (12 pt of padding) less a margin for rounding.
+    frame_height = PAGE[1] - MARGIN - 1.6 * cm - 12 - 0.3 * cm
     for item in pack.charts:
+        heading = _p(item.title, st["h1"])
+        notes = [_p(n, st["small"]) for n in item.notes]
+        # The chart gets what the heading and its notes leave of the page (long notes, e.g.
+        # many context events, make it smaller instead of pushing the notes to a new page).
+        text_height = sum(p.wrap(full_width, frame_height)[1] + p.style.spaceAfter
+                          for p in [heading, *notes]) + 0.2 * cm
+        width = full_width
+        height = width * HEIGHT / WIDTH
+        max_height = frame_height - text_height
+        if height > max_height:
+            width, height = max_height * WIDTH / HEIGHT, max_height
         image = Image(_jpeg(rendered[item.key]), width=width, height=height)
         image.hAlign = "CENTER"
-        story += [PageBreak(), KeepTogether([
-            _p(item.title, st["h1"]), image, Spacer(1, 0.2 * cm),
-            *[_p(n, st["small"]) for n in item.notes]])]
+        story += [PageBreak(), KeepTogether([heading, image, Spacer(1, 0.2 * cm), *notes])]
     story += [PageBreak(), _p("Metod och röjandekontroll", st["h1"])]
     story += [_p(text, st["body"]) for text in pack.method]
     if pack.public and pack.support:
