@@ -73,10 +73,12 @@ def data_span(store: Store) -> tuple[str | None, str | None]:
     return first, last
 
 
-def shown_quarters(store: Store, filters: Filters | None) -> list[str]:
-    """The quarters of the filter's period; open ends default to the data's span."""
+def shown_quarters(store: Store, filters: Filters | None,
+                   span: tuple[str | None, str | None] | None = None) -> list[str]:
+    """The quarters of the filter's period; open ends default to the data's span (`span`:
+    `data_span(store)` when the caller has it already)."""
     filters = filters or Filters()
-    first, last = data_span(store)
+    first, last = span or data_span(store)
     first = filters.from_quarter or first
     last = filters.to_quarter or last
     if not first or not last:
@@ -433,11 +435,12 @@ def trend(store: Store, filters: Filters | None = None, by: str | None = None,
     if measure not in ("antal", "per10k"):
         raise ValueError("Mått för trend: antal eller per10k.")
     filters = filters or Filters()
-    shown = shown_quarters(store, filters)
+    span = data_span(store)
+    shown = shown_quarters(store, filters, span)
     dims = [by] if by else []
     if not shown:
         return pd.DataFrame(columns=["kvartal", *dims, "antal", "varde", "undertryckt", "visas"])
-    data_first = data_span(store)[0] or shown[0]
+    data_first = span[0] or shown[0]
     window = quarters_between(shift_quarter(shown[0], -signals.SPC_WINDOW), shown[-1])
     where, params = filters.with_period(window[0], window[-1]).where()
     select = f"{_dim_sql(by)} AS {by}, " if by else ""
@@ -474,33 +477,38 @@ def trend(store: Store, filters: Filters | None = None, by: str | None = None,
     keep = np.array([q in set(shown) for q in window])
     take = np.flatnonzero(np.tile(keep, len(categories)))
     flat_q = np.tile(np.array(window, dtype=object), len(categories))[take]
-    out = pd.DataFrame({"kvartal": flat_q})
-    if by:
-        out[by] = np.repeat(np.array(categories, dtype=object), len(window))[take]
     shown_counts = pd.array(result.shown, dtype="Int64")[take]
-    out["antal"] = shown_counts
-    out["varde"] = shown_counts.astype("Float64")
-    out["baslinje"] = centre.ravel()[take]
-    out["nedre_grans"] = lower.ravel()[take]
-    out["ovre_grans"] = upper.ravel()[take]
-    out["signal"] = flagged.ravel()[take]
-    out["signal_text"] = text.ravel()[take]
+    flat_c = np.repeat(np.array(categories, dtype=object), len(window))[take] if by else None
     marks = {(q, c): note for q, c, note in
              series_breaks(codelists or codelist_module.load(), shown, dims)} if by else {}
-    out["serieavbrott"] = [marks.get((q, c), "") for q, c in
-                           zip(flat_q, out[by] if by else [None] * len(out), strict=True)]
     missing = missing_by_quarter(store, shown, filters)
-    out["saknade_verksamheter"] = [", ".join(missing.get(q, [])) for q in flat_q]
-    out["ofullstandig"] = [bool(missing.get(q)) for q in flat_q]
-    out["undertryckt"] = result.hidden[take]
-    out["visas"] = np.array(result.display, dtype=object)[take]
+    # All columns at once: one DataFrame constructor instead of a column insert each.
+    data: dict[str, object] = {"kvartal": flat_q}
+    if by:
+        data[by] = flat_c
+    data.update({
+        "antal": shown_counts,
+        "varde": shown_counts.astype("Float64"),
+        "baslinje": centre.ravel()[take],
+        "nedre_grans": lower.ravel()[take],
+        "ovre_grans": upper.ravel()[take],
+        "signal": flagged.ravel()[take],
+        "signal_text": text.ravel()[take],
+        "serieavbrott": ([marks.get((q, c), "") for q, c in zip(flat_q, flat_c, strict=True)]
+                         if by else [""] * len(flat_q)),
+        "ofullstandig": [bool(missing.get(q)) for q in flat_q],
+        "saknade_verksamheter": [", ".join(missing.get(q, [])) for q in flat_q],
+        "undertryckt": result.hidden[take],
+        "visas": np.array(result.display, dtype=object)[take],
+    })
+    out = pd.DataFrame(data)
     extra: list[str] = []
     if measure == "per10k":
         out, extra = _per10k(store, out, by, filters)
     columns = ["kvartal", *dims, "antal", "varde", "baslinje", "nedre_grans", "ovre_grans",
                "signal", "signal_text", "serieavbrott", "ofullstandig", "saknade_verksamheter",
                *extra, "undertryckt", "visas"]
-    return out[columns]
+    return out[columns] if extra else out  # without extra, `data` is already in this order
 
 
 def _per10k(store: Store, out: pd.DataFrame, by: str | None, filters: Filters) \
@@ -653,7 +661,10 @@ _DELIVERIES: weakref.WeakKeyDictionary[Store, tuple[tuple[int, ...], frozenset]]
 def deliveries(store: Store) -> frozenset[tuple[str, str]]:
     """Every (verksamhet, kvartal) for which a batch that is not rolled back has rows from the
     partner. One scan of `report_versions`, cached per store until the data change."""
-    version = (*store.data_version(), store.report_count())
+    # (*store.data_version(), store.report_count()) in one query
+    version = tuple(store.cursor().execute(
+        "SELECT coalesce(max(batch_id), 0)::BIGINT, count(rolled_back_at)::BIGINT, "
+        "(SELECT count(*) FROM reports)::BIGINT FROM batches").fetchone())
     hit = _DELIVERIES.get(store)
     if hit is not None and hit[0] == version:
         return hit[1]
