@@ -271,7 +271,7 @@ else:
                       f"{safe_file_name(b['file_name'])} ({_date(b['imported_at'])})"
                       for b in active}
             chosen = st.selectbox("Import", list(labels), format_func=labels.__getitem__,
-                                  key="rollback_batch")
+                                  key=f"rollback_batch_{ss[GENERATION]}")
             sure = st.checkbox("Jag förstår att importen tas bort ur lägesbilden.",
                                key=f"rollback_sure_{ss[GENERATION]}")
             if st.button("Ångra importen", icon=":material/undo:", disabled=not sure,
