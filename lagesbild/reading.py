@@ -538,6 +538,8 @@ class _Grid:
 
 
 def _normalised(column: pa.Array, ods: bool) -> pa.Array:
+    """A fastexcel column with the texts of `cell_text` (see _Grid.from_fastexcel). Each
+    rewrite runs only on a column that has something to rewrite."""
     if column.type != pa.string():
         column = column.cast(pa.string())
     column = _empty_as_null(column)
