@@ -1081,15 +1081,61 @@ def district_centroids(areas: Iterable[Any]) -> dict[str, tuple[float, float]]:
     return {d: (c[0], c[1]) for d, c in best.items()}
 
 
-def _label_positions(points: list[tuple[float, float]]) -> list[str]:
-    """'middle center' unless a label is close to another one: then one goes up and the
-    other down."""
+def area_bounds(codes: Iterable[str], path: str | None = None) \
+        -> tuple[float, float, float, float] | None:
+    """(west, south, east, north) of the given RegSO areas' outlines."""
+    features = _simplified_features(str(path or config.GEOJSON_FILE))
+    lons, lats = [], []
+    for code in codes:
+        feature = features.get(code)
+        if feature is None:
+            continue
+        geometry = feature["geometry"]
+        polygons = ([geometry["coordinates"]] if geometry["type"] == "Polygon"
+                    else geometry["coordinates"])
+        for polygon in polygons:
+            for x, y in polygon[0]:
+                lons.append(x)
+                lats.append(y)
+    return (min(lons), min(lats), max(lons), max(lats)) if lons else None
+
+
+def _label_positions(points: list[tuple[float, float]], names: Sequence[str] | None = None,
+                     panel: tuple[float, float] = (700.0, 420.0),
+                     font: float = 11.0,
+                     bounds: tuple[float, float, float, float] | None = None) -> list[str]:
+    """'middle center' unless a label's box would overlap another one's: then the higher of
+    the two goes up and the lower one down.
+
+    The boxes are estimated in the map's own units: the panel (`panel`, its size in pixels)
+    is fitted to `bounds` (west, south, east, north; default: the points' extent padded
+    for the outlines around them), a
+    character is about 0.6 × `font` pixels wide and a label two lines high. Latitude is
+    stretched by 1/cos(latitude) as in the Mercator projection."""
+    if not points:
+        return []
+    names = list(names) if names is not None else ["xxxxxxxx"] * len(points)
+    mid = math.cos(math.radians(sum(p[1] for p in points) / len(points)))
+    xs = [p[0] for p in points]
+    ys = [p[1] / mid for p in points]
+    if bounds is not None:
+        span_x = (bounds[2] - bounds[0]) or 0.1
+        span_y = (bounds[3] - bounds[1]) / mid or 0.1
+    else:
+        span_x = (max(xs) - min(xs)) * 1.5 or 0.1
+        span_y = (max(ys) - min(ys)) * 1.5 or 0.1
+    unit = max(span_x / panel[0], span_y / panel[1])  # map units per pixel
+    char, line = 0.6 * font * unit, 1.3 * font * unit
+    widths = [max(len(names[i]), 4) * char for i in range(len(points))]
     positions = ["middle center"] * len(points)
-    for i, (x0, y0) in enumerate(points):
+    for i in range(len(points)):
         for j in range(i + 1, len(points)):
-            x1, y1 = points[j]
-            if abs(x0 - x1) < 0.03 and abs(y0 - y1) < 0.012 and positions[j] == "middle center":
-                upper, lower = (i, j) if y0 >= y1 else (j, i)
+            if abs(xs[i] - xs[j]) >= (widths[i] + widths[j]) / 2:
+                continue
+            if abs(ys[i] - ys[j]) >= 2 * line:
+                continue
+            upper, lower = (i, j) if ys[i] >= ys[j] else (j, i)
+            if positions[upper] != "bottom center" and positions[lower] != "top center":
                 positions[upper], positions[lower] = "top center", "bottom center"
     return positions
 
@@ -1180,6 +1226,7 @@ def district_map(
         "legend": {"orientation": "h", "x": 0, "xanchor": "left", "y": 0,
                    "yanchor": "bottom"},
     }
+    height = 520 if style == "screen" else spec.height
     for geo, members, (x0, x1) in panels:
         groups: dict[str, tuple[list[str], list[float], list[str]]] = {
             "shown": ([], [], []), "hidden": ([], [], []), "none": ([], [], [])}
@@ -1225,11 +1272,19 @@ def district_map(
             texts = [f"{n}<br><b>{by_district.get(n, no_value).text}</b>" for n in names]
             colours = [_text_colour(by_district.get(n, no_value).value, zmax) for n in names]
             spots = [cents[n] for n in names]
+            plot_w = (spec.width or 1100) - 2 * spec.margin_side
+            plot_h = height - spec.margin_top - spec.margin_bottom
+            panel = (plot_w * (x1 - x0), plot_h * 0.94)
             labels.append({
                 "type": "scattergeo", "geo": geo, "lon": [c[0] for c in spots],
                 "lat": [c[1] for c in spots], "mode": "text", "text": texts,
-                "textposition": _label_positions(spots), "hoverinfo": "skip",
-                "showlegend": False, "textfont": {"size": spec.font - 2, "color": colours},
+                "textposition": _label_positions(
+                    spots, names, panel, spec.font - 2,
+                    area_bounds(a.code for a in members)),
+                "hoverinfo": "skip", "showlegend": False,
+                # a halo in the contrasting colour: readable where a label runs over a
+                # lighter or darker neighbour
+                "textfont": {"size": spec.font - 2, "color": colours, "shadow": "auto"},
             })
     if town_inset:
         layout["annotations"] = [
@@ -1240,7 +1295,6 @@ def district_map(
              "xanchor": "left", "yanchor": "bottom", "showarrow": False,
              "font": {"size": spec.font, "color": "#333333"}},
         ]
-    height = 520 if style == "screen" else spec.height
     return _figure(traces + labels, layout, ctx, what, style, legend=bool(legend_done),
                    height=height)
 
