@@ -83,11 +83,17 @@ förändringen är statistiskt säkerställd.
 **Normalt intervall (kontrollgränser)** – snittet av de åtta föregående kvartalen ± 3 gånger
 roten ur snittet. Ett kvartal utanför är *ovanligt högt* eller *ovanligt lågt*.
 
-**Rapporter per 10 000 invånare** – antal rapporter delat med befolkningen i stadsdelen (eller
-kommunen) samma år, gånger 10 000. Digitalt och Okänt har ingen befolkning och ingen kvot.
+**Rapporter per 10 000 invånare** – antal rapporter under perioden delat med befolkningen i
+stadsdelen (eller kommunen), gånger 10 000. Befolkningen är SCB:s siffra för respektive år;
+saknas ett år används närmaste år högst ett år före eller efter, och det står i diagrammet
+(t.ex. "befolkning 2025 används för 2024"). Omfattar perioden flera år används ett medelvärde av
+årens befolkning, vägt efter antal kvartal. Saknas befolkning för något år i perioden visas
+ingen kvot. Digitalt och Okänt har ingen befolkning och ingen kvot.
 
 **Andel kvinnor/män och åldersgrupper** – andelar av dem där uppgiften är känd; hur många som
-är okända redovisas alltid bredvid.
+är okända redovisas alltid bredvid. Annat kön redovisas tillsammans med okänt kön
+(Annat/okänt), eftersom det nästan alltid är för få för att visas för sig; andelarna gäller då
+kvinnor och män.
 
 **Rapporteringstäckning** – en verksamhet som har rapporterat under något av de fyra
 föregående kvartalen men inte för kvartalet markeras *saknas*. Antalen för kvartalet är då
