@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable
 
@@ -35,6 +36,18 @@ IMAGE_LABELS = {"png": ("Bild (PNG)", ":material/image:"),
 _CACHE_SIZE = 64
 _cache: OrderedDict[tuple, tuple[str, bytes]] = OrderedDict()
 _cache_lock = threading.Lock()
+
+
+_browser_checked: list[tuple[float, bool]] = []
+
+
+def browser_available(ttl: float = 60.0) -> bool:
+    """images.browser_available(), looked up at most once a minute (it searches the disk,
+    and every chart's menu asks on every rerun)."""
+    now = time.monotonic()
+    if not _browser_checked or now - _browser_checked[0][0] > ttl:
+        _browser_checked[:] = [(now, images.browser_available())]
+    return _browser_checked[0][1]
 
 
 def current_user() -> str:
@@ -102,7 +115,7 @@ def download_menu(fig: go.Figure | None, data: pd.DataFrame | None, name: str,
 
     with st.popover("Ladda ner", icon=":material/download:"):
         if fig is not None:
-            if images.browser_available():
+            if browser_available():
                 for fmt, (label, icon) in IMAGE_LABELS.items():
                     st.download_button(
                         label, data=_logged(
