@@ -265,7 +265,7 @@ def apply_slide_style(fig: go.Figure) -> go.Figure:
     for annotation in out.layout.annotations:
         if annotation.name == "kalla":
             annotation.update(yshift=-source_shift, font_size=slide.source)
-        elif annotation.name == EVENT_MARK:
+        elif annotation.name in (EVENT_MARK, EVENT_KEY):
             continue  # scaled below, with their offsets
         else:
             annotation.update(font_size=round((annotation.font.size or screen.font) * scale))
@@ -277,6 +277,8 @@ def apply_slide_style(fig: go.Figure) -> go.Figure:
         if trace.type == "scatter" and trace.marker is not None and trace.marker.size:
             trace.marker.size = trace.marker.size * scale * 0.8
     _scale_events(out, scale)
+    if not any(a.name == EVENT_KEY for a in out.layout.annotations):
+        _event_key(out)
     return out
 
 
@@ -441,10 +443,50 @@ def add_events(fig: go.Figure, events: Sequence[Any], style: str | None = None) 
 
     add_event_annotations(fig, events)
     meta = fig.layout.meta if isinstance(fig.layout.meta, dict) else {}
+    entries = [f"{i} {day.isoformat()} {_short(str(title))}"
+               for i, (day, _category, title) in enumerate(events, start=1)]
+    fig.layout.meta = {**meta, "lagesbild_events": entries}
     if (style or meta.get("lagesbild_style")) == "slide":
         _scale_events(fig, STYLES["slide"].font / STYLES["screen"].font)
+        _event_key(fig)
     _event_headroom(fig)
     return fig
+
+
+def _short(text: str, width: int = 40) -> str:
+    return text if len(text) <= width else text[: width - 1].rstrip() + "…"
+
+
+EVENT_KEY = "omvarld_lista"
+
+
+def _event_key(fig: go.Figure) -> None:
+    """On a slide, the numbered events as a small list just above the source line (on
+    screen the page shows them under the chart)."""
+    meta = fig.layout.meta if isinstance(fig.layout.meta, dict) else {}
+    entries = list(meta.get("lagesbild_events") or [])
+    if not entries:
+        return
+    spec = STYLES["slide"]
+    source = next((a for a in fig.layout.annotations if a.name == "kalla"), None)
+    shift = -(source.yshift or 0) if source is not None else spec.source_shift
+    lines, line = [], ""
+    for entry in entries:
+        candidate = f"{line} · {entry}" if line else entry
+        if line and len(candidate) > 130:
+            lines.append(line)
+            line = entry
+        else:
+            line = candidate
+    lines.append(line)
+    if len(lines) > 2:  # no room for more: the rest is in the notes
+        lines = lines[:2]
+        lines[1] += " · …"
+    fig.add_annotation(
+        name=EVENT_KEY, text="Omvärldshändelser: " + "<br>".join(lines), showarrow=False,
+        xref="paper", yref="paper", x=0, y=0, xanchor="left", yanchor="bottom",
+        yshift=-(shift - 4), align="left",
+        font={"size": spec.source, "color": "#6b4c9a"})
 
 
 def _axis_top(fig: go.Figure, x_axis: str, y_axis: str) -> float | None:

@@ -90,6 +90,12 @@ def test_slide_style_scales_the_event_labels(demo, events):
                                 events=events, style="slide")
     assert {a.font.size for a in direct.layout.annotations if a.name == EVENT_MARK} \
         == slide_sizes
+    # a slide explains the numbers itself (just above the source line); the page does it
+    # in a caption under the chart
+    for figure in (slide, direct):
+        keys = [a.text for a in figure.layout.annotations if a.name == charts.EVENT_KEY]
+        assert len(keys) == 1 and keys[0].startswith("Omvärldshändelser: 1 ")
+    assert not [a for a in fig.layout.annotations if a.name == charts.EVENT_KEY]
 
 
 def _fake_png(width: int = 160, height: int = 90) -> bytes:
