@@ -9,6 +9,7 @@ the same disclosure control as on screen, suppressed counts as "<5", formula-saf
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 import pandas as pd
@@ -51,9 +52,17 @@ def show_chart(fig: go.Figure, data: pd.DataFrame | None, name: str, *,
                 key=key or slug, period=_figure_period(fig))
 
 
+_MARKDOWN = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~$])")
+
+
 def show_events(lines: Sequence[str]) -> None:
-    """The context events of a chart as a small caption list under it."""
-    st.caption("**Omvärldshändelser** (numren i diagrammet)  \n" + "  \n".join(lines))
+    """The context events of a chart as a small numbered caption list under it (the titles
+    are the analysts' free text: escaped, never read as Markdown)."""
+    items = []
+    for line in lines:
+        number, _, text = line.partition(". ")
+        items.append(number + ". " + _MARKDOWN.sub(r"\\\1", text))
+    st.caption("**Omvärldshändelser** (numren i diagrammet)\n\n" + "\n".join(items))
 
 
 def show_table(frame: pd.DataFrame, name: str, *, key: str | None = None,
