@@ -263,10 +263,11 @@ else:
 
     active = [b for b in batches if b["rolled_back_at"] is None]
     if active:
-        with st.expander("Ångra en import", icon=":material/undo:"):
-            st.markdown("Raderna från importen tas bort ur lägesbilden; rader som en tidigare "
-                        "import också innehöll får tillbaka sina tidigare värden. Importen "
-                        "finns kvar i historiken som återställd.")
+        with st.container(border=True):
+            st.markdown("**:material/undo: Ångra en import** – raderna från importen tas bort "
+                        "ur lägesbilden; rader som en tidigare import också innehöll får "
+                        "tillbaka sina tidigare värden. Importen finns kvar i historiken som "
+                        "återställd.")
             labels = {int(b["batch_id"]): f"Import {b['batch_id']} – "
                       f"{safe_file_name(b['file_name'])} ({_date(b['imported_at'])})"
                       for b in active}

@@ -39,7 +39,7 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("pages/omvarld.py", "Omvärld", ":material/public:", needs_data=False,
              url_path="omvarld"),
     PageSpec("pages/ladda_upp.py", "Ladda upp", ":material/upload_file:",
-             roles=(auth.ANALYTIKER,), needs_data=False, url_path="ladda-upp"),
+             roles=(auth.ANALYTIKER,), needs_data=False, url_path="ladda_upp"),
     PageSpec("pages/granskning.py", "Granskningslogg", ":material/policy:",
              roles=(auth.ANALYTIKER,), needs_data=False, url_path="granskning"),
     PageSpec("pages/start.py", "Kom igång", ":material/rocket_launch:", needs_data=False,
