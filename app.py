@@ -23,10 +23,10 @@ except StoreError as problem:  # locked by another program, damaged, too new a s
     st.error(f"**Databasen kan inte öppnas.** {problem}", icon=":material/database:")
     st.stop()
 
-user = state.sign_in()
-if user is None:  # the sign-in form (or why the app is not shown): no page is offered
-    st.navigation([st.Page(lambda: None, title="Logga in", url_path="logga-in")],
-                  position="hidden").run()
+user = state.signed_in_user()
+if user is None:  # nobody signed in: the sign-in is the only page
+    st.navigation([st.Page(state.sign_in_page, title="Logga in", url_path="logga-in",
+                           default=True)], position="hidden").run()
     st.stop()
 
 specs = pages_for(has_data, user.role)

@@ -441,12 +441,26 @@ def current_user() -> Any:
     return user if isinstance(user, auth.User) and user.source == "lokal" else None
 
 
+@st.cache_resource(show_spinner=False)
+def _recorded_sign_ins() -> set[tuple[str, str]]:
+    """Sign-ins already in the audit log, in this process: (name, the OIDC token's issue
+    time), so that a reload or a new tab with the same sign-in is not logged again."""
+    return set()
+
+
 def _record_once(user: Any) -> None:
     from lagesbild import auth
 
-    if st.session_state.get(_RECORDED) != user.name:
-        st.session_state[_RECORDED] = user.name
-        auth.record_sign_in(get_store(), user)
+    if st.session_state.get(_RECORDED) == user.name:
+        return
+    st.session_state[_RECORDED] = user.name
+    claims = _oidc_claims() if user.source == "oidc" else None
+    key = (user.name, str((claims or {}).get("iat") or (claims or {}).get("nonce") or ""))
+    seen = _recorded_sign_ins()
+    if user.source == "lokal" or key in seen:  # accounts.verify logs local sign-ins itself
+        return
+    seen.add(key)
+    auth.record_sign_in(get_store(), user)
 
 
 def _sign_out_local() -> None:
@@ -533,38 +547,40 @@ def _oidc_gate() -> Any:
     return user
 
 
-def sign_in() -> Any:
-    """The gate in app.py: the signed-in User, or None after showing the sign-in (or why
-    the app is not shown); app.py then offers no pages.
+def may_serve() -> bool:
+    """False in "localhost" mode when the server listens beyond this computer."""
+    from lagesbild import auth
 
-    "localhost": refuses to serve unless the server listens on this computer only, and
-    shows LOCALHOST_NOTE on every page."""
+    return sign_in_mode() != "localhost" or auth.is_loopback(st.get_option("server.address"))
+
+
+def signed_in_user() -> Any:
+    """The gate in app.py (renders nothing): the signed-in User, or None; app.py then offers
+    only `sign_in_page`. A sign-in is written to the audit log once per session."""
+    if not may_serve():
+        return None
+    user = current_user()
+    if user is not None:
+        _record_once(user)
+    return user
+
+
+def sign_in_page() -> None:
+    """The only page while nobody is signed in: the sign-in for the mode, a polite refusal
+    for an OIDC user without a role, or why the app is not shown at all."""
     from lagesbild import auth
 
     mode = sign_in_mode()
     if mode == "localhost":
-        address = st.get_option("server.address")
-        if not auth.is_loopback(address):
-            st.error(
-                "**Lägesbilden visas inte.** Ingen inloggning är konfigurerad, och då får "
-                "lägesbilden bara visas på den här datorn. Starta den med "
-                f"`--server.address {auth.LOCALHOST_ADDRESS}` eller konfigurera inloggning "
-                "(se README).", icon=":material/lock:")
-            return None
-        user = auth.localhost_user()
-        _record_once(user)
-        return user
-    if mode == "oidc":
-        user = _oidc_gate()
-        if user is None:
-            return None
-        _record_once(user)
+        st.error(
+            "**Lägesbilden visas inte.** Ingen inloggning är konfigurerad, och då får "
+            "lägesbilden bara visas på den här datorn. Starta den med "
+            f"`--server.address {auth.LOCALHOST_ADDRESS}` eller konfigurera inloggning "
+            "(se README).", icon=":material/lock:")
+    elif mode == "oidc":
+        _oidc_gate()
     else:
-        user = current_user()
-        if user is None:
-            _local_form()
-            return None
-    return user
+        _local_form()
 
 
 def data_changed() -> None:
