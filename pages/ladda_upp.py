@@ -244,6 +244,8 @@ if not batches:
 else:
     history = pd.DataFrame([{
         "Import": str(b["batch_id"]),
+        "Status": ("Aktiv" if b["rolled_back_at"] is None else
+                   f"Ångrad {_date(b['rolled_back_at'])} av {b['rolled_back_by']}"),
         "Typ": ("Demodata" if b.get("is_demo") else
                 KIND_LABELS.get(str(b["kind"]), str(b["kind"]).capitalize())),
         "Fil": safe_file_name(b["file_name"]),
@@ -256,8 +258,6 @@ else:
         "Oförändrade": int(b["rows_unchanged"] or 0),
         "Dubbletter": int(b["rows_duplicate"] or 0),
         "SHA-256": str(b["sha256"])[:12],
-        "Status": ("Aktiv" if b["rolled_back_at"] is None else
-                   f"Återställd {_date(b['rolled_back_at'])} av {b['rolled_back_by']}"),
     } for b in batches])
     st.dataframe(history, hide_index=True, width="stretch")
 

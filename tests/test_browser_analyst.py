@@ -225,6 +225,8 @@ def test_quarterly_round_in_the_browser(db: Path, browser, tmp_path: Path):
             timeout=30_000)
         _wait_until_idle(page)
         no_exception(page)
+        page.locator('[data-testid="stDataFrame"] canvas').first.wait_for(timeout=30_000)
+        page.wait_for_timeout(800)
         _screenshot(page, SHOTS / "11_granskningslogg.png")
         assert page.elsewhere == [], sorted(set(page.elsewhere))[:5]
     store = Store.open(db)  # the server has stopped: the database is free
@@ -310,6 +312,8 @@ def test_oidc_sign_in_as_the_preparation_group(db: Path, browser, tmp_path: Path
             nav = sidebar_nav(page)
             assert "Översikt" in nav and "Export" in nav
             assert "Ladda upp" not in nav and "Granskningslogg" not in nav
+            page.locator('[data-testid="stPlotlyChart"] .main-svg').first.wait_for(
+                timeout=30_000)
             _screenshot(page, SHOTS / "13_oidc_beredningsgrupp.png")
             page.goto(f"{url}/ladda_upp")  # not offered: Streamlit shows the default page
             page.get_by_role("heading", name="Översikt", exact=True).wait_for(timeout=30_000)

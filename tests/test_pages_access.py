@@ -308,4 +308,4 @@ def test_rollback_needs_confirmation_and_restores_the_count(demo_db: Path):
     history = at.dataframe[0].value
     assert count(demo_db) == before
     row = history[history["Import"] == str(newest)].iloc[0]
-    assert row["Status"].startswith("Återställd")
+    assert row["Status"].startswith("Ångrad")
