@@ -57,6 +57,7 @@ if entries.empty:
 else:
     shown = entries.copy()
     shown["logged_at"] = shown["logged_at"].dt.strftime("%Y-%m-%d %H:%M:%S")
+    shown = shown.astype(object).where(shown.notna(), "")
     shown["outcome"] = shown["outcome"].map(lambda o: OUTCOME_LABELS.get(o, o))
     shown = shown.rename(columns=audit.LABELS)[[audit.LABELS[c] for c in audit.COLUMNS]]
     st.caption(f"{len(shown)} händelser, senaste först"

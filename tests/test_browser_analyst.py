@@ -352,6 +352,7 @@ def test_local_account_sign_in(db: Path, browser, tmp_path: Path):
         nav = sidebar_nav(page)
         assert "Ladda upp" in nav and "Granskningslogg" in nav
         assert page.get_by_text("anna · Analytiker").count() == 1
+        page.locator('[data-testid="stPlotlyChart"] .main-svg').first.wait_for(timeout=30_000)
         _screenshot(page, SHOTS / "15_lokal_analytiker.png")
         page.get_by_role("button", name="Logga ut").click()
         page.get_by_role("heading", name="Logga in", exact=True).wait_for(timeout=30_000)
