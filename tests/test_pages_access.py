@@ -309,3 +309,17 @@ def test_rollback_needs_confirmation_and_restores_the_count(demo_db: Path):
     assert count(demo_db) == before
     row = history[history["Import"] == str(newest)].iloc[0]
     assert row["Status"].startswith("Ångrad")
+
+
+@pytest.mark.parametrize("name", ["anna", "bo"])
+def test_every_offered_page_renders_for_each_role(demo_db: Path, local_accounts: Path,
+                                                  name: str):
+    from ui.navigation import pages_for
+
+    at = sign_in_locally(name)
+    role = auth.ANALYTIKER if name == "anna" else auth.BEREDNINGSGRUPP
+    for spec in pages_for(True, role):
+        at.switch_page(spec.path).run()
+        assert_ok(at)
+        assert at.title, spec.path
+        assert any(b.label == "Logga ut" for b in at.sidebar.button), spec.path
