@@ -12,7 +12,6 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from lagesbild import auth
 from lagesbild.followup import guarded
 from lagesbild.followup.edits import EditRefused
 from lagesbild.followup.events import (
@@ -25,19 +24,10 @@ from lagesbild.followup.events import (
 from lagesbild.periods import latest_complete_quarter, quarter_end, quarter_start, shift_quarter
 from ui import render, state
 
-if hasattr(state, "ensure_entrypoint"):
-    state.ensure_entrypoint()
+state.ensure_entrypoint()
 
 TODAY = dt.date.today()
 FLASH = "_omvarld_meddelande"
-
-
-def current_user() -> auth.User | None:
-    """The signed-in user; without sign-in (localhost) whoever uses the computer."""
-    getter = getattr(state, "current_user", None)
-    if getter is not None:
-        return getter()
-    return None if state.sign_in_configured() else auth.localhost_user()
 
 
 def period() -> tuple[str, str]:
@@ -54,7 +44,7 @@ def flash(text: str) -> None:
 
 
 store = state.get_store()
-user = current_user()
+user = state.current_user()
 editor = guarded.can_edit(user)
 first, last = period()
 

@@ -26,20 +26,11 @@ from lagesbild.formatting import fmt_int, fmt_number
 from lagesbild.periods import latest_complete_quarter, shift_quarter
 from ui import render, state
 
-if hasattr(state, "ensure_entrypoint"):
-    state.ensure_entrypoint()
+state.ensure_entrypoint()
 
 TODAY = dt.date.today()
 FLASH = "_uppfoljning_meddelande"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def current_user() -> auth.User | None:
-    """The signed-in user; without sign-in (localhost) whoever uses the computer."""
-    getter = getattr(state, "current_user", None)
-    if getter is not None:
-        return getter()
-    return None if state.sign_in_configured() else auth.localhost_user()
 
 
 def period() -> tuple[str, str]:
@@ -101,7 +92,7 @@ def upload_section(kind: str, store, user: auth.User | None) -> None:  # noqa: A
 
 
 store = state.get_store()
-user = current_user()
+user = state.current_user()
 editor = guarded.can_edit(user)
 first, last = period()
 events = state.call(events_for_period, first, last)
