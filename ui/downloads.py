@@ -51,13 +51,11 @@ def browser_available(ttl: float = 60.0) -> bool:
 
 
 def current_user() -> str:
-    """Who is downloading, for the audit log (the signed-in user, else 'dashboard')."""
-    try:
-        if st.user.is_logged_in:
-            return str(st.user.get("email") or st.user.get("name") or "inloggad")
-    except Exception:  # noqa: BLE001 - no sign-in configured
-        pass
-    return "dashboard"
+    """Who is downloading, for the audit log: the signed-in user of any sign-in mode."""
+    from ui import state
+
+    user = state.current_user()
+    return user.name if user is not None else "okänd"
 
 
 def cached_image(fig: go.Figure, fmt: str, key: tuple) -> bytes:
