@@ -21,21 +21,13 @@ from lagesbild.followup.events import (
     current_events,
     event_history,
 )
-from lagesbild.periods import latest_complete_quarter, quarter_end, quarter_start, shift_quarter
+from lagesbild.periods import quarter_end, quarter_start
 from ui import render, state
 
 state.ensure_entrypoint()
 
 TODAY = dt.date.today()
 FLASH = "_omvarld_meddelande"
-
-
-def period() -> tuple[str, str]:
-    chosen = state.current_filters()
-    if chosen.from_quarter and chosen.to_quarter:
-        return chosen.from_quarter, chosen.to_quarter
-    last = latest_complete_quarter(TODAY)
-    return shift_quarter(last, -7), last
 
 
 def flash(text: str) -> None:
@@ -46,7 +38,7 @@ def flash(text: str) -> None:
 store = state.get_store()
 user = state.current_user()
 editor = guarded.can_edit(user)
-first, last = period()
+first, last = state.current_period(TODAY)
 
 st.title("Omvärldshändelser")
 st.markdown("Händelser i omvärlden som hjälper till att förstå kurvorna: ändrad nationell "

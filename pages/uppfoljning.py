@@ -33,14 +33,6 @@ FLASH = "_uppfoljning_meddelande"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def period() -> tuple[str, str]:
-    chosen = state.current_filters()
-    if chosen.from_quarter and chosen.to_quarter:
-        return chosen.from_quarter, chosen.to_quarter
-    last = latest_complete_quarter(TODAY)
-    return shift_quarter(last, -7), last
-
-
 def flash(text: str) -> None:
     st.session_state[FLASH] = text
     st.rerun()
@@ -94,7 +86,7 @@ def upload_section(kind: str, store, user: auth.User | None) -> None:  # noqa: A
 store = state.get_store()
 user = state.current_user()
 editor = guarded.can_edit(user)
-first, last = period()
+first, last = state.current_period(TODAY)
 events = state.call(events_for_period, first, last)
 
 st.title("Uppföljning av handlingsplanen")

@@ -18,7 +18,12 @@ import streamlit as st
 
 from lagesbild import bootstrap, codelists, config
 from lagesbild.charts import ChartContext, describe_filters, period_label
-from lagesbild.periods import latest_complete_quarter, parse_quarter, quarters_between
+from lagesbild.periods import (
+    latest_complete_quarter,
+    parse_quarter,
+    quarters_between,
+    shift_quarter,
+)
 from lagesbild.query import Filters
 from lagesbild.store import Store
 from lagesbild.text import match_key
@@ -330,6 +335,15 @@ def current_filters() -> Filters:
         default = default_period(store_facts()["quarters"])
         return Filters(*default) if default else Filters()
     return filters_from_state(state)
+
+
+def current_period(today: dt.date | None = None) -> tuple[str, str]:
+    """The chosen quarter range; without one, the eight quarters up to the latest complete."""
+    chosen = current_filters()
+    if chosen.from_quarter and chosen.to_quarter:
+        return chosen.from_quarter, chosen.to_quarter
+    last = latest_complete_quarter(today)
+    return shift_quarter(last, -7), last
 
 
 # -- what every chart says about itself ------------------------------------------------------------
