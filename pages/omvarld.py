@@ -80,7 +80,8 @@ else:
                                  categoryarray=[c for c in categories()[::-1]
                                                 if c in set(oldest_first["kategori"])]))
     table = pd.DataFrame({
-        "Nr": range(1, len(oldest_first) + 1), "Datum": oldest_first["datum"],
+        "Nr": range(1, len(oldest_first) + 1),
+        "Datum": pd.to_datetime(oldest_first["datum"]).dt.strftime("%Y-%m-%d"),
         "Kvartal": oldest_first["kvartal"], "Kategori": oldest_first["kategori"],
         "Titel": oldest_first["titel"],
         "Senast ändrad": [f"{t:%Y-%m-%d} av {w}" for t, w in zip(
@@ -141,7 +142,8 @@ with st.expander("Historik: alla ändringar", icon=":material/history:"):
     else:
         table = pd.DataFrame({
             "Ändring": history["batch_id"], "ID": history["handelse_id"],
-            "Datum": history["datum"], "Kategori": history["kategori"],
+            "Datum": pd.to_datetime(history["datum"]).dt.strftime("%Y-%m-%d"),
+            "Kategori": history["kategori"],
             "Titel": history["titel"],
             "Borttagen": history["borttagen"].map({True: "ja", False: ""}),
             "Ändrad": [f"{t:%Y-%m-%d %H:%M}" for t in history["andrad"]],

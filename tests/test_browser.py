@@ -36,6 +36,9 @@ PAGES = [
     ("malgrupper", "Målgrupper", 2, "4_malgrupper"),
     ("rapportering", "Rapportering", 1, "5_rapportering"),
     ("om", "Om lägesbilden", 0, "6_om"),
+    ("uppfoljning", "Uppföljning av handlingsplanen", 1, "16_uppfoljning"),
+    ("omvarld", "Omvärldshändelser", 1, "17_omvarld"),
+    ("export", "Export", 0, "18_export"),
 ]
 WIDTH = 1440
 
