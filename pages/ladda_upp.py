@@ -29,7 +29,7 @@ TYPES = ["xlsx", "xls", "ods", "csv"]
 CHECKS = "_upload_checks"  # (file name, sha256, data version) -> CheckedFile
 GENERATION = "_upload_generation"  # a new uploader after an import (empties it)
 FLASH = "_upload_flash"  # messages to show after the rerun: (kind, text)
-KIND_LABELS = {"rapporter": "Rapporter", "befolkning": "Befolkning"}
+KIND_LABELS = {"rapporter": "Rapporter", "befolkning": "Befolkning", "kodlista": "Kodlista"}
 
 store = state.get_store()
 user = state.current_user()
@@ -247,7 +247,8 @@ else:
         "Status": ("Aktiv" if b["rolled_back_at"] is None else
                    f"Ångrad {_date(b['rolled_back_at'])} av {b['rolled_back_by']}"),
         "Typ": ("Demodata" if b.get("is_demo") else
-                KIND_LABELS.get(str(b["kind"]), str(b["kind"]).capitalize())),
+                KIND_LABELS.get(str(b["kind"]), str(b["kind"]).capitalize())
+                + (f" {b['partners']}" if b["kind"] == "kodlista" else "")),
         "Fil": safe_file_name(b["file_name"]),
         "Importerad": _date(b["imported_at"]),
         "Av": str(b["imported_by"]),
@@ -261,7 +262,8 @@ else:
     } for b in batches])
     st.dataframe(history, hide_index=True, width="stretch")
 
-    active = [b for b in batches if b["rolled_back_at"] is None]
+    # A code-list version is replaced by uploading the previous file again, not rolled back.
+    active = [b for b in batches if b["rolled_back_at"] is None and b["kind"] != "kodlista"]
     if active:
         with st.container(border=True):
             st.markdown("**:material/undo: Ångra en import** – raderna från importen tas bort "
@@ -339,3 +341,79 @@ else:
                 "Värde": "" if p.value is None else str(p.value), "Problem": p.reason,
                 "Så rättar du": p.fix} for p in result.problems]),
                 hide_index=True, width="stretch")
+
+# -- reference data: code lists -------------------------------------------------------------
+st.subheader("Referensdata: kodlista")
+if not auth.can(user, "reference_data"):
+    st.caption("Din roll får inte ändra referensdata.")
+else:
+    from lagesbild import codelist_upload
+
+    st.markdown("Ladda ned den nuvarande kodlistan, ändra den (kolumnerna **varde**, **alias**, "
+                "**giltig_fran**, **giltig_till**, **ersatts_av** och **beskrivning**) och "
+                "ladda upp den igen. Den nya versionen kontrolleras innan den används; den "
+                "tidigare sparas och bytet syns i importhistoriken.")
+    folder = config.CODELIST_DIR
+    names = codelist_upload.list_names(folder)
+    list_name = st.selectbox("Kodlista", names, key="kodlista_namn")
+    current = folder / f"{list_name}.csv"
+    if current.exists():
+        st.download_button("Ladda ned nuvarande kodlista", current.read_bytes(),
+                           file_name=f"{list_name}.csv", mime="text/csv",
+                           icon=":material/download:", key="kodlista_ned")
+    codelist_file = st.file_uploader(
+        "Ny version av kodlistan (CSV)", type=["csv"],
+        key=f"kodlista_{ss[GENERATION]}", max_upload_size=max_mb)
+    if codelist_file is not None:
+        name = safe_file_name(codelist_file.name)
+        data = codelist_file.getvalue()
+        if len(data) > limits.max_bytes:
+            st.error(f"`{name}` är för stor. Största tillåtna storlek är {max_mb} MB.",
+                     icon=":material/error:")
+            st.stop()
+        try:
+            checked_list = codelist_upload.guarded_check_codelist(store, user, data, name,
+                                                                  list_name, folder)
+        except auth.AccessDenied as denied:
+            st.error(str(denied), icon=":material/block:")
+            st.stop()
+        if not checked_list.accepted:
+            st.error(f"**Kodlistan har {len(checked_list.problems)} problem** och kan inte "
+                     "användas.", icon=":material/error:")
+            st.dataframe(pd.DataFrame([{
+                "Rad": "" if p.row is None else str(p.row), "Kolumn": p.column or "",
+                "Värde": "" if p.value is None else str(p.value), "Problem": p.reason,
+                "Så rättar du": p.fix} for p in checked_list.problems],
+                columns=["Rad", "Kolumn", "Värde", "Problem", "Så rättar du"]),
+                hide_index=True, width="stretch")
+        else:
+            change = checked_list.change
+            cols = st.columns(3)
+            cols[0].metric("Nya värden", len(change.added))
+            cols[1].metric("Borttagna värden", len(change.removed))
+            cols[2].metric("Ändrade värden", len(change.changed))
+            st.dataframe(pd.DataFrame(
+                [{"Ändring": "Nytt", "Värde": v} for v in change.added]
+                + [{"Ändring": "Borttaget", "Värde": v} for v in change.removed]
+                + [{"Ändring": "Ändrat", "Värde": v} for v in change.changed],
+                columns=["Ändring", "Värde"]), hide_index=True, width="stretch")
+            if st.button(f"Ersätt kodlistan {list_name}", icon=":material/upload:",
+                         key="kodlista_go"):
+                try:
+                    result = codelist_upload.guarded_import_codelist(store, user, data, name,
+                                                                     list_name, folder)
+                except auth.AccessDenied as denied:
+                    st.error(str(denied), icon=":material/block:")
+                    st.stop()
+                if result.accepted:
+                    flash("success", f"**Kodlistan {list_name} är ersatt (import "
+                                     f"{result.batch_id}).** Den tidigare versionen är sparad "
+                                     f"som `{result.history_file.name}`.")
+                    ss[GENERATION] += 1
+                    st.cache_data.clear()
+                    state.data_changed()
+                    st.rerun()
+                else:
+                    st.error("Kodlistan kunde inte ersättas: "
+                             + "; ".join(p.reason for p in result.problems),
+                             icon=":material/error:")
