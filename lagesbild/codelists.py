@@ -126,8 +126,30 @@ class AreaMatch:
     regso: str | None  # the RegSO code when the report named a RegSO area
 
 
+class ColumnVocabulary:
+    """The header vocabulary of a spreadsheet type, from rows of a kolumner*.csv file
+    (namn, rubrik, alias, obligatorisk): what `reading.read_sheet` needs to find columns."""
+
+    columns: tuple[dict[str, str], ...]
+
+    def required(self) -> list[str]:
+        return [c["namn"] for c in self.columns if c["obligatorisk"].lower() == "ja"]
+
+    def header(self, name: str) -> str:
+        return next(c["rubrik"] for c in self.columns if c["namn"] == name)
+
+    def header_lookup(self) -> dict[str, str]:
+        """match_key(header or alias) -> canonical field name."""
+        lookup: dict[str, str] = {}
+        for col in self.columns:
+            for alias in [col["rubrik"], col["namn"], *col["alias"].split("|")]:
+                if alias.strip():
+                    lookup[match_key(alias)] = col["namn"]
+        return lookup
+
+
 @dataclass(frozen=True)
-class Codelists:
+class Codelists(ColumnVocabulary):
     """All code lists of one version, loaded from a folder."""
 
     lists: dict[str, CodeList]
@@ -164,21 +186,6 @@ class Codelists:
                     hit.district)
             return self.lists["omrade"].lookup[hits[0]]
         return self.for_field(name).suggest(raw)
-
-    def required(self) -> list[str]:
-        return [c["namn"] for c in self.columns if c["obligatorisk"].lower() == "ja"]
-
-    def header(self, name: str) -> str:
-        return next(c["rubrik"] for c in self.columns if c["namn"] == name)
-
-    def header_lookup(self) -> dict[str, str]:
-        """match_key(header or alias) -> canonical field name."""
-        lookup: dict[str, str] = {}
-        for col in self.columns:
-            for alias in [col["rubrik"], col["namn"], *col["alias"].split("|")]:
-                if alias.strip():
-                    lookup[match_key(alias)] = col["namn"]
-        return lookup
 
 
 def band_age(age: float) -> str | None:

@@ -16,9 +16,8 @@ from pathlib import Path
 
 from lagesbild import codelists as codelist_module
 from lagesbild import config
-from lagesbild.codelists import CodeList, Codelists
+from lagesbild.codelists import CodeList, Codelists, ColumnVocabulary
 from lagesbild.schema import ACTIVITIES, TRAININGS, Dataset
-from lagesbild.text import match_key
 
 TRAINING = "utbildning"
 ACTIVITY = "aktivitet"
@@ -28,7 +27,7 @@ STATUS_LIST = "aktivitetsstatus"
 
 
 @dataclass(frozen=True)
-class Contract:
+class Contract(ColumnVocabulary):
     """The columns of one spreadsheet type, shaped like `Codelists` for `read_sheet`."""
 
     kind: str  # TRAINING or ACTIVITY
@@ -41,21 +40,6 @@ class Contract:
     @property
     def fields(self) -> tuple[str, ...]:
         return tuple(c["namn"] for c in self.columns)
-
-    def required(self) -> list[str]:
-        return [c["namn"] for c in self.columns if c["obligatorisk"].lower() == "ja"]
-
-    def header(self, name: str) -> str:
-        return next(c["rubrik"] for c in self.columns if c["namn"] == name)
-
-    def header_lookup(self) -> dict[str, str]:
-        """match_key(header or alias) -> canonical field name."""
-        lookup: dict[str, str] = {}
-        for col in self.columns:
-            for alias in [col["rubrik"], col["namn"], *col["alias"].split("|")]:
-                if alias.strip():
-                    lookup[match_key(alias)] = col["namn"]
-        return lookup
 
     def list_name(self, name: str) -> str | None:
         """The code list (file name without .csv) behind a column, or None."""
