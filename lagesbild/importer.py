@@ -43,14 +43,15 @@ class CheckedFile:
 
     @property
     def period(self) -> tuple[dt.date | None, dt.date | None]:
-        if self.reports is None or not len(self.reports):
+        if (self.reports is None or not len(self.reports)
+                or "datum" not in self.reports.column_names):
             return None, None
         dates = self.reports.column("datum")
         return pa.compute.min(dates).as_py(), pa.compute.max(dates).as_py()
 
     @property
     def partners(self) -> list[str]:
-        if self.reports is None:
+        if self.reports is None or "partner" not in self.reports.column_names:
             return []
         return sorted(set(self.reports.column("partner").to_pylist()))
 

@@ -39,8 +39,8 @@ def _import(kind: str) -> Callable[[argparse.Namespace], int]:
         for name in args.files:
             path = Path(name)
             if not path.is_file():
-                checked = CheckedFollowup(kind, path.name, "", [Problem(
-                    path.name, "Filen finns inte", f"Kontrollera sökvägen {path}.")])
+                checked = CheckedFollowup(path.name, "", [Problem(
+                    path.name, "Filen finns inte", f"Kontrollera sökvägen {path}.")], kind=kind)
                 receipt = None
             else:
                 checked, receipt = import_followup_file(kind, path, path.name, store, limits,

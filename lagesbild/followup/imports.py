@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import pyarrow as pa
@@ -19,6 +19,7 @@ from lagesbild import privacy
 from lagesbild.config import ImportLimits
 from lagesbild.followup.contracts import ACTIVITY, TRAINING, Contract, contract
 from lagesbild.followup.validation import VALIDATORS
+from lagesbild.importer import CheckedFile
 from lagesbild.problems import FileRefused, Problem
 from lagesbild.reading import read_sheet
 from lagesbild.store import Receipt, Store
@@ -27,29 +28,19 @@ NO_HEADER = "Hittar ingen rubrikrad i filen"
 
 
 @dataclass
-class CheckedFollowup:
-    """A follow-up file that has been read and validated but not stored."""
+class CheckedFollowup(CheckedFile):
+    """A trainings or activity-plan file that has been read and validated but not stored."""
 
-    kind: str  # TRAINING or ACTIVITY
-    file_name: str
-    sha256: str
-    problems: list[Problem] = field(default_factory=list)
-    rows: pa.Table | None = None
-    duplicates: int = 0
-    counts: dict[str, int] = field(default_factory=dict)  # new / changed / unchanged
-    already_imported: bool = False
-    codelist_version: str = ""
+    kind: str = ""  # TRAINING or ACTIVITY
 
     @property
-    def accepted(self) -> bool:
-        return not self.problems
+    def rows(self) -> pa.Table | None:
+        """The validated rows (named `reports` in the shared base class)."""
+        return self.reports
 
-    @property
-    def period(self) -> tuple[dt.date | None, dt.date | None]:
-        if self.rows is None or not len(self.rows) or "datum" not in self.rows.column_names:
-            return None, None
-        dates = self.rows.column("datum")
-        return pa.compute.min(dates).as_py(), pa.compute.max(dates).as_py()
+    @rows.setter
+    def rows(self, table: pa.Table | None) -> None:
+        self.reports = table
 
 
 def _other_kind_hint(data: bytes, file_name: str, wanted: Contract,
@@ -86,7 +77,7 @@ def check_followup_file(
     compare it with the store. Nothing is stored."""
     spec = contract_ or contract(kind)
     data = source if isinstance(source, bytes) else Path(source).read_bytes()
-    checked = CheckedFollowup(kind, file_name, hashlib.sha256(data).hexdigest(),
+    checked = CheckedFollowup(file_name, hashlib.sha256(data).hexdigest(), kind=kind,
                               codelist_version=spec.codelists.version)
     try:
         sheet = read_sheet(data, file_name, spec, limits)  # type: ignore[arg-type]
