@@ -26,12 +26,12 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from lagesbild import codelists
-from lagesbild.bootstrap import seed_demo
-from lagesbild.config import ImportLimits
-from lagesbild.demo import demo_reports
-from lagesbild.importer import import_file
-from lagesbild.query import counts
+from lagesbild.domain import codelists
+from lagesbild.domain.config import ImportLimits
+from lagesbild.intake.demo import demo_reports
+from lagesbild.intake.pipeline import import_file
+from lagesbild.numbers.query import counts
+from lagesbild.service import seed_demo
 from lagesbild.store import Store
 
 THINK = 0.005

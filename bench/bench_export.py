@@ -17,11 +17,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from lagesbild.bootstrap import seed_demo  # noqa: E402
 from lagesbild.export import images  # noqa: E402
 from lagesbild.export.pack import PackRequest, build_pack, pack_bytes  # noqa: E402
-from lagesbild.population import ensure_population  # noqa: E402
-from lagesbild.query import Filters  # noqa: E402
+from lagesbild.intake.population import ensure_population  # noqa: E402
+from lagesbild.numbers.query import Filters  # noqa: E402
+from lagesbild.service import seed_demo  # noqa: E402
 from lagesbild.store import Store  # noqa: E402
 
 QUARTER_FROM, QUARTER_TO = "2025K4", "2026K3"

@@ -26,13 +26,14 @@ import openpyxl
 import pandas as pd
 from python_calamine import CalamineWorkbook
 
-from lagesbild import codelists, privacy
-from lagesbild.config import ImportLimits
-from lagesbild.demo import demo_reports
-from lagesbild.importer import check_file, import_file
-from lagesbild.reading import read_sheet
+from lagesbild.domain import codelists
+from lagesbild.domain.config import ImportLimits
+from lagesbild.intake import privacy
+from lagesbild.intake.demo import demo_reports
+from lagesbild.intake.pipeline import check_file, import_file
+from lagesbild.intake.reading import read_sheet
+from lagesbild.intake.validate import validate_sheet
 from lagesbild.store import Store
-from lagesbild.validate import validate_sheet
 
 
 def write_file(path: Path, rows: int) -> None:

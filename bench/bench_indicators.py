@@ -24,14 +24,14 @@ import pyarrow as pa
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from lagesbild import indicators as ind  # noqa: E402
-from lagesbild.config import settings  # noqa: E402
-from lagesbild.demo import demo_reports  # noqa: E402
-from lagesbild.periods import quarters_between, shift_quarter  # noqa: E402
-from lagesbild.population import ensure_population  # noqa: E402
-from lagesbild.query import Filters  # noqa: E402
+from lagesbild.domain.config import settings  # noqa: E402
+from lagesbild.domain.periods import quarters_between, shift_quarter  # noqa: E402
+from lagesbild.intake.demo import demo_reports  # noqa: E402
+from lagesbild.intake.population import ensure_population  # noqa: E402
+from lagesbild.numbers import indicators as ind  # noqa: E402
+from lagesbild.numbers.query import Filters  # noqa: E402
+from lagesbild.numbers.summary import key_figures  # noqa: E402
 from lagesbild.store import Store  # noqa: E402
-from lagesbild.summary import key_figures  # noqa: E402
 
 
 def synthetic(n: int, seed: int = 1) -> pa.Table:

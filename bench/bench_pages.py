@@ -39,9 +39,10 @@ import pyarrow as pa
 PROJECT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT))
 
-from lagesbild import bootstrap, codelists  # noqa: E402
-from lagesbild.demo import START, demo_reports, latest_full_quarter_end  # noqa: E402
-from lagesbild.population import ensure_population  # noqa: E402
+from lagesbild import service as bootstrap  # noqa: E402
+from lagesbild.domain import codelists  # noqa: E402
+from lagesbild.intake.demo import START, demo_reports, latest_full_quarter_end  # noqa: E402
+from lagesbild.intake.population import ensure_population  # noqa: E402
 from lagesbild.store import Store  # noqa: E402
 
 PAGES = ["oversikt", "trender", "omraden", "malgrupper", "rapportering", "om"]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from lagesbild import config
 from lagesbild.charts import describe_filters
+from lagesbild.domain import config
 from lagesbild.export import images
 from lagesbild.export.pack import (
     CHARTS,

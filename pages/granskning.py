@@ -1,7 +1,7 @@
 """Granskningslogg (analysts): who did what, when, with what outcome; newest first.
 
-The log is append-only (lagesbild.audit); this page only reads it, through
-lagesbild.auth.audit_entries, which refuses other roles and logs the refusal.
+The log is append-only (lagesbild.store.audit); this page only reads it, through
+lagesbild.access.policy.audit_entries, which refuses other roles and logs the refusal.
 """
 
 from __future__ import annotations
@@ -10,7 +10,8 @@ import datetime as dt
 
 import streamlit as st
 
-from lagesbild import audit, auth
+from lagesbild.access import policy, roles
+from lagesbild.store import audit
 from ui import state
 
 state.ensure_entrypoint()
@@ -20,10 +21,10 @@ OUTCOME_LABELS = {"ok": "OK", "nekad": "Nekad", "fel": "Fel"}
 
 store = state.get_store()
 user = state.current_user()
-if not auth.can(user, "audit_log"):
+if not roles.can(user, "audit_log"):
     try:
-        auth.require(user, "audit_log", store, "sidan Granskningslogg")
-    except auth.AccessDenied as denied:
+        policy.require(user, "audit_log", store, "sidan Granskningslogg")
+    except roles.AccessDenied as denied:
         st.error(str(denied), icon=":material/block:")
     st.stop()
 
@@ -32,8 +33,8 @@ st.markdown("Varje inloggning, import, återställning, export och nekad åtgär
             "och utfall. Loggen kan inte ändras från lägesbilden.")
 
 try:
-    everything = auth.audit_entries(store, user)
-except auth.AccessDenied as denied:
+    everything = policy.audit_entries(store, user)
+except roles.AccessDenied as denied:
     st.error(str(denied), icon=":material/block:")
     st.stop()
 
@@ -48,7 +49,7 @@ outcome = c3.selectbox("Utfall", [ALL, *audit.OUTCOMES], key="audit_outcome",
 since = c4.date_input("Från och med", value=dt.date.today() - dt.timedelta(days=90),
                       format="YYYY-MM-DD", key="audit_since")
 
-entries = auth.audit_entries(
+entries = policy.audit_entries(
     store, user, since=since or None, actor=None if actor == ALL else actor,
     action=None if action == ALL else action, outcome=None if outcome == ALL else outcome,
     limit=LIMIT)

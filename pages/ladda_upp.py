@@ -2,7 +2,7 @@
 
 Template → upload → the check of every file BEFORE anything is stored → confirm → one
 transaction per file → receipt; the import history with rollback behind a confirmation; and
-reference data (the population table). Every engine call goes through lagesbild.auth's
+reference data (the population table). Every engine call goes through lagesbild.access.policy's
 guarded functions, which refuse other roles and write the audit log.
 
 Uploaded bytes are never rendered as HTML: file names are shown through safe_file_name, and
@@ -17,9 +17,11 @@ import hashlib
 import pandas as pd
 import streamlit as st
 
-from lagesbild import audit, auth, config
-from lagesbild.importer import CheckedFile
-from lagesbild.problem_report import problem_workbook, report_file_name, safe_file_name
+from lagesbild.access import policy, roles
+from lagesbild.domain import config
+from lagesbild.intake.pipeline import CheckedFile
+from lagesbild.intake.problem_report import problem_workbook, report_file_name, safe_file_name
+from lagesbild.store import audit
 from ui import state
 
 state.ensure_entrypoint()
@@ -33,10 +35,10 @@ KIND_LABELS = {"rapporter": "Rapporter", "befolkning": "Befolkning", "kodlista":
 
 store = state.get_store()
 user = state.current_user()
-if not auth.can(user, "upload"):
+if not roles.can(user, "upload"):
     try:
-        auth.require(user, "upload", store, "sidan Ladda upp")
-    except auth.AccessDenied as denied:
+        policy.require(user, "upload", store, "sidan Ladda upp")
+    except roles.AccessDenied as denied:
         st.error(str(denied), icon=":material/block:")
     st.stop()
 
@@ -53,13 +55,13 @@ def flash(kind: str, text: str) -> None:
 
 @st.cache_data(show_spinner=False, max_entries=2)
 def _template(codelist_version: str) -> bytes:
-    from lagesbild.template import template_bytes
+    from lagesbild.intake.template import template_bytes
 
     return template_bytes()
 
 
 def _codelist_version() -> str:
-    from lagesbild import codelists
+    from lagesbild.domain import codelists
 
     return codelists.load().version
 
@@ -84,12 +86,12 @@ def check(name: str, data: bytes) -> CheckedFile:
     key = (name, hashlib.sha256(data).hexdigest(), state.data_version())
     checks = ss[CHECKS]
     if key not in checks:
-        checks[key] = auth.guarded_check(store, user, data, name, limits)
+        checks[key] = policy.guarded_check(store, user, data, name, limits)
     return checks[key]
 
 
 def _personal_reasons() -> set[str]:
-    from lagesbild import privacy
+    from lagesbild.intake import privacy
 
     return set(getattr(privacy, "REASONS", {}).values())
 
@@ -156,8 +158,8 @@ def show_check(index: int, name: str, data: bytes, checked: CheckedFile) -> None
 def import_all(files: list[tuple[str, CheckedFile]]) -> None:
     for name, checked in files:
         try:
-            receipt = auth.guarded_import(store, user, checked)
-        except auth.AccessDenied as denied:
+            receipt = policy.guarded_import(store, user, checked)
+        except roles.AccessDenied as denied:
             flash("error", str(denied))
             continue
         except Exception as exc:  # noqa: BLE001 - shown, logged by guarded_import
@@ -217,7 +219,7 @@ if uploaded:
             continue
         try:
             checked = check(name, data)
-        except auth.AccessDenied as denied:
+        except roles.AccessDenied as denied:
             st.error(str(denied), icon=":material/block:")
             st.stop()
         show_check(index, name, data, checked)
@@ -280,8 +282,8 @@ else:
             if st.button("Ångra importen", icon=":material/undo:", disabled=not sure,
                          key="rollback_go"):
                 try:
-                    affected = auth.guarded_rollback(store, user, int(chosen))
-                except auth.AccessDenied as denied:
+                    affected = policy.guarded_rollback(store, user, int(chosen))
+                except roles.AccessDenied as denied:
                     st.error(str(denied), icon=":material/block:")
                 except Exception as exc:  # noqa: BLE001 - StoreError: already rolled back …
                     st.error(f"Importen kunde inte ångras: {exc}", icon=":material/error:")
@@ -295,7 +297,7 @@ else:
 
 # -- reference data -------------------------------------------------------------------------
 st.subheader("Referensdata: befolkning")
-if not auth.can(user, "reference_data"):
+if not roles.can(user, "reference_data"):
     st.caption("Din roll får inte ändra referensdata.")
 else:
     st.markdown("Befolkning per RegSO-område och år (kolumnerna **regsokod**, **ar** och "
@@ -306,13 +308,13 @@ else:
         key=f"befolkning_{ss[GENERATION]}", max_upload_size=max_mb)
     if population_file is not None and st.button("Importera befolkningstabellen",
                                                  icon=":material/upload:", key="befolkning_go"):
-        from lagesbild.population import import_population
+        from lagesbild.intake.population import import_population
 
         name = safe_file_name(population_file.name)
         data = population_file.getvalue()
         try:
-            auth.require(user, "reference_data", store, name)
-        except auth.AccessDenied as denied:
+            policy.require(user, "reference_data", store, name)
+        except roles.AccessDenied as denied:
             st.error(str(denied), icon=":material/block:")
             st.stop()
         if len(data) > limits.max_bytes:
@@ -344,10 +346,10 @@ else:
 
 # -- reference data: code lists -------------------------------------------------------------
 st.subheader("Referensdata: kodlista")
-if not auth.can(user, "reference_data"):
+if not roles.can(user, "reference_data"):
     st.caption("Din roll får inte ändra referensdata.")
 else:
-    from lagesbild import codelist_upload
+    from lagesbild.intake import codelists as codelist_upload
 
     st.markdown("Ladda ned den nuvarande kodlistan, ändra den (kolumnerna **varde**, **alias**, "
                 "**giltig_fran**, **giltig_till**, **ersatts_av** och **beskrivning**) och "
@@ -372,9 +374,9 @@ else:
                      icon=":material/error:")
             st.stop()
         try:
-            checked_list = codelist_upload.guarded_check_codelist(store, user, data, name,
+            checked_list = policy.guarded_check_codelist(store, user, data, name,
                                                                   list_name, folder)
-        except auth.AccessDenied as denied:
+        except roles.AccessDenied as denied:
             st.error(str(denied), icon=":material/block:")
             st.stop()
         if not checked_list.accepted:
@@ -400,9 +402,9 @@ else:
             if st.button(f"Ersätt kodlistan {list_name}", icon=":material/upload:",
                          key="kodlista_go"):
                 try:
-                    result = codelist_upload.guarded_import_codelist(store, user, data, name,
+                    result = policy.guarded_import_codelist(store, user, data, name,
                                                                      list_name, folder)
-                except auth.AccessDenied as denied:
+                except roles.AccessDenied as denied:
                     st.error(str(denied), icon=":material/block:")
                     st.stop()
                 if result.accepted:

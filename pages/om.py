@@ -6,7 +6,8 @@ import tomllib
 
 import streamlit as st
 
-from lagesbild import codelists, config, signals
+from lagesbild.domain import codelists, config
+from lagesbild.numbers import signals
 from ui import state
 
 state.ensure_entrypoint()

@@ -8,9 +8,9 @@ import pandas as pd
 import streamlit as st
 
 from lagesbild import charts
-from lagesbild import indicators as ind
-from lagesbild.disclosure import TOTAL
-from lagesbild.formatting import fmt_number
+from lagesbild.domain.formatting import fmt_number
+from lagesbild.numbers import indicators as ind
+from lagesbild.numbers.disclosure import TOTAL
 from ui import render, state
 
 state.ensure_entrypoint()

@@ -1,7 +1,7 @@
 """Omvärld: context events that help explain the curves (drawn on every trend chart).
 
 Both roles see the events; only analysts add, change or remove them (the engine refuses
-others, see lagesbild.followup.guarded). Every change is kept in the history and can be undone.
+others, see lagesbild.access.policy). Every change is kept in the history and can be undone.
 """
 
 from __future__ import annotations
@@ -12,16 +12,13 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from lagesbild.followup import guarded
-from lagesbild.followup.edits import EditRefused
-from lagesbild.followup.events import (
-    EVENT_COLOUR,
-    MAX_TITLE,
-    categories,
-    current_events,
-    event_history,
-)
-from lagesbild.periods import quarter_end, quarter_start
+from lagesbild.access import policy
+from lagesbild.charts.events import EVENT_COLOUR
+from lagesbild.domain.contracts import event_categories
+from lagesbild.domain.periods import quarter_end, quarter_start
+from lagesbild.intake.followup.edits import EditRefused
+from lagesbild.intake.followup.events import MAX_TITLE
+from lagesbild.numbers.events import current_events, event_history
 from ui import render, state
 
 state.ensure_entrypoint()
@@ -37,7 +34,7 @@ def flash(text: str) -> None:
 
 store = state.get_store()
 user = state.current_user()
-editor = guarded.can_edit(user)
+editor = policy.can_edit(user)
 first, last = state.current_period(TODAY)
 
 st.title("Omvärldshändelser")
@@ -77,7 +74,7 @@ else:
                                                  " (numrerade som i trenddiagrammen)"), x=0),
                       xaxis=dict(tickformat="%Y-%m", title=None),
                       yaxis=dict(categoryorder="array",
-                                 categoryarray=[c for c in categories()[::-1]
+                                 categoryarray=[c for c in event_categories()[::-1]
                                                 if c in set(oldest_first["kategori"])]))
     table = pd.DataFrame({
         "Nr": range(1, len(oldest_first) + 1),
@@ -99,7 +96,7 @@ if editor:
     current = ({} if choice == "Ny händelse" else
                everything[everything["handelse_id"] == choice.split(" – ")[0]].iloc[0]
                .to_dict())
-    kinds = categories()
+    kinds = event_categories()
     with st.form(f"omvarld_form_{choice}", border=True):
         c1, c2 = st.columns([1, 2])
         day = c1.date_input("Datum", current.get("datum", TODAY), max_value=TODAY,
@@ -112,12 +109,12 @@ if editor:
     if saved:
         try:
             if current:
-                receipt = guarded.edit_event(store, user, current["handelse_id"], day, kind,
+                receipt = policy.edit_event(store, user, current["handelse_id"], day, kind,
                                              title, TODAY)
                 message = (f"{current['handelse_id']} är ändrad." if receipt.batch_id
                            else "Inget ändrades.")
             else:
-                message = f"{guarded.add_event(store, user, day, kind, title, TODAY)} är " \
+                message = f"{policy.add_event(store, user, day, kind, title, TODAY)} är " \
                           "tillagd."
             if not quarter_start(first) <= day <= quarter_end(last):
                 message += (f" Datumet ligger utanför perioden {first}–{last}; slå på Visa "
@@ -130,7 +127,7 @@ if editor:
                              icon=":material/delete:",
                              help="Händelsen försvinner ur diagrammen men finns kvar i "
                                   "historiken; borttagningen kan ångras."):
-        guarded.remove_event(store, user, current["handelse_id"])
+        policy.remove_event(store, user, current["handelse_id"])
         flash(f"{current['handelse_id']} är borttagen.")
 else:
     st.caption("Händelser läggs till och ändras av en analytiker.")
@@ -158,5 +155,5 @@ with st.expander("Historik: alla ändringar", icon=":material/history:"):
             chosen = left.selectbox("Ångra ändring nummer", undoable, key="omvarld_angra")
             if right.button("Ångra ändringen", key="omvarld_angra_knapp",
                             icon=":material/undo:") and chosen is not None:
-                guarded.rollback(store, user, int(chosen))
+                policy.guarded_rollback(store, user, int(chosen))
                 flash(f"Ändring {chosen} är ångrad.")

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import streamlit as st
 
-from lagesbild import charts, signals, summary
-from lagesbild import indicators as ind
-from lagesbild.followup.events import event_legend, events_for_period
-from lagesbild.formatting import fmt_change, fmt_diff
+from lagesbild import charts
+from lagesbild.charts.events import event_legend
+from lagesbild.domain.formatting import fmt_change, fmt_diff
+from lagesbild.numbers import indicators as ind
+from lagesbild.numbers import signals, summary
+from lagesbild.numbers.events import events_for_period
 from ui import render, state
 
 state.ensure_entrypoint()

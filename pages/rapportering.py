@@ -6,8 +6,8 @@ import pandas as pd
 import streamlit as st
 
 from lagesbild import charts
-from lagesbild import indicators as ind
-from lagesbild.disclosure import publish_count
+from lagesbild.numbers import indicators as ind
+from lagesbild.numbers.disclosure import publish_count
 from ui import render, state
 
 state.ensure_entrypoint()

@@ -5,9 +5,10 @@ from __future__ import annotations
 import streamlit as st
 
 from lagesbild import charts
-from lagesbild import indicators as ind
-from lagesbild.followup.events import event_legend, events_for_period
-from lagesbild.formatting import fmt_number
+from lagesbild.charts.events import event_legend
+from lagesbild.domain.formatting import fmt_number
+from lagesbild.numbers import indicators as ind
+from lagesbild.numbers.events import events_for_period
 from ui import render, state
 
 state.ensure_entrypoint()

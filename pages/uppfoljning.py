@@ -1,7 +1,7 @@
 """Uppföljning: trainings and competence efforts, and the two-year activity plan.
 
 Both roles see everything; importing files and editing the plan is for analysts only (the
-engine refuses others, see lagesbild.followup.guarded).
+engine refuses others, see lagesbild.access.policy).
 """
 
 from __future__ import annotations
@@ -13,17 +13,18 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from lagesbild import auth, charts
-from lagesbild.followup import activities as act
-from lagesbild.followup import guarded
-from lagesbild.followup import indicators as fi
-from lagesbild.followup.contracts import ACTIVITY, TRAINING, contract
-from lagesbild.followup.edits import EditRefused
-from lagesbild.followup.events import add_event_annotations, event_legend, events_for_period
-from lagesbild.followup.imports import describe
-from lagesbild.followup.templates import template_bytes
-from lagesbild.formatting import fmt_int, fmt_number
-from lagesbild.periods import latest_complete_quarter, shift_quarter
+from lagesbild import charts
+from lagesbild.access import policy, roles
+from lagesbild.charts.events import add_event_annotations, event_legend
+from lagesbild.domain.contracts import ACTIVITY, TRAINING, contract
+from lagesbild.domain.formatting import fmt_int, fmt_number
+from lagesbild.domain.periods import latest_complete_quarter, shift_quarter
+from lagesbild.intake.followup.edits import EditRefused
+from lagesbild.intake.followup.imports import describe
+from lagesbild.intake.followup.templates import template_bytes
+from lagesbild.numbers import activities as act
+from lagesbild.numbers import followup as fi
+from lagesbild.numbers.events import events_for_period
 from ui import render, state
 
 state.ensure_entrypoint()
@@ -52,7 +53,7 @@ def problems_frame(problems: list) -> pd.DataFrame:
                          for p in problems])
 
 
-def upload_section(kind: str, store, user: auth.User | None) -> None:  # noqa: ANN001
+def upload_section(kind: str, store, user: roles.User | None) -> None:  # noqa: ANN001
     """Check and import a trainings or activity-plan file (analysts)."""
     spec = contract(kind)
     st.download_button(f"Mall för {spec.title} (Excel)", template_bytes(kind),
@@ -65,7 +66,7 @@ def upload_section(kind: str, store, user: auth.User | None) -> None:  # noqa: A
     data = uploaded.getvalue()
     cache_key = f"_kontroll_{kind}_{hashlib.sha256(data).hexdigest()}"
     if cache_key not in st.session_state:
-        st.session_state[cache_key] = guarded.guarded_check(store, user, kind, data,
+        st.session_state[cache_key] = policy.guarded_followup_check(store, user, kind, data,
                                                             uploaded.name, TODAY)
     checked = st.session_state[cache_key]
     if not checked.accepted:
@@ -78,14 +79,14 @@ def upload_section(kind: str, store, user: auth.User | None) -> None:  # noqa: A
         return
     if st.button("Importera", key=f"importera_{kind}", type="primary",
                  icon=":material/upload:"):
-        receipt = guarded.guarded_import(store, user, checked)
+        receipt = policy.guarded_followup_import(store, user, checked)
         del st.session_state[cache_key]
         flash(describe(checked, receipt))
 
 
 store = state.get_store()
 user = state.current_user()
-editor = guarded.can_edit(user)
+editor = policy.can_edit(user)
 first, last = state.current_period(TODAY)
 events = state.call(events_for_period, first, last)
 
@@ -280,7 +281,7 @@ with tab_plan:
                 chosen = left.selectbox("Ångra ändring nummer", undoable, key="angra_plan")
                 if right.button("Ångra ändringen", key="angra_plan_knapp",
                                 icon=":material/undo:") and chosen is not None:
-                    affected = guarded.rollback(store, user, int(chosen))
+                    affected = policy.guarded_rollback(store, user, int(chosen))
                     flash(f"Ändring {chosen} är ångrad; {affected} aktiviteter har fått "
                           "tillbaka sitt tidigare innehåll.")
 
@@ -320,7 +321,7 @@ with tab_plan:
             saved = st.form_submit_button("Spara", type="primary", icon=":material/save:")
         if saved:
             try:
-                new_id, receipt = guarded.save_activity(store, user, {
+                new_id, receipt = policy.save_activity(store, user, {
                     "aktivitet_id": current.get("aktivitet_id", ""), "aktivitet": name,
                     "mal": goal, "omrade": area, "ansvarig": owner, "start_kvartal": start,
                     "klart_kvartal": due, "status": status}, TODAY)
@@ -333,7 +334,7 @@ with tab_plan:
                                  icon=":material/delete:",
                                  help="Aktiviteten försvinner ur planen men finns kvar i "
                                       "historiken; borttagningen kan ångras."):
-            guarded.remove_activity(store, user, current["aktivitet_id"])
+            policy.remove_activity(store, user, current["aktivitet_id"])
             flash(f"{current['aktivitet_id']} är borttagen ur planen.")
         with st.expander("Importera aktivitetsplanen från Excel", icon=":material/upload_file:"):
             st.caption("Rader med ett befintligt Aktivitets-ID blir nya versioner av "

@@ -20,13 +20,13 @@ def store(tmp_path: Path):
 @pytest.fixture(scope="session")
 def demo_db_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A DuckDB file with the demo data, built once per test session (copy it to write)."""
-    from lagesbild.bootstrap import seed_demo
+    from lagesbild.service import seed_demo
 
     path = tmp_path_factory.mktemp("demo") / "demo.duckdb"
     db = Store.open(path)
     seed_demo(db)
     try:
-        from lagesbild.population import ensure_population
+        from lagesbild.intake.population import ensure_population
     except ImportError:  # the population module arrives with the indicator engine
         pass
     else:

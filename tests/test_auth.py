@@ -12,10 +12,12 @@ from pathlib import Path
 import pytest
 from argon2 import PasswordHasher
 
-from lagesbild import accounts, audit, auth, cli, config
-from lagesbild.auth import AccessDenied, User
-from lagesbild.importer import check_file
-from lagesbild.store import Store, StoreError
+from lagesbild import cli
+from lagesbild.access import accounts, policy, roles, signin
+from lagesbild.access.roles import AccessDenied, User
+from lagesbild.domain import config
+from lagesbild.intake.pipeline import check_file
+from lagesbild.store import Store, StoreError, audit
 
 PROJECT = Path(__file__).resolve().parent.parent
 ANNA = User("anna", "analytiker", "lokal")
@@ -50,26 +52,26 @@ def csv_bytes(tmp_path: Path, rows: list[list[object]]) -> bytes:
 
 # -- roles and permissions ---------------------------------------------------------------------
 def test_analysts_may_do_everything_the_preparation_group_reads_and_exports() -> None:
-    assert all(ANNA.can(action) for action in auth.ACTIONS)
-    assert {a for a in auth.ACTIONS if BO.can(a)} == {"view", "export"}
-    assert not auth.can(None, "view")
+    assert all(ANNA.can(action) for action in roles.ACTIONS)
+    assert {a for a in roles.ACTIONS if BO.can(a)} == {"view", "export"}
+    assert not roles.can(None, "view")
     with pytest.raises(ValueError):
-        auth.can(ANNA, "launch_rockets")
+        roles.can(ANNA, "launch_rockets")
     with pytest.raises(ValueError):
         User("eve", "admin", "lokal")
 
 
 def test_refusal_is_swedish_and_logged(store: Store) -> None:
     with pytest.raises(AccessDenied, match="Rollen Beredningsgrupp får inte ångra importer"):
-        auth.require(BO, "rollback", store, "batch 3")
+        policy.require(BO, "rollback", store, "batch 3")
     with pytest.raises(AccessDenied, match="logga in"):
-        auth.require(None, "view", store)
+        policy.require(None, "view", store)
     log = audit.entries(store)
     assert log["outcome"].tolist() == ["nekad", "nekad"]
     assert log.iloc[1][["actor", "action", "target"]].tolist() == ["bo", "återställning",
                                                                   "batch 3"]
     assert "beredningsgrupp" in log.iloc[1]["details"]
-    assert auth.require(ANNA, "rollback", store) is ANNA
+    assert policy.require(ANNA, "rollback", store) is ANNA
 
 
 def test_preparation_group_cannot_import_even_when_calling_the_engine(
@@ -78,18 +80,18 @@ def test_preparation_group_cannot_import_even_when_calling_the_engine(
     checked = check_file(data, "rapporter.csv", store, config.settings().web_limits)
     assert checked.accepted
     with pytest.raises(AccessDenied):
-        auth.guarded_import(store, BO, checked)
+        policy.guarded_import(store, BO, checked)
     with pytest.raises(AccessDenied):
-        auth.guarded_check(store, BO, data, "rapporter.csv")
+        policy.guarded_check(store, BO, data, "rapporter.csv")
     assert store.report_count() == 0 and store.batches() == []
     assert audit.entries(store)["outcome"].tolist() == ["nekad", "nekad"]
 
 
 def test_analyst_checks_and_imports_and_both_are_logged(store: Store, tmp_path: Path) -> None:
     data = csv_bytes(tmp_path, report_rows(3))
-    checked = auth.guarded_check(store, ANNA, data, "../../hemligt/rapporter.csv")
+    checked = policy.guarded_check(store, ANNA, data, "../../hemligt/rapporter.csv")
     assert checked.file_name == "rapporter.csv" and checked.accepted
-    receipt = auth.guarded_import(store, ANNA, checked)
+    receipt = policy.guarded_import(store, ANNA, checked)
     assert receipt.batch_id == 1 and store.report_count() == 3
     assert store.batches()[0]["imported_by"] == "anna"
     entry = audit.entries(store).iloc[0]
@@ -101,44 +103,44 @@ def test_analyst_checks_and_imports_and_both_are_logged(store: Store, tmp_path: 
 def test_a_refused_file_is_logged_and_cannot_be_stored(store: Store, tmp_path: Path) -> None:
     rows = report_rows(2)
     rows[0][2] = "Kanske"
-    checked = auth.guarded_check(store, ANNA, csv_bytes(tmp_path, rows), "fel.csv")
+    checked = policy.guarded_check(store, ANNA, csv_bytes(tmp_path, rows), "fel.csv")
     assert not checked.accepted
     with pytest.raises(ValueError, match="problem"):
-        auth.guarded_import(store, ANNA, checked)
+        policy.guarded_import(store, ANNA, checked)
     entry = audit.entries(store).iloc[0]
     assert entry[["action", "outcome", "target"]].tolist() == ["import", "nekad", "fel.csv"]
     assert store.report_count() == 0
 
 
 def test_rollback_is_guarded_and_logged(store: Store, tmp_path: Path) -> None:
-    checked = auth.guarded_check(store, ANNA, csv_bytes(tmp_path, report_rows(4)), "a.csv")
-    receipt = auth.guarded_import(store, ANNA, checked)
+    checked = policy.guarded_check(store, ANNA, csv_bytes(tmp_path, report_rows(4)), "a.csv")
+    receipt = policy.guarded_import(store, ANNA, checked)
     with pytest.raises(AccessDenied):
-        auth.guarded_rollback(store, BO, receipt.batch_id)
+        policy.guarded_rollback(store, BO, receipt.batch_id)
     assert store.report_count() == 4
-    assert auth.guarded_rollback(store, ANNA, receipt.batch_id) == 4
+    assert policy.guarded_rollback(store, ANNA, receipt.batch_id) == 4
     assert store.report_count() == 0
     with pytest.raises(StoreError):
-        auth.guarded_rollback(store, ANNA, receipt.batch_id)  # already rolled back
+        policy.guarded_rollback(store, ANNA, receipt.batch_id)  # already rolled back
     outcomes = audit.entries(store, action="återställning")[["actor", "outcome"]]
     assert outcomes.values.tolist() == [["anna", "fel"], ["anna", "ok"], ["bo", "nekad"]]
 
 
 def test_audit_log_and_exact_counts_are_for_analysts(store: Store) -> None:
     with pytest.raises(AccessDenied):
-        auth.audit_entries(store, BO)
-    assert len(auth.audit_entries(store, ANNA)) == 1  # the refusal above
-    assert auth.disclosure_for(BO) == config.settings().disclosure
+        policy.audit_entries(store, BO)
+    assert len(policy.audit_entries(store, ANNA)) == 1  # the refusal above
+    assert policy.disclosure_for(BO) == config.settings().disclosure
     with pytest.raises(AccessDenied, match="exakta antal"):
-        auth.disclosure_for(BO, exact=True, store=store)
-    assert auth.disclosure_for(ANNA, exact=True) is None
-    auth.record_export(store, BO, "trender.png")
+        policy.disclosure_for(BO, exact=True, store=store)
+    assert policy.disclosure_for(ANNA, exact=True) is None
+    policy.record_export(store, BO, "trender.png")
     assert audit.entries(store).iloc[0][["actor", "action", "outcome"]].tolist() == [
         "bo", "export", "ok"]
 
 
 # -- OIDC role mapping -------------------------------------------------------------------------
-MAPPING = auth.RoleMapping(
+MAPPING = signin.RoleMapping(
     users={"anna@umea.se": "analytiker", "sub-123": "beredningsgrupp"},
     groups={"lagesbild-analytiker": "analytiker", "lagesbild-beredning": "beredningsgrupp"},
 )
@@ -157,55 +159,55 @@ MAPPING = auth.RoleMapping(
     ({"sub": "sub-123", "groups": ["lagesbild-analytiker"]}, "beredningsgrupp"),
 ])
 def test_role_for_claims(claims: dict, role: str | None) -> None:
-    assert auth.role_for_claims(claims, MAPPING) == role
+    assert signin.role_for_claims(claims, MAPPING) == role
 
 
 def test_group_claim_name_and_default_role_come_from_the_mapping() -> None:
-    mapping = auth.RoleMapping(groups={"g": "analytiker"}, group_claim="roles",
+    mapping = signin.RoleMapping(groups={"g": "analytiker"}, group_claim="roles",
                                default_role="beredningsgrupp")
-    assert auth.role_for_claims({"roles": ["g"], "groups": []}, mapping) == "analytiker"
-    assert auth.role_for_claims({"groups": ["g"]}, mapping) == "beredningsgrupp"
+    assert signin.role_for_claims({"roles": ["g"], "groups": []}, mapping) == "analytiker"
+    assert signin.role_for_claims({"groups": ["g"]}, mapping) == "beredningsgrupp"
 
 
 def test_example_role_file_is_valid_and_gives_no_access_by_default(tmp_path: Path) -> None:
-    mapping = auth.load_role_mapping(PROJECT / "data" / "roller.exempel.toml")
+    mapping = signin.load_role_mapping(PROJECT / "data" / "roller.exempel.toml")
     assert mapping.default_role is None and mapping.group_claim == "groups"
-    assert auth.role_for_claims({"email": "anna.analytiker@umea.se"}, mapping) == "analytiker"
-    assert auth.role_for_claims({"groups": ["lagesbild-beredningsgrupp"]},
+    assert signin.role_for_claims({"email": "anna.analytiker@umea.se"}, mapping) == "analytiker"
+    assert signin.role_for_claims({"groups": ["lagesbild-beredningsgrupp"]},
                                 mapping) == "beredningsgrupp"
-    assert auth.role_for_claims({"email": "okand@umea.se"}, mapping) is None
-    assert auth.load_role_mapping(tmp_path / "finns-inte.toml") == auth.RoleMapping()
+    assert signin.role_for_claims({"email": "okand@umea.se"}, mapping) is None
+    assert signin.load_role_mapping(tmp_path / "finns-inte.toml") == signin.RoleMapping()
     bad = tmp_path / "roller.toml"
     bad.write_text('[grupper]\n"g" = "admin"\n', "utf-8")
     with pytest.raises(ValueError, match="Okänd roll 'admin'"):
-        auth.load_role_mapping(bad)
+        signin.load_role_mapping(bad)
 
 
 def test_user_from_claims() -> None:
-    user = auth.user_from_claims({"email": "anna@umea.se", "sub": "s", "name": "Anna A"},
+    user = signin.user_from_claims({"email": "anna@umea.se", "sub": "s", "name": "Anna A"},
                                  MAPPING)
     assert user == User("anna@umea.se", "analytiker", "oidc")
     assert user.shown_name == "Anna A"
-    assert auth.user_from_claims({"sub": "okänd"}, MAPPING) is None
+    assert signin.user_from_claims({"sub": "okänd"}, MAPPING) is None
 
 
 # -- sign-in mode ------------------------------------------------------------------------------
 def test_sign_in_mode_and_address() -> None:
-    assert auth.sign_in_mode(True, True) == "oidc"
-    assert auth.sign_in_mode(True, False) == "oidc"
-    assert auth.sign_in_mode(False, True) == "lokal"
-    assert auth.sign_in_mode(False, False) == "localhost"
-    assert auth.server_address("localhost") == "127.0.0.1"
-    assert auth.server_address("oidc") is None and auth.server_address("lokal") is None
+    assert signin.sign_in_mode(True, True) == "oidc"
+    assert signin.sign_in_mode(True, False) == "oidc"
+    assert signin.sign_in_mode(False, True) == "lokal"
+    assert signin.sign_in_mode(False, False) == "localhost"
+    assert signin.server_address("localhost") == "127.0.0.1"
+    assert signin.server_address("oidc") is None and signin.server_address("lokal") is None
     for address in ("localhost", "127.0.0.1", "::1", "[::1]", "127.0.0.2"):
-        assert auth.is_loopback(address), address
+        assert signin.is_loopback(address), address
     for address in ("", None, "0.0.0.0", "::", "192.168.1.10", "lagesbild.umea.se"):
-        assert not auth.is_loopback(address), address
-    assert auth.bind_address("localhost") == "127.0.0.1"
-    assert auth.bind_address("oidc") == "0.0.0.0"
-    user = auth.localhost_user()
+        assert not signin.is_loopback(address), address
+    assert signin.bind_address("localhost") == "127.0.0.1"
+    assert signin.bind_address("oidc") == "0.0.0.0"
+    user = signin.localhost_user()
     assert user.role == "analytiker" and user.source == "localhost"
-    assert "localhost" in auth.LOCALHOST_NOTE
+    assert "localhost" in signin.LOCALHOST_NOTE
 
 
 # -- local accounts ----------------------------------------------------------------------------
@@ -380,15 +382,15 @@ def test_mode_and_address_are_read_from_the_files(tmp_path: Path,
                                                   monkeypatch: pytest.MonkeyPatch,
                                                   capsys: pytest.CaptureFixture[str]) -> None:
     secrets, konton = tmp_path / "secrets.toml", tmp_path / "konton.json"
-    assert auth.detect_sign_in_mode(secrets, konton) == "localhost"
+    assert signin.detect_sign_in_mode(secrets, konton) == "localhost"
     assert cli.main(["address", "--accounts", str(konton)]) == 0
     assert capsys.readouterr().out.strip() == "127.0.0.1"
     accounts.add_user(konton, "anna", "analytiker", PASSWORD)
-    assert auth.detect_sign_in_mode(secrets, konton) == "lokal"
-    monkeypatch.setenv(auth.NETWORK_ADDRESS_ENV, "10.1.2.3")
+    assert signin.detect_sign_in_mode(secrets, konton) == "lokal"
+    monkeypatch.setenv(signin.NETWORK_ADDRESS_ENV, "10.1.2.3")
     assert cli.main(["address", "--accounts", str(konton)]) == 0
     assert capsys.readouterr().out.strip() == "10.1.2.3"
     secrets.write_text('[auth]\nredirect_uri = "http://x/oauth2callback"\n', "utf-8")
-    assert auth.detect_sign_in_mode(secrets, konton) == "oidc"
+    assert signin.detect_sign_in_mode(secrets, konton) == "oidc"
     secrets.write_text("[auth\n", "utf-8")  # broken: no sign-in, so localhost only
-    assert not auth.secrets_have_auth(secrets)
+    assert not signin.secrets_have_auth(secrets)

@@ -12,8 +12,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from lagesbild import audit, backup, cli
-from lagesbild.store import Store
+from lagesbild import cli
+from lagesbild.store import Store, audit, backup
 
 PROJECT = Path(__file__).resolve().parent.parent
 

@@ -41,8 +41,8 @@ from test_browser import (
     _wait_until_idle,
 )
 
-from lagesbild import accounts, audit
-from lagesbild.store import Store
+from lagesbild.access import accounts
+from lagesbild.store import Store, audit
 
 pytestmark = pytest.mark.browser
 

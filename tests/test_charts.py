@@ -9,8 +9,8 @@ import plotly.graph_objects as go
 import pytest
 
 from lagesbild import charts
-from lagesbild.codelists import areas
-from lagesbild.query import Filters
+from lagesbild.domain.codelists import areas
+from lagesbild.numbers.query import Filters
 
 CTX = charts.ChartContext(period="2025K1–2026K3", filters="Område: Centrum", n=1234,
                           data_as_of=dt.datetime(2026, 11, 24, 9, 30), threshold=5)

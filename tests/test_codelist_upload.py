@@ -9,13 +9,15 @@ import pytest
 from messy_files import valid_personnummer
 from test_pages_access import demo_db, fresh_app  # noqa: F401 - fixtures
 
-from lagesbild import audit, auth, codelists, config
-from lagesbild.codelist_upload import KIND, guarded_import_codelist, import_codelist, values_in_use
-from lagesbild.store import Store
+from lagesbild.access import roles
+from lagesbild.access.policy import guarded_import_codelist
+from lagesbild.domain import codelists, config
+from lagesbild.intake.codelists import KIND, import_codelist, values_in_use
+from lagesbild.store import Store, audit
 
 SOURCE = Path(__file__).resolve().parent.parent / "data" / "kodlistor"
-ANNA = auth.User("anna", auth.ANALYTIKER, "lokal")
-BO = auth.User("bo", auth.BEREDNINGSGRUPP, "lokal")
+ANNA = roles.User("anna", roles.ANALYTIKER, "lokal")
+BO = roles.User("bo", roles.BEREDNINGSGRUPP, "lokal")
 
 
 @pytest.fixture
@@ -124,7 +126,7 @@ def test_only_code_lists_may_be_replaced(store: Store, folder: Path):
 
 def test_the_preparation_group_may_not_replace_a_code_list(store: Store, folder: Path):
     before = (folder / "former.csv").read_bytes()
-    with pytest.raises(auth.AccessDenied):
+    with pytest.raises(roles.AccessDenied):
         guarded_import_codelist(store, BO, with_row(folder, "Ny form,,,,,"), "f.csv", "former",
                                 folder)
     assert (folder / "former.csv").read_bytes() == before

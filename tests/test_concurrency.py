@@ -17,10 +17,10 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from lagesbild import config
-from lagesbild.demo import demo_reports
-from lagesbild.importer import import_file
-from lagesbild.query import counts
+from lagesbild.domain import config
+from lagesbild.intake.demo import demo_reports
+from lagesbild.intake.pipeline import import_file
+from lagesbild.numbers.query import counts
 from lagesbild.store import Store
 
 READERS = 20

@@ -8,8 +8,8 @@ from collections import Counter
 
 import pytest
 
-from lagesbild import codelists as cl
-from lagesbild.demo import (
+from lagesbild.domain import codelists as cl
+from lagesbild.intake.demo import (
     COLUMNS,
     DEMO_FILE_NAME,
     MISSING_SECTOR,

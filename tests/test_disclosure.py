@@ -10,8 +10,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from scipy.optimize import linprog
 
-from lagesbild.config import Disclosure
-from lagesbild.disclosure import (
+from lagesbild.domain.config import Disclosure
+from lagesbild.domain.formatting import SPACE, fmt_change, fmt_diff, fmt_int, fmt_pct, fmt_rate
+from lagesbild.numbers.disclosure import (
     SECONDARY_MARK,
     TOTAL,
     Line,
@@ -22,7 +23,6 @@ from lagesbild.disclosure import (
     publish_count,
     round_count,
 )
-from lagesbild.formatting import SPACE, fmt_change, fmt_diff, fmt_int, fmt_pct, fmt_rate
 
 D5 = Disclosure(5)
 

@@ -14,13 +14,15 @@ from pptx import Presentation
 from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
 
-from lagesbild import charts, config
-from lagesbild import indicators as ind
+from lagesbild import charts
 from lagesbild.charts import EVENT_MARK, ChartContext
+from lagesbild.charts.events import event_legend
+from lagesbild.domain import config
 from lagesbild.export import images
 from lagesbild.export.pack import PackRequest, build_pack, pack_bytes
-from lagesbild.followup.events import event_legend, events_for_period
-from lagesbild.query import Filters
+from lagesbild.numbers import indicators as ind
+from lagesbild.numbers.events import events_for_period
+from lagesbild.numbers.query import Filters
 
 PERIOD = ("2024K4", "2026K3")  # the demo data has four events in it
 APP = str(Path(__file__).resolve().parent.parent / "app.py")

@@ -8,13 +8,13 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
-from lagesbild.config import Disclosure
-from lagesbild.disclosure import protect
+from lagesbild.domain.config import Disclosure
 from lagesbild.export.common import export_table
 from lagesbild.export.naming import export_name
 from lagesbild.export.public import support_lines
 from lagesbild.export.workbook import csv_bytes, safe_cell, sheet_title, workbook_bytes
-from lagesbild.query import Filters
+from lagesbild.numbers.disclosure import protect
+from lagesbild.numbers.query import Filters
 
 
 # -- naming -----------------------------------------------------------------------------------

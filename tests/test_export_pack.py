@@ -16,7 +16,8 @@ from openpyxl import load_workbook
 from pptx import Presentation
 from pypdf import PdfReader
 
-from lagesbild import config
+from lagesbild.charts.events import event_legend
+from lagesbild.domain import config
 from lagesbild.export import images, public
 from lagesbild.export.pack import (
     DEFAULT_CHARTS,
@@ -26,8 +27,7 @@ from lagesbild.export.pack import (
     check_charts,
     pack_bytes,
 )
-from lagesbild.followup.events import event_legend
-from lagesbild.query import Filters
+from lagesbild.numbers.query import Filters
 from lagesbild.store import Store
 
 needs_browser = pytest.mark.skipif(

@@ -21,8 +21,8 @@ needs_browser = pytest.mark.skipif(
 MENU = '''
 import pandas as pd
 import plotly.graph_objects as go
-from lagesbild.config import Disclosure
-from lagesbild.disclosure import protect
+from lagesbild.domain.config import Disclosure
+from lagesbild.numbers.disclosure import protect
 from ui.downloads import download_menu
 
 fig = go.Figure(go.Bar(x=["Centrum", "Teg"], y=[10, None]))

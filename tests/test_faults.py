@@ -14,8 +14,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from lagesbild import backup
-from lagesbild.store import Store, StoreCorrupt
+from lagesbild.store import Store, StoreCorrupt, backup
 
 PROJECT = Path(__file__).resolve().parent.parent
 BIG = 100_000  # rows in the import that is killed
@@ -202,7 +201,7 @@ def all_tables(path: Path) -> dict[str, list[tuple]]:
 
 def test_backup_then_damage_then_restore_gives_identical_tables(demo_store: Store,
                                                                 tmp_path: Path) -> None:
-    from lagesbild import audit
+    from lagesbild.store import audit
 
     store = demo_store
     audit.log(store, "anna", "import", "ok", "x.xlsx", "batch 2")

@@ -9,14 +9,10 @@ import io
 import pytest
 from openpyxl import Workbook, load_workbook
 
-from lagesbild.config import ImportLimits
-from lagesbild.followup.contracts import ACTIVITY, TRAINING, contract
-from lagesbild.followup.imports import (
-    check_followup_file,
-    describe,
-    import_followup_file,
-)
-from lagesbild.followup.templates import CODELIST_SHEET, DATA_SHEET, build_workbook
+from lagesbild.domain.config import ImportLimits
+from lagesbild.domain.contracts import ACTIVITY, TRAINING, contract
+from lagesbild.intake.followup.imports import check_followup_file, describe, import_followup_file
+from lagesbild.intake.followup.templates import CODELIST_SHEET, DATA_SHEET, build_workbook
 from lagesbild.store import Store
 
 LIMITS = ImportLimits()
@@ -249,7 +245,7 @@ def test_trainings_template_round_trip(store: Store) -> None:
 
 
 def test_filled_activity_plan_template_can_be_imported_again(store: Store) -> None:
-    from lagesbild.followup.templates import template_bytes
+    from lagesbild.intake.followup.templates import template_bytes
 
     imported(store, ACTIVITY, xlsx(ACTIVITY_HEADERS, GOOD_PLAN))
     rows = store.cursor().execute("SELECT * EXCLUDE (batch_id) FROM activities").df()

@@ -8,19 +8,19 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-from lagesbild import codelists
-from lagesbild.config import Disclosure
-from lagesbild.followup import indicators as ind
-from lagesbild.followup.demo import (
+from lagesbild.domain import codelists
+from lagesbild.domain.config import Disclosure
+from lagesbild.intake.demo_followup import (
     demo_activities,
     demo_events,
     demo_trainings,
     plan_period,
     seed_followup_demo,
 )
-from lagesbild.followup.validation import ARROW_TYPES
-from lagesbild.schema import REPORT_COLUMNS, TRAINING_COLUMNS, TRAININGS
+from lagesbild.intake.followup.validation import ARROW_TYPES
+from lagesbild.numbers import followup as ind
 from lagesbild.store import Store
+from lagesbild.store.schema import REPORT_COLUMNS, TRAINING_COLUMNS, TRAININGS
 
 UNTIL = dt.date(2026, 11, 24)
 
@@ -141,8 +141,8 @@ def test_demo_data_are_deterministic_and_valid() -> None:
 
 
 def test_seeded_demo_is_marked_and_removed_with_the_reports(store: Store) -> None:
-    from lagesbild.bootstrap import seed_demo
-    from lagesbild.followup.activities import plan_progress
+    from lagesbild.numbers.activities import plan_progress
+    from lagesbild.service import seed_demo
 
     seed_demo(store)  # seeds the follow-up demo data too
     assert {b["kind"] for b in store.batches()} == {

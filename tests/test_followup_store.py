@@ -9,7 +9,8 @@ import duckdb
 import pyarrow as pa
 import pytest
 
-from lagesbild.schema import (
+from lagesbild.store import EDITED_IN_APP, Store
+from lagesbild.store.schema import (
     ACTIVITIES,
     ACTIVITY_COLUMNS,
     EVENT_COLUMNS,
@@ -20,7 +21,6 @@ from lagesbild.schema import (
     TRAINING_COLUMNS,
     TRAININGS,
 )
-from lagesbild.store import EDITED_IN_APP, Store
 
 _TYPES = {"datum": pa.date32(), "antal_deltagare": pa.int32(), "varav_kvinnor": pa.int32(),
           "varav_man": pa.int32(), "borttagen": pa.bool_()}

@@ -11,16 +11,16 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-from lagesbild import codelists as codelist_module
-from lagesbild import indicators as ind
 from lagesbild.cli import main
-from lagesbild.codelists import Code, CodeList
-from lagesbild.config import Disclosure
-from lagesbild.disclosure import TOTAL
-from lagesbild.population import import_population
-from lagesbild.query import Filters
-from lagesbild.schema import REPORT_COLUMNS
+from lagesbild.domain import codelists as codelist_module
+from lagesbild.domain.codelists import Code, CodeList
+from lagesbild.domain.config import Disclosure
+from lagesbild.intake.population import import_population
+from lagesbild.numbers import indicators as ind
+from lagesbild.numbers.disclosure import TOTAL
+from lagesbild.numbers.query import Filters
 from lagesbild.store import Store
+from lagesbild.store.schema import REPORT_COLUMNS
 
 D5 = Disclosure(5)
 #   partner/verksamhet, datum, rapporttyp, omrade, regso, form, handelse, kon, alder, konsultation

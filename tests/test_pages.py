@@ -285,7 +285,7 @@ def test_the_scanner_finds_small_counts():
 
 # -- an empty database --------------------------------------------------------------------------
 def test_empty_database_shows_the_start_page(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    from lagesbild import bootstrap
+    from lagesbild import service as bootstrap
     from lagesbild.store import Store
 
     path = tmp_path / "tom.duckdb"

@@ -18,8 +18,8 @@ from messy_files import HEADERS, report_rows, valid_personnummer
 from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
 
-from lagesbild import accounts, audit, auth
-from lagesbild.store import Store
+from lagesbild.access import accounts, policy, roles, signin
+from lagesbild.store import Store, audit
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 TIMEOUT = 60
@@ -40,7 +40,7 @@ def fresh_app(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
     monkeypatch.setattr(PagesManager, "__init__", init)
     monkeypatch.syspath_prepend(str(Path(APP).parent))  # ui/ is imported by the tests too
     monkeypatch.setenv(accounts.ACCOUNTS_ENV, str(tmp_path / "inga_konton.json"))
-    monkeypatch.setenv(auth.ROLES_ENV, str(tmp_path / "inga_roller.toml"))
+    monkeypatch.setenv(signin.ROLES_ENV, str(tmp_path / "inga_roller.toml"))
     monkeypatch.setattr(accounts, "HASHER", PasswordHasher(time_cost=1, memory_cost=8,
                                                            parallelism=1))
     monkeypatch.setattr(accounts, "THROTTLE", accounts.Throttle())
@@ -62,8 +62,8 @@ def demo_db(demo_db_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
 @pytest.fixture
 def local_accounts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     path = tmp_path / "konton.json"
-    accounts.add_user(path, "anna", auth.ANALYTIKER, PASSWORD)
-    accounts.add_user(path, "bo", auth.BEREDNINGSGRUPP, PASSWORD)
+    accounts.add_user(path, "anna", roles.ANALYTIKER, PASSWORD)
+    accounts.add_user(path, "bo", roles.BEREDNINGSGRUPP, PASSWORD)
     monkeypatch.setenv(accounts.ACCOUNTS_ENV, str(path))
     return path
 
@@ -122,22 +122,22 @@ def test_preparation_group_gets_no_upload_or_audit_page(demo_db: Path, local_acc
     assert any(b.label == "Logga ut" for b in at.sidebar.button)
     from ui.navigation import pages_for
 
-    offered = {p.path for p in pages_for(True, auth.BEREDNINGSGRUPP)}
+    offered = {p.path for p in pages_for(True, roles.BEREDNINGSGRUPP)}
     assert UPLOAD not in offered and AUDIT not in offered
-    assert {UPLOAD, AUDIT} <= {p.path for p in pages_for(True, auth.ANALYTIKER)}
+    assert {UPLOAD, AUDIT} <= {p.path for p in pages_for(True, roles.ANALYTIKER)}
     for page in (UPLOAD, AUDIT):  # not registered in st.navigation: cannot be switched to
         with pytest.raises(ValueError, match="Could not find a navigation page"):
             at.switch_page(page)
     # Hiding is not security: the engine refuses and logs the refusal.
     store = Store.open(demo_db)
     try:
-        bo = auth.User("bo", auth.BEREDNINGSGRUPP, "lokal")
-        anna = auth.User("anna", auth.ANALYTIKER, "lokal")
-        checked = auth.guarded_check(store, anna, csv_file(report_rows(2)), "a.csv")
-        with pytest.raises(auth.AccessDenied):
-            auth.guarded_import(store, bo, checked)
-        with pytest.raises(auth.AccessDenied):
-            auth.guarded_rollback(store, bo, 1)
+        bo = roles.User("bo", roles.BEREDNINGSGRUPP, "lokal")
+        anna = roles.User("anna", roles.ANALYTIKER, "lokal")
+        checked = policy.guarded_check(store, anna, csv_file(report_rows(2)), "a.csv")
+        with pytest.raises(roles.AccessDenied):
+            policy.guarded_import(store, bo, checked)
+        with pytest.raises(roles.AccessDenied):
+            policy.guarded_rollback(store, bo, 1)
         refused = audit.entries(store, actor="bo", outcome=audit.NEKAD)
         assert set(refused["action"]) >= {"import", "återställning"}
         assert set(audit.entries(store, action="inloggning", actor="bo")["outcome"]) == {"ok"}
@@ -153,7 +153,7 @@ def test_the_upload_page_refuses_by_itself(demo_db: Path, local_accounts: Path,
 
     every = navigation.PAGES
     opened = tuple(p if p.path not in (UPLOAD, AUDIT) else
-                   navigation.PageSpec(p.path, p.title, p.icon, auth.ROLES, p.needs_data,
+                   navigation.PageSpec(p.path, p.title, p.icon, roles.ROLES, p.needs_data,
                                        p.only_without_data, p.default, p.url_path)
                    for p in every)
     monkeypatch.setattr(navigation, "PAGES", opened)
@@ -184,7 +184,7 @@ def test_oidc_user_without_role_is_refused_politely(demo_db: Path, tmp_path: Pat
                                                     monkeypatch: pytest.MonkeyPatch):
     roles = tmp_path / "roller.toml"
     roles.write_text('[grupper]\n"lagesbild-beredning" = "beredningsgrupp"\n', "utf-8")
-    monkeypatch.setenv(auth.ROLES_ENV, str(roles))
+    monkeypatch.setenv(signin.ROLES_ENV, str(roles))
     secrets = {"auth": {"redirect_uri": "http://localhost:8501/oauth2callback",
                         "cookie_secret": "x" * 32, "client_id": "c", "client_secret": "s",
                         "server_metadata_url": "http://127.0.0.1:9/.well-known/openid"}}
@@ -317,7 +317,7 @@ def test_every_offered_page_renders_for_each_role(demo_db: Path, local_accounts:
     from ui.navigation import pages_for
 
     at = sign_in_locally(name)
-    role = auth.ANALYTIKER if name == "anna" else auth.BEREDNINGSGRUPP
+    role = roles.ANALYTIKER if name == "anna" else roles.BEREDNINGSGRUPP
     for spec in pages_for(True, role):
         at.switch_page(spec.path).run()
         assert_ok(at)

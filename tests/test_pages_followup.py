@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from lagesbild import auth
-from lagesbild.followup import events_for_period
-from lagesbild.followup.demo import seed_followup_demo
-from lagesbild.periods import latest_complete_quarter, quarter_of, quarter_start
+from lagesbild.access import roles
+from lagesbild.domain.periods import latest_complete_quarter, quarter_of, quarter_start
+from lagesbild.intake.demo_followup import seed_followup_demo
+from lagesbild.numbers.events import events_for_period
 from lagesbild.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -120,7 +120,7 @@ def test_preparation_group_sees_but_cannot_edit(db: Path,
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     from ui import state
 
-    viewer = auth.User("bo", auth.BEREDNINGSGRUPP, "lokal")
+    viewer = roles.User("bo", roles.BEREDNINGSGRUPP, "lokal")
     monkeypatch.setattr(state, "current_user", lambda: viewer, raising=False)
     app = page("omvarld")
     assert "Spara" not in [b.label for b in app.button]

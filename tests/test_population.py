@@ -5,14 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from lagesbild import config
-from lagesbild.population import (
-    current_population,
-    ensure_population,
-    import_population,
-    population_table,
-    total_population,
-)
+from lagesbild.domain import config
+from lagesbild.intake.population import ensure_population, import_population
+from lagesbild.numbers.population import current_population, population_table, total_population
 from lagesbild.store import Store
 
 

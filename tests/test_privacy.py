@@ -12,12 +12,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from messy_files import HEADERS, VALID_ROW, make_csv, make_xlsx, report_rows, valid_personnummer
 
-from lagesbild import codelists, privacy
-from lagesbild.config import ImportLimits
-from lagesbild.privacy import looks_personal, scan_sheet
-from lagesbild.problems import Problem
-from lagesbild.reading import Sheet, read_sheet
-from lagesbild.text import match_key
+from lagesbild.domain import codelists
+from lagesbild.domain.config import ImportLimits
+from lagesbild.domain.problems import Problem
+from lagesbild.domain.text import match_key
+from lagesbild.intake import privacy
+from lagesbild.intake.privacy import looks_personal, scan_sheet
+from lagesbild.intake.reading import Sheet, read_sheet
 
 PNR = valid_personnummer(dt.date(1985, 6, 14), 238)
 SAMORDNING = valid_personnummer(dt.date(1990, 2, 3), 456, style="10-", coordination=True)
@@ -259,7 +260,7 @@ def candidate(text: str) -> bool:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    from lagesbild.privacy import _CANDIDATE
+    from lagesbild.intake.privacy import _CANDIDATE
 
     return pc.match_substring_regex(pa.array([text]), _CANDIDATE)[0].as_py()
 
@@ -276,7 +277,7 @@ def test_the_prefilter_lets_every_personal_text_through(text: str) -> None:
 
 @pytest.mark.parametrize(("value", "kind"), PERSONAL)
 def test_the_prefilter_lets_the_known_cases_through(value: object, kind: str) -> None:
-    from lagesbild.reading import cell_text
+    from lagesbild.intake.reading import cell_text
 
     assert candidate(cell_text(value))
 
@@ -301,7 +302,7 @@ def test_number_cells_and_text_cells_of_a_read_file(tmp_path: Path) -> None:
 def test_a_clean_file_is_scanned_without_reading_it_again(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    import lagesbild.reading as reading
+    from lagesbild.intake import reading
 
     rows = [[*row, 12345678.5, "Öppet 08-12 13-16"] for row in report_rows(500)]
     path = make_xlsx([[*HEADERS, "Belopp", "Tider"], *rows], tmp_path / "ren.xlsx",

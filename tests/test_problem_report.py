@@ -14,16 +14,16 @@ from odf.opendocument import OpenDocumentSpreadsheet
 from odf.table import Table, TableCell, TableRow
 from odf.text import P
 
-from lagesbild import config
-from lagesbild.importer import check_file
-from lagesbild.problem_report import (
+from lagesbild.domain import config
+from lagesbild.domain.problems import Problem
+from lagesbild.intake.pipeline import check_file
+from lagesbild.intake.problem_report import (
     PROBLEM_SHEET,
     neutralise,
     problem_workbook,
     report_file_name,
     safe_file_name,
 )
-from lagesbild.problems import Problem
 
 HEADERS = ["Rapport-ID", "Datum", "Rapporttyp", "Område", "Form av extremism", "Händelsetyp",
            "Rapporterande verksamhet", "Kön", "Åldersgrupp", "Konsultationsforum"]
@@ -232,7 +232,7 @@ def test_a_zip_bomb_is_never_unpacked() -> None:
 
 
 def test_many_problems_are_capped(monkeypatch: pytest.MonkeyPatch) -> None:
-    from lagesbild import problem_report
+    from lagesbild.intake import problem_report
 
     monkeypatch.setattr(problem_report, "MAX_LISTED", 3)
     problems = [Problem("a.csv", "Fel", "Rätta", row=i + 2, column="Kön") for i in range(5)]

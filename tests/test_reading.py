@@ -26,10 +26,10 @@ from messy_files import (
     zip_bomb,
 )
 
-from lagesbild import codelists
-from lagesbild.config import ImportLimits
-from lagesbild.problems import FileRefused, Problem
-from lagesbild.reading import Sheet, column_letter, read_sheet
+from lagesbild.domain import codelists
+from lagesbild.domain.config import ImportLimits
+from lagesbild.domain.problems import FileRefused, Problem
+from lagesbild.intake.reading import Sheet, column_letter, read_sheet
 
 LISTS = codelists.load()
 LIMITS = ImportLimits()
@@ -392,7 +392,7 @@ def texts(sheet: Sheet) -> list[list[str | None]]:
 def test_cells_are_read_as_texts_once_and_typed_only_on_request(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    import lagesbild.reading as reading
+    from lagesbild.intake import reading
 
     rows = [MESSY_HEADER, *[[*ROW_A[:7], value] for value in TYPED]]
     path = make_xlsx(rows, tmp_path / "typer.xlsx")  # openpyxl writes '#N/A' as an error cell
@@ -428,7 +428,7 @@ def test_python_calamine_alone_reads_the_same_sheet(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kind: str,
 ) -> None:
     """Without fastexcel (or when it fails on a file) python-calamine reads the workbook."""
-    import lagesbild.reading as reading
+    from lagesbild.intake import reading
 
     rows = [*TITLE, MESSY_HEADER, ROW_A, [], [*ROW_B[:7], 42, None, "utanför"], ["Summa", 2]]
     if kind == "xls":

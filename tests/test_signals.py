@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from lagesbild import signals
+from lagesbild.numbers import signals
 
 
 def test_known_cases_of_the_binomial_test():

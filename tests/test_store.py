@@ -11,8 +11,8 @@ import duckdb
 import pyarrow as pa
 import pytest
 
-from lagesbild.schema import LATEST_VERSION, REPORT_COLUMNS
 from lagesbild.store import Store, StoreCorrupt, StoreLocked
+from lagesbild.store.schema import LATEST_VERSION, REPORT_COLUMNS
 
 
 def reports(*rows: dict) -> pa.Table:

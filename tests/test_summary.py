@@ -9,11 +9,11 @@ import re
 import pytest
 from test_indicators import SEVEN, load
 
-from lagesbild.config import Disclosure
-from lagesbild.indicators import data_span
-from lagesbild.periods import quarters_between
+from lagesbild.domain.config import Disclosure
+from lagesbild.domain.periods import quarters_between
+from lagesbild.numbers.indicators import data_span
+from lagesbild.numbers.summary import key_figures, summarize
 from lagesbild.store import Store
-from lagesbild.summary import key_figures, summarize
 
 D5 = Disclosure(5)
 

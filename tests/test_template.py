@@ -11,9 +11,9 @@ import openpyxl
 import pytest
 import python_calamine
 
-from lagesbild import codelists as cl
-from lagesbild.config import CODELIST_DIR
-from lagesbild.template import template_bytes, write_template
+from lagesbild.domain import codelists as cl
+from lagesbild.domain.config import CODELIST_DIR
+from lagesbild.intake.template import template_bytes, write_template
 
 
 @pytest.fixture(scope="module")

@@ -6,9 +6,9 @@ import datetime as dt
 
 import pytest
 
-from lagesbild import codelists
-from lagesbild.reading import Sheet
-from lagesbild.validate import parse_date, validate_sheet
+from lagesbild.domain import codelists
+from lagesbild.intake.reading import Sheet
+from lagesbild.intake.validate import parse_date, validate_sheet
 
 HEADERS = ["Rapport-ID", "Datum", "Rapporttyp", "Område", "Form av extremism", "Händelsetyp",
            "Rapporterande verksamhet", "Kön", "Ålder", "Konsultationsforum", "Kommentar"]
@@ -122,12 +122,12 @@ def test_dates(cell, expected) -> None:
 
 
 def read_file(path, monkeypatch: pytest.MonkeyPatch | None = None):
-    from lagesbild.config import ImportLimits
-    from lagesbild.reading import read_sheet
+    from lagesbild.domain.config import ImportLimits
+    from lagesbild.intake.reading import read_sheet
 
     sheet = read_sheet(path, path.name, codelists.load(), ImportLimits())
     if monkeypatch is not None:  # the import itself must never need the typed cells
-        import lagesbild.reading as reading
+        from lagesbild.intake import reading
 
         def typed_rows(*args: object) -> None:
             raise AssertionError("the file was read a second time")

@@ -24,10 +24,10 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from lagesbild.charts import describe_filters, period_label
+from lagesbild.domain.text import ascii_slug
 from lagesbild.export import images
 from lagesbild.export.naming import export_name
 from lagesbild.export.workbook import CSV_MIME, XLSX_MIME, csv_bytes, workbook_bytes
-from lagesbild.text import ascii_slug
 from ui import state
 
 IMAGE_LABELS = {"png": ("Bild (PNG)", ":material/image:"),

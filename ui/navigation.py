@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from lagesbild import auth
+from lagesbild.access import roles
 
-# Roles come from lagesbild.auth (analytiker, beredningsgrupp); access control filters this
+# Roles come from lagesbild.access.policy (analytiker, beredningsgrupp); access control filters this
 # list per role with `pages_for(has_data, role)`.
-ALL_ROLES = auth.ROLES
+ALL_ROLES = roles.ROLES
 
 
 @dataclass(frozen=True)
@@ -39,9 +39,9 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("pages/omvarld.py", "Omvärld", ":material/public:", needs_data=False,
              url_path="omvarld"),
     PageSpec("pages/ladda_upp.py", "Ladda upp", ":material/upload_file:",
-             roles=(auth.ANALYTIKER,), needs_data=False, url_path="ladda_upp"),
+             roles=(roles.ANALYTIKER,), needs_data=False, url_path="ladda_upp"),
     PageSpec("pages/granskning.py", "Granskningslogg", ":material/policy:",
-             roles=(auth.ANALYTIKER,), needs_data=False, url_path="granskning"),
+             roles=(roles.ANALYTIKER,), needs_data=False, url_path="granskning"),
     PageSpec("pages/start.py", "Kom igång", ":material/rocket_launch:", needs_data=False,
              only_without_data=True, default=True, url_path="kom-igang"),
     PageSpec("pages/om.py", "Om lägesbilden", ":material/info:", needs_data=False,

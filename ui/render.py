@@ -17,7 +17,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from lagesbild.charts import describe_filters
-from lagesbild.text import ascii_slug
+from lagesbild.domain.text import ascii_slug
 from ui import state
 from ui.downloads import download_menu as export_menu
 

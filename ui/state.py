@@ -16,17 +16,19 @@ from typing import Any
 
 import streamlit as st
 
-from lagesbild import bootstrap, codelists, config
+from lagesbild import service as bootstrap
+from lagesbild.access import policy, roles, signin
 from lagesbild.charts import ChartContext, describe_filters, period_label
-from lagesbild.periods import (
+from lagesbild.domain import codelists, config
+from lagesbild.domain.periods import (
     latest_complete_quarter,
     parse_quarter,
     quarters_between,
     shift_quarter,
 )
-from lagesbild.query import Filters
+from lagesbild.domain.text import match_key
+from lagesbild.numbers.query import Filters
 from lagesbild.store import Store
-from lagesbild.text import match_key
 
 # Filter field -> (URL parameter, widget label, placeholder)
 FILTER_WIDGETS: dict[str, tuple[str, str, str]] = {
@@ -69,7 +71,7 @@ def ensure_entrypoint() -> None:
 def _open_store(path: str) -> Store:
     store = bootstrap.open_for_app(path)
     try:
-        from lagesbild.population import ensure_population
+        from lagesbild.intake.population import ensure_population
     except ImportError:  # pragma: no cover - arrives with the indicator engine
         pass
     else:
@@ -111,7 +113,7 @@ def data_version() -> tuple[int, int]:
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def _store_facts(path: str, version: tuple[int, int]) -> dict[str, Any]:
-    from lagesbild.indicators import data_span
+    from lagesbild.numbers.indicators import data_span
 
     store = _open_store(path)
     first, last = data_span(store)
@@ -355,17 +357,16 @@ def disclosure() -> config.Disclosure:
     """The disclosure rule for the signed-in user's view (THE place pages get it from).
 
     Every role gets the rule in the dashboard; exact counts are never shown on screen."""
-    from lagesbild import auth
 
     user = current_user()
     if user is None:  # not signed in: pages never get this far, but never show exact counts
         return config.settings().disclosure
-    return auth.disclosure_for(user) or config.settings().disclosure
+    return policy.disclosure_for(user) or config.settings().disclosure
 
 
 def total(filters: Filters) -> int | None:
     """The published number of reports in the selection (None when it is hidden)."""
-    from lagesbild.indicators import counts
+    from lagesbild.numbers.indicators import counts
 
     table = call(counts, (), filters, disclosure())
     if table.empty or table["undertryckt"].iloc[0]:
@@ -406,10 +407,9 @@ def _secrets_have_auth() -> bool:
 def sign_in_mode() -> str:
     """"oidc" ([auth] in the secrets), "lokal" (an accounts file) or "localhost" (neither:
     the app serves only this computer)."""
-    from lagesbild import auth
-    from lagesbild.accounts import accounts_path
+    from lagesbild.access.accounts import accounts_path
 
-    return auth.sign_in_mode(_secrets_have_auth(), accounts_path().exists())
+    return signin.sign_in_mode(_secrets_have_auth(), accounts_path().exists())
 
 
 def sign_in_configured() -> bool:
@@ -418,16 +418,14 @@ def sign_in_configured() -> bool:
 
 @st.cache_resource(show_spinner=False, max_entries=4)
 def _role_mapping(path: str, mtime: float) -> Any:
-    from lagesbild import auth
 
-    return auth.load_role_mapping(path)
+    return signin.load_role_mapping(path)
 
 
 def role_mapping() -> Any:
     """data/roller.toml (or $LAGESBILD_ROLES), read again when the file changes."""
-    from lagesbild import auth
 
-    path = auth.roles_path()
+    path = signin.roles_path()
     mtime = path.stat().st_mtime if path.exists() else 0.0
     return _role_mapping(str(path), mtime)
 
@@ -442,17 +440,16 @@ def _oidc_claims() -> dict[str, Any] | None:
 
 
 def current_user() -> Any:
-    """The signed-in lagesbild.auth.User, or None. Renders nothing (safe on any page)."""
-    from lagesbild import auth
+    """The signed-in lagesbild.access.policy.User, or None. Renders nothing (safe on any page)."""
 
     mode = sign_in_mode()
     if mode == "localhost":
-        return auth.localhost_user()
+        return signin.localhost_user()
     if mode == "oidc":
         claims = _oidc_claims()
-        return None if claims is None else auth.user_from_claims(claims, role_mapping())
+        return None if claims is None else signin.user_from_claims(claims, role_mapping())
     user = st.session_state.get(USER_KEY)
-    return user if isinstance(user, auth.User) and user.source == "lokal" else None
+    return user if isinstance(user, roles.User) and user.source == "lokal" else None
 
 
 @st.cache_resource(show_spinner=False)
@@ -463,7 +460,6 @@ def _recorded_sign_ins() -> set[tuple[str, str]]:
 
 
 def _record_once(user: Any) -> None:
-    from lagesbild import auth
 
     if st.session_state.get(_RECORDED) == user.name:
         return
@@ -474,7 +470,7 @@ def _record_once(user: Any) -> None:
     if user.source == "lokal" or key in seen:  # accounts.verify logs local sign-ins itself
         return
     seen.add(key)
-    auth.record_sign_in(get_store(), user)
+    policy.record_sign_in(get_store(), user)
 
 
 def _sign_out_local() -> None:
@@ -484,12 +480,11 @@ def _sign_out_local() -> None:
 
 def signed_in_sidebar(user: Any) -> None:
     """Who is signed in and "Logga ut" (or, without sign-in, LOCALHOST_NOTE) in the sidebar."""
-    from lagesbild import auth
 
     mode = sign_in_mode()
     sidebar = st.sidebar
     if mode == "localhost":
-        sidebar.caption(f":material/lock: {auth.LOCALHOST_NOTE}")
+        sidebar.caption(f":material/lock: {signin.LOCALHOST_NOTE}")
         return
     sidebar.caption(f":material/person: {user.shown_name} · {user.role_label}")
     if mode == "oidc":
@@ -502,7 +497,7 @@ def signed_in_sidebar(user: Any) -> None:
 
 
 def _local_form() -> None:
-    from lagesbild import accounts
+    from lagesbild.access import accounts
 
     st.title("Logga in")
     st.markdown("Logga in med ditt konto för lägesbilden. Saknar du konto eller har du "
@@ -530,7 +525,6 @@ def _local_form() -> None:
 
 
 def _oidc_gate() -> Any:
-    from lagesbild import auth
 
     claims = _oidc_claims()
     if claims is None:
@@ -541,15 +535,15 @@ def _oidc_gate() -> Any:
             st.login()
         return None
     try:
-        user = auth.user_from_claims(claims, role_mapping())
+        user = signin.user_from_claims(claims, role_mapping())
     except ValueError as problem:  # a broken data/roller.toml
         st.error(f"**Behörigheterna kan inte läsas.** {problem}", icon=":material/error:")
         return None
     if user is None:
-        identity = auth.oidc_identity(claims)
+        identity = signin.oidc_identity(claims)
         if st.session_state.get(_REFUSED) != identity:
             st.session_state[_REFUSED] = identity
-            auth.record_sign_in_refused(get_store(), identity, "ingen roll i roller.toml")
+            policy.record_sign_in_refused(get_store(), identity, "ingen roll i roller.toml")
         st.title("Ingen behörighet")
         st.info(f"Du är inloggad som **{identity}**, men ditt konto har ingen roll i "
                 "lägesbilden. Kontakta en analytiker på UmeBrå om du behöver tillgång.",
@@ -563,9 +557,8 @@ def _oidc_gate() -> Any:
 
 def may_serve() -> bool:
     """False in "localhost" mode when the server listens beyond this computer."""
-    from lagesbild import auth
 
-    return sign_in_mode() != "localhost" or auth.is_loopback(st.get_option("server.address"))
+    return sign_in_mode() != "localhost" or signin.is_loopback(st.get_option("server.address"))
 
 
 def signed_in_user() -> Any:
@@ -582,14 +575,13 @@ def signed_in_user() -> Any:
 def sign_in_page() -> None:
     """The only page while nobody is signed in: the sign-in for the mode, a polite refusal
     for an OIDC user without a role, or why the app is not shown at all."""
-    from lagesbild import auth
 
     mode = sign_in_mode()
     if mode == "localhost":
         st.error(
             "**Lägesbilden visas inte.** Ingen inloggning är konfigurerad, och då får "
             "lägesbilden bara visas på den här datorn. Starta den med "
-            f"`--server.address {auth.LOCALHOST_ADDRESS}` eller konfigurera inloggning "
+            f"`--server.address {signin.LOCALHOST_ADDRESS}` eller konfigurera inloggning "
             "(se README).", icon=":material/lock:")
     elif mode == "oidc":
         _oidc_gate()

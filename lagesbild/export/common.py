@@ -1,6 +1,6 @@
 """What every export format shares: the error type and the table as it may leave the tool.
 
-`export_table` turns a disclosure-controlled DataFrame from `lagesbild.indicators` into the
+`export_table` turns a disclosure-controlled DataFrame from `lagesbild.numbers.indicators` into the
 table that is written to Excel and CSV: Swedish headers, counts as numbers, suppressed counts
 as their display text ("<5" or ".."), derived figures rounded and empty where hidden, yes/no
 as "Ja"/"Nej", and no internal columns (exact p-values, helper columns, the suppression flags).

@@ -12,7 +12,7 @@ import re
 import unicodedata
 from collections.abc import Mapping
 
-from lagesbild.text import ascii_slug
+from lagesbild.domain.text import ascii_slug
 
 MAX_STEM = 120
 MAX_VALUES = 3  # filter values named in a file name; more are summarised

@@ -23,18 +23,21 @@ from pathlib import Path
 import pandas as pd
 import plotly.graph_objects as go
 
-from lagesbild import charts, config, signals, summary
-from lagesbild import indicators as ind
+from lagesbild import charts
 from lagesbild.charts import ChartContext, describe_filters, period_label
-from lagesbild.config import Disclosure
-from lagesbild.disclosure import TOTAL
+from lagesbild.charts.events import event_legend
+from lagesbild.domain import config
+from lagesbild.domain.config import Disclosure
+from lagesbild.domain.formatting import fmt_change, fmt_pct
+from lagesbild.domain.periods import latest_complete_quarter, parse_quarter, shift_quarter
 from lagesbild.export import images
 from lagesbild.export.common import ExportError
 from lagesbild.export.naming import export_name
-from lagesbild.followup.events import event_legend, events_for_period
-from lagesbild.formatting import fmt_change, fmt_pct
-from lagesbild.periods import latest_complete_quarter, parse_quarter, shift_quarter
-from lagesbild.query import Filters
+from lagesbild.numbers import indicators as ind
+from lagesbild.numbers import signals, summary
+from lagesbild.numbers.disclosure import TOTAL
+from lagesbild.numbers.events import events_for_period
+from lagesbild.numbers.query import Filters
 from lagesbild.store import Store
 
 TITLE = "Lägesbild – våldsbejakande extremism"

@@ -15,10 +15,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from lagesbild import config, summary
-from lagesbild import indicators as ind
-from lagesbild.config import Disclosure
-from lagesbild.query import Filters
+from lagesbild.domain import config
+from lagesbild.domain.config import Disclosure
+from lagesbild.numbers import indicators as ind
+from lagesbild.numbers import summary
+from lagesbild.numbers.query import Filters
 from lagesbild.store import Store
 
 SUPPORT_FILE_NAME = "stodlinjer.toml"

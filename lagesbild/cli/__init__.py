@@ -1,0 +1,56 @@
+"""Command line: `lagesbild COMMAND …` or `python -m lagesbild COMMAND …`.
+
+Exit codes: 0 success, 1 a file was refused or the database could not be used, 2 usage error.
+
+One module per command group (`reports`, `export`, `admin`, `followup`); each has
+`add_commands(subparsers, common_parent, command_decorator)`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Callable
+
+from lagesbild.store import StoreError
+
+# Modules with `add_commands(subparsers, common_parent, command_decorator)`.
+EXTENSIONS: tuple[str, ...] = (
+    "lagesbild.cli.reports", "lagesbild.cli.export", "lagesbild.cli.admin",
+    "lagesbild.cli.followup",
+)
+COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {}
+
+
+def command(name: str) -> Callable:
+    def register(func: Callable[[argparse.Namespace], int]) -> Callable:
+        COMMANDS[name] = func
+        return func
+    return register
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="lagesbild", description=__doc__.splitlines()[0])
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--db", help="databasfil (standard: $LAGESBILD_DB eller "
+                        "data/lagesbild.duckdb)")
+    common.add_argument("--user", help="vem som gör ändringen (standard: inloggad användare)")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    for module_name in EXTENSIONS:  # one module per command group
+        importlib.import_module(module_name).add_commands(sub, common, command)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except ValueError as exc:  # bad --by, bad quarter, …
+        print(f"Fel: {exc}", file=sys.stderr)
+        return 2
+    except StoreError as exc:
+        print(f"Fel: {exc}", file=sys.stderr)
+        return 1

@@ -1,0 +1,212 @@
+"""Command-line commands for administration: local accounts, backup and restore, audit log.
+
+    lagesbild user add NAMN --role analytiker|beredningsgrupp [--password-stdin]
+    lagesbild user password NAMN [--password-stdin]
+    lagesbild user role NAMN --role ROLL
+    lagesbild user list
+    lagesbild user remove NAMN
+    lagesbild backup KATALOG
+    lagesbild restore KATALOG [--db FIL] [--force]
+    lagesbild audit [--since 2026-01-01] [--actor NAMN] [--action import] [--outcome nekad]
+    lagesbild address          # the value for `streamlit run app.py --server.address …`
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import getpass
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from lagesbild.access import signin
+from lagesbild.domain import config
+from lagesbild.store import Store, StoreError
+
+
+def _user(args: argparse.Namespace) -> str:
+    return getattr(args, "user", None) or getpass.getuser()
+
+
+def _read_password(args: argparse.Namespace) -> str:
+    """From standard input (one line) with --password-stdin, else asked for twice."""
+    if args.password_stdin:
+        line = sys.stdin.readline()
+        return line[:-1] if line.endswith("\n") else line
+    first = getpass.getpass("Lösenord: ")
+    if getpass.getpass("Samma lösenord igen: ") != first:
+        raise ValueError("Lösenorden var inte likadana. Försök igen.")
+    return first
+
+
+def _log_account_change(args: argparse.Namespace, action: str, name: str,
+                        details: str | None = None) -> None:
+    """Log a change of an account in the audit log when the database is available."""
+    from lagesbild.store import audit
+
+    path = config.database_path(args.db)
+    if not path.exists():
+        return
+    try:
+        store = Store.open(path)
+    except StoreError:
+        print("Obs: ändringen kunde inte skrivas i granskningsloggen eftersom databasen inte "
+              "gick att öppna (dashboarden är kanske igång).", file=sys.stderr)
+        return
+    try:
+        audit.log(store, _user(args), action, audit.OK, name, details)
+    finally:
+        store.close()
+
+
+def cmd_user(args: argparse.Namespace) -> int:
+    from lagesbild.access import accounts
+
+    path = accounts.accounts_path(args.accounts)
+    try:
+        if args.user_command == "add":
+            account = accounts.add_user(path, args.name, args.role, _read_password(args))
+            _log_account_change(args, "konto skapat", account.name, f"roll {account.role}")
+            print(f"Kontot {account.name} ({account.role}) är skapat i {path}.")
+        elif args.user_command == "password":
+            account = accounts.set_password(path, args.name, _read_password(args))
+            _log_account_change(args, "lösenord bytt", account.name)
+            print(f"Kontot {account.name} har fått ett nytt lösenord.")
+        elif args.user_command == "role":
+            account = accounts.set_role(path, args.name, args.role)
+            _log_account_change(args, "roll ändrad", account.name, f"roll {account.role}")
+            print(f"Kontot {account.name} har nu rollen {account.role}.")
+        elif args.user_command == "remove":
+            account = accounts.remove_user(path, args.name)
+            _log_account_change(args, "konto borttaget", account.name)
+            print(f"Kontot {account.name} är borttaget.")
+        else:
+            users = accounts.list_users(path)
+            if args.json:
+                print(json.dumps([{"namn": u.name, "roll": u.role, "skapad": u.created_at,
+                                   "andrad": u.changed_at} for u in users],
+                                 ensure_ascii=False, indent=2))
+            elif not users:
+                print(f"Inga lokala konton i {path}.")
+            for u in users if not args.json else ():
+                print(f"{u.name:<32} {u.role:<16} skapad {u.created_at[:10]}")
+    except accounts.AccountError as exc:
+        print(f"Fel: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    from lagesbild.store.backup import backup
+
+    store = Store.open(config.database_path(args.db))
+    try:
+        manifest = backup(store, args.directory, by=_user(args))
+    finally:
+        store.close()
+    tables = manifest["tables"]
+    print(f"Säkerhetskopian är sparad i {args.directory}: {len(tables)} tabeller, "
+          f"{tables.get('reports', {}).get('rows', 0)} rapporter, schemaversion "
+          f"{manifest['schema_version']}. Återställ med `lagesbild restore {args.directory} "
+          "--db FIL`.")
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    from lagesbild.store.backup import restore
+
+    result = restore(args.directory, config.database_path(args.db), force=args.force,
+                     by=_user(args))
+    print(f"Databasen {result.path} är återställd från {args.directory} "
+          f"({result.tables.get('reports', 0)} rapporter, schemaversion "
+          f"{result.schema_version}).")
+    if result.moved_aside is not None:
+        what = "skadade" if result.previous_state == "skadad" else "tidigare"
+        print(f"Den {what} databasfilen ligger kvar som {result.moved_aside}.")
+    return 0
+
+
+def cmd_audit(args: argparse.Namespace) -> int:
+    from lagesbild.store import audit
+
+    since = dt.date.fromisoformat(args.since) if args.since else None
+    frame = audit.entries(Store.open(config.database_path(args.db)), since=since,
+                          actor=args.actor, action=args.action, outcome=args.outcome,
+                          limit=args.limit)
+    if args.json:
+        print(frame.to_json(orient="records", force_ascii=False, date_format="iso"))
+        return 0
+    if frame.empty:
+        print("Inga händelser i granskningsloggen för det urvalet.")
+    for row in frame.itertuples(index=False):
+        extra = " ".join(str(v) for v in (row.target, row.details) if v)
+        print(f"{row.logged_at:%Y-%m-%d %H:%M:%S}  {row.outcome:<6} {row.actor:<24} "
+              f"{row.action:<16} {extra}")
+    return 0
+
+
+def cmd_address(args: argparse.Namespace) -> int:
+
+    mode = signin.detect_sign_in_mode(accounts_file=args.accounts)
+    print(signin.bind_address(mode))
+    if args.verbose:
+        print(f"inloggning: {mode}", file=sys.stderr)
+    return 0
+
+
+def add_commands(sub: argparse._SubParsersAction, common: argparse.ArgumentParser,
+                 command: Callable) -> None:
+    """Register this module's commands on the `lagesbild` parser."""
+    from lagesbild.access.roles import ROLES
+
+    command("user")(cmd_user)
+    command("backup")(cmd_backup)
+    command("restore")(cmd_restore)
+    command("audit")(cmd_audit)
+    command("address")(cmd_address)
+
+    accounts_file = argparse.ArgumentParser(add_help=False)
+    accounts_file.add_argument("--accounts", metavar="FIL",
+                               help="kontofilen (standard: $LAGESBILD_ACCOUNTS eller "
+                                    "data/konton.json)")
+    p = sub.add_parser("user", help="lokala konton (när ingen OIDC-inloggning används)")
+    users = p.add_subparsers(dest="user_command", required=True)
+    q = users.add_parser("add", parents=[common, accounts_file], help="lägg till ett konto")
+    q.add_argument("name", metavar="NAMN")
+    q.add_argument("--role", required=True, choices=ROLES)
+    q.add_argument("--password-stdin", action="store_true",
+                   help="läs lösenordet från standard in (för skript)")
+    q = users.add_parser("password", parents=[common, accounts_file],
+                         help="byt lösenord för ett konto")
+    q.add_argument("name", metavar="NAMN")
+    q.add_argument("--password-stdin", action="store_true")
+    q = users.add_parser("role", parents=[common, accounts_file], help="byt roll för ett konto")
+    q.add_argument("name", metavar="NAMN")
+    q.add_argument("--role", required=True, choices=ROLES)
+    q = users.add_parser("list", parents=[common, accounts_file], help="lista konton")
+    q.add_argument("--json", action="store_true")
+    q = users.add_parser("remove", parents=[common, accounts_file], help="ta bort ett konto")
+    q.add_argument("name", metavar="NAMN")
+
+    p = sub.add_parser("backup", parents=[common],
+                       help="säkerhetskopiera databasen till en ny katalog (Parquet)")
+    p.add_argument("directory", metavar="KATALOG", type=Path)
+    p = sub.add_parser("restore", parents=[common],
+                       help="återställ databasen (--db) från en säkerhetskopia")
+    p.add_argument("directory", metavar="KATALOG", type=Path)
+    p.add_argument("--force", action="store_true",
+                   help="ersätt en fungerande databas (den gamla sparas som .ersatt-<tid>)")
+
+    p = sub.add_parser("address", parents=[accounts_file],
+                       help="adressen som dashboarden ska lyssna på: 127.0.0.1 utan inloggning")
+    p.add_argument("--verbose", action="store_true", help="skriv också inloggningssättet")
+
+    p = sub.add_parser("audit", parents=[common], help="visa granskningsloggen, nyast först")
+    p.add_argument("--since", metavar="DATUM", help="från och med datum, ÅÅÅÅ-MM-DD")
+    p.add_argument("--actor", metavar="NAMN")
+    p.add_argument("--action", metavar="HÄNDELSE", help="t.ex. import, inloggning, export")
+    p.add_argument("--outcome", choices=["ok", "nekad", "fel"])
+    p.add_argument("--limit", type=int, default=200, metavar="N")
+    p.add_argument("--json", action="store_true")

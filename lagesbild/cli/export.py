@@ -1,0 +1,125 @@
+"""`lagesbild export`: the meeting pack (or its public variant) from the command line.
+
+    lagesbild export --from 2025K4 --to 2026K3 --format pptx --out motet.pptx
+    lagesbild export --format png --out bilder/ --omrade Centrum,Teg --public
+
+The filters are the dashboard's (a `query.Filters`); values are matched against the code
+lists the same way as in the dashboard's links (case and diacritics do not matter). Every
+export is written to the audit log.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from lagesbild.domain import codelists, config
+from lagesbild.domain.text import match_key
+from lagesbild.numbers.query import Filters
+
+FILTER_OPTIONS = {  # option -> (Filters field, help)
+    "omrade": ("omrade", "områden, kommaseparerade (t.ex. Centrum,Teg)"),
+    "form": ("form", "former av extremism, kommaseparerade"),
+    "verksamhet": ("verksamhet", "rapporterande verksamheter, kommaseparerade"),
+    "rapporttyp": ("rapporttyp", "rapporttyp: Oro och/eller Incident"),
+}
+
+
+def _values(field: str, raw: str | None) -> tuple[str, ...]:
+    """Code-list values for a comma-separated option; ValueError for unknown ones."""
+    if not raw:
+        return ()
+    valid = codelists.load().for_field(field).values
+    by_key = {match_key(v): v for v in valid}
+    chosen: list[str] = []
+    unknown: list[str] = []
+    for item in (p.strip() for p in raw.split(",")):
+        if not item:
+            continue
+        hit = by_key.get(match_key(item))
+        if hit is None:
+            unknown.append(item)
+        elif hit not in chosen:
+            chosen.append(hit)
+    if unknown:
+        raise ValueError(f"Okänt värde för --{field}: {', '.join(unknown)}. Välj bland: "
+                         f"{', '.join(valid)}.")
+    return tuple(chosen)
+
+
+def filters_from_args(args: argparse.Namespace) -> Filters:
+    return Filters(from_quarter=args.from_quarter, to_quarter=args.to_quarter,
+                   **{field: _values(field, getattr(args, option))
+                      for option, (field, _help) in FILTER_OPTIONS.items()})
+
+
+def _describe(fmt: str, filters: Filters, public: bool, charts: tuple[str, ...]) -> str:
+    parts = [fmt, f"period {filters.from_quarter}–{filters.to_quarter}"]
+    parts += [f"{k}={','.join(v)}" for k, v in filters.active().items()]
+    parts.append(f"diagram={','.join(charts)}")
+    if public:
+        parts.append("publik")
+    return "; ".join(parts)
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from lagesbild.export import ExportError, PackRequest, build_pack, images, write_pack
+    from lagesbild.store import Store
+
+    user = getattr(args, "user", None) or getpass.getuser()
+    charts = tuple(c.strip() for c in args.charts.split(",") if c.strip()) \
+        if args.charts else None
+    filters = filters_from_args(args)
+    store = Store.open(config.database_path(args.db))
+    try:
+        if args.format != "xlsx":
+            images.start()  # the browser starts while the indicators are computed
+        pack = build_pack(store, PackRequest(filters, charts, args.public))
+        details = _describe(args.format, pack.filters, pack.public,
+                            tuple(item.key for item in pack.charts))
+        written = write_pack(pack, args.format, Path(args.out))
+    except ExportError as exc:
+        store.audit(user, "export", "fel", target=Path(args.out).name,
+                    details=f"{args.format}: {exc}")
+        print(f"Fel: {exc}", file=sys.stderr)
+        return 1
+    target = written[0].name if len(written) == 1 else f"{Path(args.out).name}/ " \
+        f"({len(written)} filer)"
+    store.audit(user, "export", "ok", target=target, details=details)
+    for path in written:
+        print(f"Sparad: {path}")
+    kind = "publik variant, " if pack.public else ""
+    print(f"Export klar: {args.format}, {kind}kvartal {pack.quarter}, period {pack.period}, "
+          f"{len(pack.charts)} diagram. Urval: {pack.selection}.")
+    return 0
+
+
+def add_commands(sub: argparse._SubParsersAction, common: argparse.ArgumentParser,
+                 command: Callable) -> None:
+    """Register `export` on the `lagesbild` parser."""
+    from lagesbild.export.pack import CHARTS, DEFAULT_CHARTS, FORMATS, PUBLIC_CHARTS
+
+    p = sub.add_parser(
+        "export", parents=[common], help="mötesunderlag: PowerPoint, PDF, Excel eller bilder",
+        description="Mötesunderlaget för ett kvartal (periodens sista) med samma urval och "
+                    "röjandekontroll som i dashboarden.")
+    p.add_argument("--from", dest="from_quarter", metavar="KVARTAL",
+                   help="första kvartal, t.ex. 2025K4 (standard: åtta kvartal bakåt)")
+    p.add_argument("--to", dest="to_quarter", metavar="KVARTAL",
+                   help="sista kvartal, mötets kvartal (standard: senaste hela kvartalet)")
+    p.add_argument("--format", choices=FORMATS, default="pptx",
+                   help="pptx, pdf, xlsx, eller png (en bild per diagram i mappen --out)")
+    p.add_argument("--out", default=".", metavar="SÖKVÄG",
+                   help="fil, eller mapp (standardnamn används; för png alltid en mapp)")
+    for option, (_field, text) in FILTER_OPTIONS.items():
+        p.add_argument(f"--{option}", metavar="VÄRDEN", help=text)
+    p.add_argument("--charts", metavar="DIAGRAM",
+                   help=f"diagram, kommaseparerade (standard: {','.join(DEFAULT_CHARTS)}; "
+                        f"publik: {','.join(PUBLIC_CHARTS)}). Finns: {', '.join(CHARTS)}")
+    p.add_argument("--public", action="store_true",
+                   help="publik variant för kommunens webbplats (grova indikatorer, "
+                        "strängare röjandekontroll, stödlinjer)")
+    command("export")(cmd_export)

@@ -1,0 +1,324 @@
+"""Validating the rows of a Sheet against the data contract and the code lists.
+
+Turns the cells into canonical reports (one pyarrow table) and collects every problem at once,
+each with the Excel row, the column header, the value, the reason and how to fix it, in Swedish.
+
+Speed: the work is done on the sheet's Arrow columns (`Sheet.columns`, the cells as texts).
+Each column is dictionary-encoded once; only its distinct texts go through the code lists and
+the date parser (many distinct date-times are first cut to their dates in Arrow), and `take`
+spreads the results over the rows. Problems are made only for the rows that failed, and the
+table is built from Arrow arrays, without a Python object per cell.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from lagesbild.domain.codelists import FIELDS, UNKNOWN, Codelists, band_age
+from lagesbild.domain.problems import Problem
+from lagesbild.intake.reading import Cell, Sheet
+from lagesbild.store.schema import REPORT_COLUMNS
+
+EARLIEST = dt.date(2000, 1, 1)
+_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$")
+_COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
+_AGE = re.compile(r"^\d{1,3}(?:[.,]0+)?$")
+MAX_SHOWN = 60  # a shown value is cut to this length
+# _ISO for RE2, keeping the date: many distinct date-times are cut to their dates before parsing.
+_ISO_DAY = r"^(?P<day>\d{4}-\d{1,2}-\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$"
+MANY_DATES = 1000
+SCHEMA = pa.schema([(c, pa.date32() if c == "datum" else pa.string()) for c in REPORT_COLUMNS])
+_NO_TEXT = pa.scalar(None, pa.string())
+
+
+@dataclass
+class Validated:
+    reports: pa.Table  # canonical, one row per distinct report
+    problems: list[Problem]
+    duplicates: int  # identical rows left out
+
+
+def as_text(cell: Cell) -> str:
+    """A cell as the analyst would read it: 42.0 -> '42', None -> ''."""
+    if cell is None:
+        return ""
+    if isinstance(cell, float) and cell.is_integer():
+        return str(int(cell))
+    if isinstance(cell, dt.datetime):
+        return cell.date().isoformat() if cell.time() == dt.time() else cell.isoformat(" ")
+    if isinstance(cell, dt.date):
+        return cell.isoformat()
+    return str(cell).strip()
+
+
+def _shown(cell: Cell) -> str:
+    text = as_text(cell)
+    return text if len(text) <= MAX_SHOWN else text[: MAX_SHOWN - 1] + "…"
+
+
+def parse_date(cell: Cell) -> dt.date | None:
+    """A date from an Excel date cell, ISO text (with or without time) or YYYYMMDD."""
+    if isinstance(cell, dt.datetime):
+        return cell.date()
+    if isinstance(cell, dt.date):
+        return cell
+    text = as_text(cell)
+    match = _ISO.match(text) or _COMPACT.match(text)
+    if not match:
+        return None
+    try:
+        return dt.date(*(int(part) for part in match.groups()))
+    except ValueError:
+        return None
+
+
+class _Checker:
+    """Validates one sheet; collects problems as it goes."""
+
+    def __init__(self, sheet: Sheet, codelists: Codelists, today: dt.date):
+        self.sheet = sheet
+        self.codelists = codelists
+        self.today = today
+        self.count = len(sheet)
+        self.problems: list[Problem] = []
+        self.column_of = {f: j for j, f in enumerate(sheet.fields) if f}
+
+    def problem(self, row: int, field: str, cell: Cell, reason: str, fix: str) -> None:
+        j = self.column_of.get(field)
+        self.problems.append(Problem(
+            file=self.sheet.file_name, sheet=self.sheet.sheet_name, row=row,
+            column=self.sheet.headers[j] if j is not None else self.codelists.header(field),
+            value=_shown(cell), reason=reason, fix=fix,
+        ))
+
+    def errors(self, field: str) -> dict[int, str]:
+        """The Excel errors (like '#N/A') in the field's column, by data row index."""
+        j = self.column_of.get(field)
+        return {i: name for (i, k), name in self.sheet.cell_errors.items() if k == j}
+
+    def mapped(
+        self, field: str, convert: Callable[[list[str | None]], list | pa.Array],
+        kind: pa.DataType,
+    ) -> tuple[pa.Array, list[tuple[int, int, str | None]]]:
+        """Convert each distinct text of a field once (`convert` gets them all, a list with
+        None for an empty cell) and spread the results over the rows. Returns the values and
+        (index, row, text) of the rows that failed (None as value); Excel error cells fail
+        too and are reported here, as their own problem."""
+        j = self.column_of.get(field)
+        if j is None:
+            (value,) = convert([None])
+            values = pa.repeat(pa.scalar(value, kind), self.count)
+            failed = range(self.count) if value is None else range(0)
+            return values, self._failed(failed, [None] * len(failed))
+        distinct, indexes = self.sheet.encoded(j)
+        texts = distinct.to_pylist()
+        results = convert(texts)
+        mapped = results if isinstance(results, pa.Array) else pa.array(results, kind)
+        values = mapped.take(indexes)
+        bad = pc.indices_nonzero(mapped.is_null())
+        failed: list[int] = [] if not len(bad) else pc.indices_nonzero(
+            pc.is_in(indexes, bad.cast(indexes.type))).to_pylist()
+        errors = self.errors(field)
+        if errors:
+            values = _without(values, errors)
+            failed = sorted(set(failed).union(errors))
+        shown = [texts[k] for k in indexes.take(failed).to_pylist()] if failed else []
+        return values, self._failed(failed, shown, field, errors)
+
+    def _failed(
+        self, failed: range | list[int], texts: list[str | None], field: str | None = None,
+        errors: dict[int, str] | None = None,
+    ) -> list[tuple[int, int, str | None]]:
+        """(index, row, text) of failed rows; Excel errors become problems right here."""
+        if not failed:
+            return []
+        numbers = self.sheet.numbers.take(pa.array(failed, pa.int64())).to_pylist()
+        found = []
+        for i, row, text in zip(failed, numbers, texts, strict=True):
+            if errors and i in errors:
+                assert field is not None
+                self._excel_error(row, field, errors[i])
+            else:
+                found.append((i, row, text))
+        return found
+
+    def _excel_error(self, row: int, field: str, name: str) -> None:
+        self.problem(row, field, name, f"Cellen innehåller ett fel från Excel ({name})",
+                     "Rätta formeln eller värdet i cellen (ett fel som #N/A kommer oftast från "
+                     "en formel som inte hittar det den söker), eller skriv in värdet direkt, och "
+                     "importera igen.")
+
+    def required_text(self, field: str) -> pa.Array:
+        """The text of a required field, stripped; an empty cell is a problem."""
+        header = self.codelists.header(field)
+        j = self.column_of.get(field)
+        if j is None:
+            values, failed = self.mapped(field, lambda texts: [None] * len(texts), pa.string())
+        else:
+            text = pc.utf8_trim_whitespace(self.sheet.columns[j])
+            empty = pc.fill_null(pc.equal(pc.binary_length(text), 0), True)
+            values = pc.if_else(empty, _NO_TEXT, text)
+            errors = self.errors(field)
+            missing = pc.indices_nonzero(empty).to_pylist()
+            if errors:
+                values = _without(values, errors)
+                missing = sorted(set(missing).union(errors))
+            failed = self._failed(missing, [None] * len(missing), field, errors)
+        for _, row, _ in failed:
+            self.problem(row, field, None, f"{header} saknas",
+                         f"Fyll i {header} – fältet är obligatoriskt.")
+        return values
+
+    def dates(self) -> pa.Array:
+        values, failed = self.mapped("datum", self._dates, pa.date32())
+        for _, row, text in failed:
+            self._date_problem(row, text)
+        return values
+
+    def _dates(self, texts: list[str | None]) -> list[dt.date | None] | pa.Array:
+        """The date of each distinct text, or None when it is missing, unreadable or out of
+        range. Many distinct texts (date-times) are first cut to their dates in Arrow, so that
+        each day is parsed once."""
+        if len(texts) <= MANY_DATES:
+            return [self._date(text) for text in texts]
+        text = pc.utf8_trim_whitespace(pa.array(texts, pa.string()))
+        day = pc.coalesce(pc.struct_field(pc.extract_regex(text, _ISO_DAY), "day"), text)
+        days = pc.dictionary_encode(day, null_encoding="encode")
+        parsed = [self._date(d) for d in days.dictionary.to_pylist()]
+        return pa.array(parsed, pa.date32()).take(days.indices)
+
+    def _date(self, cell: Cell) -> dt.date | None:
+        date = parse_date(cell)
+        return date if date is not None and EARLIEST <= date <= self.today else None
+
+    def _date_problem(self, row: int, cell: Cell) -> None:
+        date = parse_date(cell)
+        if as_text(cell) == "":
+            self.problem(row, "datum", cell, "Datum saknas",
+                         "Fyll i datum för händelsen eller oron, t.ex. 2026-07-03.")
+        elif date is None:
+            self.problem(row, "datum", cell, "Datumet går inte att tolka",
+                         "Skriv datumet som ÅÅÅÅ-MM-DD (t.ex. 2026-07-03) eller ÅÅÅÅMMDD, "
+                         "eller använd en datumcell i Excel.")
+        elif date > self.today:
+            self.problem(row, "datum", cell, "Datumet ligger i framtiden",
+                         "Kontrollera året och datumet; rapporter gäller det som redan hänt.")
+        else:
+            self.problem(row, "datum", cell, "Datumet ligger före år 2000",
+                         "Kontrollera året; lägesbilden omfattar händelser från 2000 och framåt.")
+
+    def coded(self, field: str) -> pa.Array:
+        """Canonical values of a coded field; an empty optional field becomes its unknown."""
+        header = self.codelists.header(field)
+        values, failed = self.mapped(
+            field, lambda texts: [self._match(field, as_text(t)) for t in texts], pa.string())
+        for _, row, text in failed:
+            self._unknown_code(row, field, header, text, as_text(text))
+        return values
+
+    def _match(self, field: str, text: str) -> str | None:
+        if not text:
+            return UNKNOWN.get(field)
+        if field == "aldersgrupp" and _AGE.match(text):
+            return band_age(float(text.replace(",", ".")))
+        return self.codelists.match(field, text)
+
+    def _unknown_code(self, row: int, field: str, header: str, cell: Cell, text: str) -> None:
+        if not text:
+            self.problem(row, field, cell, f"{header} saknas",
+                         f"Fyll i {header} – fältet är obligatoriskt.")
+            return
+        if field == "aldersgrupp" and _AGE.match(text):
+            self.problem(row, field, cell, "Åldern är inte rimlig",
+                         "Ange en ålder mellan 0 och 120 år eller en åldersgrupp, t.ex. 13–15.")
+            return
+        guess = self.codelists.suggest(field, text)
+        hint = f"Menade du \"{guess}\"? " if guess else ""
+        valid = ", ".join(self.codelists.for_field(field).values)
+        if field == "omrade":
+            valid += " eller ett statistikområdes (RegSO) namn eller kod"
+        self.problem(row, field, cell, f"Okänt värde i {header}",
+                     f"{hint}Giltiga värden: {valid}. Rätta värdet eller lägg till det som "
+                     f"alias i kodlistan.")
+
+    def regso(self) -> pa.Array:
+        """The RegSO code of each report that names a RegSO area (else null)."""
+        def regso_of(text: str | None) -> str | None:
+            hit = self.codelists.match_area(as_text(text)) if as_text(text) else None
+            return hit.regso if hit else None
+
+        j = self.column_of.get("omrade")
+        if j is None:
+            return pa.nulls(self.count, pa.string())
+        distinct, indexes = self.sheet.encoded(j)
+        return pa.array([regso_of(t) for t in distinct.to_pylist()], pa.string()).take(indexes)
+
+
+def _without(values: pa.Array, rows: dict[int, str]) -> pa.Array:
+    """The values with the given rows set to null."""
+    mask = np.zeros(len(values), dtype=bool)
+    mask[list(rows)] = True
+    return pc.if_else(pa.array(mask), pa.scalar(None, values.type), values)
+
+
+def validate_sheet(sheet: Sheet, codelists: Codelists, today: dt.date | None = None) -> Validated:
+    """Check every row of the sheet; return canonical reports and all problems found."""
+    check = _Checker(sheet, codelists, today or dt.date.today())
+    values: dict[str, pa.Array] = {
+        "rapport_id": check.required_text("rapport_id"),
+        "datum": check.dates(),
+    }
+    for name in FIELDS[2:]:
+        values[name] = check.coded(name)
+    values["regso"] = check.regso()
+    values["partner"] = values["verksamhet"]
+    keep, duplicates = _distinct_reports(check, values)
+    table = pa.Table.from_arrays([values[c] for c in REPORT_COLUMNS], schema=SCHEMA)
+    if keep is not None:
+        table = table.take(keep)
+    return Validated(table if not check.problems else table.slice(0, 0), check.problems,
+                     duplicates)
+
+
+def _distinct_reports(
+    check: _Checker, values: dict[str, pa.Array],
+) -> tuple[list[int] | None, int]:
+    """Indexes of rows to keep (None: all): identical repeats are dropped; conflicting repeats
+    are errors."""
+    count = check.count
+    ids = values["rapport_id"]
+    if pc.count_distinct(ids, mode="all").as_py() == count or pa.table(
+        {"partner": values["partner"], "id": ids},
+    ).group_by(["partner", "id"]).aggregate([]).num_rows == count:
+        return None, 0  # the usual case: every report once
+    rows = {c: values[c].to_pylist() for c in REPORT_COLUMNS}
+    keys = list(zip(rows["partner"], rows["rapport_id"], strict=True))
+    numbers = check.sheet.row_numbers
+    seen: dict[tuple[str, str], int] = {}
+    keep: list[int] = []
+    duplicates = 0
+    for i in range(count):
+        key = keys[i]
+        if not key[1] or any(rows[c][i] is None for c in REPORT_COLUMNS if c != "regso"):
+            keep.append(i)
+            continue
+        first = seen.get(key)
+        if first is None:
+            seen[key] = i
+            keep.append(i)
+        elif all(rows[c][i] == rows[c][first] for c in REPORT_COLUMNS):
+            duplicates += 1
+        else:
+            check.problem(
+                numbers[i], "rapport_id", rows["rapport_id"][i],
+                f"Samma Rapport-ID finns redan på rad {numbers[first]} med annat innehåll",
+                "Ge varje rapport ett eget Rapport-ID, eller ta bort den rad som är fel.",
+            )
+    return keep, duplicates

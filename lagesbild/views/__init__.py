@@ -1,0 +1,2 @@
+"""The chart catalogue: for every chart, its published table and the figure built from it.
+"""
