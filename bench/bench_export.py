@@ -18,7 +18,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from lagesbild.export import images  # noqa: E402
-from lagesbild.export.pack import PackRequest, build_pack, pack_bytes  # noqa: E402
+from lagesbild.export.files import pack_bytes
+from lagesbild.export.pack import PackRequest, build_pack  # noqa: E402
 from lagesbild.intake.population import ensure_population  # noqa: E402
 from lagesbild.numbers.query import Filters  # noqa: E402
 from lagesbild.service import seed_demo  # noqa: E402

@@ -7,6 +7,7 @@ import streamlit as st
 from lagesbild.charts import describe_filters
 from lagesbild.domain import config
 from lagesbild.export import images
+from lagesbild.export.files import pack_bytes
 from lagesbild.export.pack import (
     CHARTS,
     DEFAULT_CHARTS,
@@ -14,7 +15,6 @@ from lagesbild.export.pack import (
     PUBLIC_CHARTS,
     PackRequest,
     build_pack,
-    pack_bytes,
     pack_name,
 )
 from ui import state

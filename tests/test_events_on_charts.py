@@ -19,7 +19,8 @@ from lagesbild.charts import EVENT_MARK, ChartContext
 from lagesbild.charts.events import event_legend
 from lagesbild.domain import config
 from lagesbild.export import images
-from lagesbild.export.pack import PackRequest, build_pack, pack_bytes
+from lagesbild.export.files import pack_bytes
+from lagesbild.export.pack import PackRequest, build_pack
 from lagesbild.numbers import indicators as ind
 from lagesbild.numbers.events import events_for_period
 from lagesbild.numbers.query import Filters

@@ -19,13 +19,13 @@ from pypdf import PdfReader
 from lagesbild.charts.events import event_legend
 from lagesbild.domain import config
 from lagesbild.export import images, public
+from lagesbild.export.files import pack_bytes
 from lagesbild.export.pack import (
     DEFAULT_CHARTS,
     PUBLIC_CHARTS,
     PackRequest,
     build_pack,
     check_charts,
-    pack_bytes,
 )
 from lagesbild.numbers.query import Filters
 from lagesbild.store import Store

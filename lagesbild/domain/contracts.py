@@ -17,7 +17,22 @@ from pathlib import Path
 from lagesbild.domain import codelists as codelist_module
 from lagesbild.domain import config
 from lagesbild.domain.codelists import CodeList, Codelists, ColumnVocabulary
-from lagesbild.store.schema import ACTIVITIES, TRAININGS, Dataset
+
+# The stored fields of each kind of data, in table order (lagesbild.store.schema makes the
+# tables from them).
+REPORT_COLUMNS = (
+    "partner", "rapport_id", "datum", "rapporttyp", "omrade", "regso", "form", "handelse",
+    "verksamhet", "kon", "aldersgrupp", "konsultation",
+)
+TRAINING_COLUMNS = (
+    "insats_id", "datum", "typ", "tema", "malgrupp", "antal_deltagare", "varav_kvinnor",
+    "varav_man",
+)
+ACTIVITY_COLUMNS = (
+    "aktivitet_id", "aktivitet", "mal", "omrade", "ansvarig", "start_kvartal", "klart_kvartal",
+    "status", "borttagen",
+)
+EVENT_COLUMNS = ("handelse_id", "datum", "kategori", "titel", "borttagen")
 
 TRAINING = "utbildning"
 ACTIVITY = "aktivitet"
@@ -32,7 +47,8 @@ class Contract(ColumnVocabulary):
 
     kind: str  # TRAINING or ACTIVITY
     title: str  # Swedish, plural: "utbildningsinsatser"
-    dataset: Dataset
+    batch_kind: str  # batches.kind of its imports (lagesbild.store.schema.dataset_of_kind)
+    stored: tuple[str, ...]  # the stored fields, in table order
     columns: tuple[dict[str, str], ...]
     codelists: Codelists
     template_name: str  # file name of the Excel template
@@ -68,11 +84,11 @@ def contract(kind: str, folder: Path | None = None) -> Contract:
     lists = codelist_module.load(folder) if folder else codelist_module.load()
     folder = folder or config.CODELIST_DIR
     if kind == TRAINING:
-        return Contract(TRAINING, "utbildningsinsatser", TRAININGS,
+        return Contract(TRAINING, "utbildningsinsatser", "utbildningar", TRAINING_COLUMNS,
                         _read_columns(folder / "kolumner_utbildning.csv"), lists,
                         "mall_utbildningsinsatser.xlsx")
     if kind == ACTIVITY:
-        return Contract(ACTIVITY, "aktiviteter", ACTIVITIES,
+        return Contract(ACTIVITY, "aktiviteter", "aktivitetsplan", ACTIVITY_COLUMNS,
                         _read_columns(folder / "kolumner_aktivitet.csv"), lists,
                         "mall_aktivitetsplan.xlsx")
     raise ValueError(f"Okänd filtyp {kind!r}: välj {TRAINING!r} eller {ACTIVITY!r}.")

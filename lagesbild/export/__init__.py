@@ -9,6 +9,7 @@ No Streamlit here; ui/downloads.py and pages/export.py use this package, and so 
 """
 
 from lagesbild.export.common import ExportError, export_table
+from lagesbild.export.files import pack_bytes, pack_file_name, write_pack
 from lagesbild.export.images import render
 from lagesbild.export.naming import export_name
 from lagesbild.export.pack import (
@@ -19,9 +20,6 @@ from lagesbild.export.pack import (
     Pack,
     PackRequest,
     build_pack,
-    pack_bytes,
-    pack_file_name,
-    write_pack,
 )
 from lagesbild.export.workbook import csv_bytes, safe_cell, workbook_bytes
 

@@ -5,7 +5,8 @@ dashboard's own indicator functions, chart builders and disclosure rule (the sam
 the same numbers as on screen): the quarter's key figures and plain-Swedish summary, one
 `ChartItem` per chosen chart (slide-style figure, the data behind it, key figures for the
 speaker notes), the tables for the workbook, and the method text. The writers in slides.py,
-report.py and workbook.py only lay it out; `write_pack` writes a format to a path.
+report.py and workbook.py only lay it out; `lagesbild.export.files.write_pack` writes a format
+to a path.
 
 The pack is about one quarter, the last of the period (`Filters.to_quarter`); trends show the
 whole period.
@@ -14,11 +15,8 @@ whole period.
 from __future__ import annotations
 
 import datetime as dt
-import io
-import zipfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -31,6 +29,7 @@ from lagesbild.domain.config import Disclosure
 from lagesbild.domain.formatting import fmt_change, fmt_pct
 from lagesbild.domain.periods import latest_complete_quarter, parse_quarter, shift_quarter
 from lagesbild.export import images
+from lagesbild.export import public as public_module
 from lagesbild.export.common import ExportError
 from lagesbild.export.naming import export_name
 from lagesbild.numbers import indicators as ind
@@ -499,8 +498,6 @@ def method_paragraphs(disclosure: Disclosure, public: bool) -> list[str]:
 
 def build_pack(store: Store, request: PackRequest, *, today: dt.date | None = None) -> Pack:
     """Compute the whole pack (no images yet: they are rendered when a format needs them)."""
-    from lagesbild.export import public as public_module
-
     filters = request.filters
     if not filters.from_quarter or not filters.to_quarter:
         first, last = default_period(store, today)
@@ -551,52 +548,3 @@ def build_pack(store: Store, request: PackRequest, *, today: dt.date | None = No
         support=public_module.support_lines() if request.public else [],
         events=list(events),
     )
-
-
-# -- writing ----------------------------------------------------------------------------------
-def pack_bytes(pack: Pack, fmt: str) -> bytes:
-    """One file of the pack: pptx, pdf, xlsx, or png (a zip with one PNG per chart)."""
-    from lagesbild.export import report, slides, workbook
-
-    if fmt == "pptx":
-        return slides.deck_bytes(pack)
-    if fmt == "pdf":
-        return report.report_bytes(pack)
-    if fmt == "xlsx":
-        return workbook.workbook_bytes(pack.tables, pack.about())
-    if fmt in ("png", "zip"):
-        rendered = pack.render_images("png")
-        buffer = io.BytesIO()
-        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
-            for item in pack.charts:
-                archive.writestr(pack.chart_file_name(item, "png"), rendered[item.key])
-        return buffer.getvalue()
-    raise ValueError(f"Okänt format {fmt!r}: välj bland {', '.join(FORMATS)}.")
-
-
-def pack_file_name(pack: Pack, fmt: str) -> str:
-    return pack.file_name(fmt)
-
-
-def write_pack(pack: Pack, fmt: str, out: str | Path) -> list[Path]:
-    """Write the pack as `fmt` to `out` and return the files written.
-
-    pptx/pdf/xlsx: `out` is a file, or an existing folder (the standard name is used inside).
-    png: `out` is a folder (created if needed) that gets one PNG per chart.
-    """
-    out = Path(out)
-    if fmt == "png":
-        out.mkdir(parents=True, exist_ok=True)
-        written = []
-        rendered = pack.render_images("png")
-        for item in pack.charts:
-            path = out / pack.chart_file_name(item, "png")
-            path.write_bytes(rendered[item.key])
-            written.append(path)
-        return written
-    if fmt not in FORMATS:
-        raise ValueError(f"Okänt format {fmt!r}: välj bland {', '.join(FORMATS)}.")
-    path = out / pack.file_name(fmt) if out.is_dir() else out
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(pack_bytes(pack, fmt))
-    return [path]

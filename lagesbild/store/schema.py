@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-# Column order of a report in `report_versions` and `reports` (after the bookkeeping columns).
-REPORT_COLUMNS = (
-    "partner", "rapport_id", "datum", "rapporttyp", "omrade", "regso", "form", "handelse",
-    "verksamhet", "kon", "aldersgrupp", "konsultation",
+from lagesbild.domain.contracts import (
+    ACTIVITY_COLUMNS,
+    EVENT_COLUMNS,
+    REPORT_COLUMNS,
+    TRAINING_COLUMNS,
 )
 
 MIGRATIONS: list[tuple[int, str, list[str]]] = [
@@ -71,15 +72,6 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
     ]),
 ]
 
-TRAINING_COLUMNS = (
-    "insats_id", "datum", "typ", "tema", "malgrupp", "antal_deltagare", "varav_kvinnor",
-    "varav_man",
-)
-ACTIVITY_COLUMNS = (
-    "aktivitet_id", "aktivitet", "mal", "omrade", "ansvarig", "start_kvartal", "klart_kvartal",
-    "status", "borttagen",
-)
-EVENT_COLUMNS = ("handelse_id", "datum", "kategori", "titel", "borttagen")
 
 _TRAINING = """
             insats_id VARCHAR NOT NULL, datum DATE NOT NULL, typ VARCHAR NOT NULL,
@@ -149,3 +141,11 @@ DATASETS: tuple[Dataset, ...] = (REPORTS, TRAININGS, ACTIVITIES, EVENTS)
 def dataset_of_kind(kind: str) -> Dataset | None:
     """The dataset that batches of `kind` write, or None (e.g. 'befolkning')."""
     return next((d for d in DATASETS if d.kind == kind), None)
+
+
+def dataset_named(kind: str) -> Dataset:
+    """The dataset that batches of `kind` write (KeyError for a kind without one)."""
+    found = dataset_of_kind(kind)
+    if found is None:
+        raise KeyError(kind)
+    return found

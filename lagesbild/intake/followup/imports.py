@@ -23,6 +23,7 @@ from lagesbild.intake.followup.validation import VALIDATORS
 from lagesbild.intake.pipeline import CheckedFile
 from lagesbild.intake.reading import read_sheet
 from lagesbild.store import Receipt, Store
+from lagesbild.store.schema import dataset_named
 
 NO_HEADER = "Hittar ingen rubrikrad i filen"
 
@@ -106,8 +107,8 @@ def check_followup_file(
     checked.duplicates = validated.duplicates
     if store is not None:
         checked.already_imported = store.find_import(checked.sha256,
-                                                     spec.dataset.kind) is not None
-        checked.counts = store.classify(validated.rows, spec.dataset)
+                                                     spec.batch_kind) is not None
+        checked.counts = store.classify(validated.rows, dataset_named(spec.batch_kind))
     return checked
 
 
@@ -116,7 +117,7 @@ def store_followup(store: Store, checked: CheckedFollowup, imported_by: str) -> 
     if not checked.accepted or checked.rows is None:
         raise ValueError("Bara en godkänd fil kan lagras.")
     return store.import_rows(
-        contract(checked.kind).dataset, checked.rows, file_name=checked.file_name,
+        dataset_named(contract(checked.kind).batch_kind), checked.rows, file_name=checked.file_name,
         sha256=checked.sha256, imported_by=imported_by, rows_duplicate=checked.duplicates,
         codelist_version=checked.codelist_version,
     )

@@ -208,7 +208,7 @@ class _Checker:
     # -- rows ------------------------------------------------------------------------------
     def distinct(self, values: dict[str, list], key: str) -> tuple[list[int], int]:
         """Rows to keep: identical repeats dropped, conflicting repeats of a key are errors."""
-        columns = self.contract.dataset.columns
+        columns = self.contract.stored
         seen: dict[str, int] = {}
         keep: list[int] = []
         duplicates = 0
@@ -234,7 +234,7 @@ class _Checker:
 
     def table(self, values: dict[str, list], key: str) -> Validated:
         keep, duplicates = self.distinct(values, key)
-        columns = self.contract.dataset.columns
+        columns = self.contract.stored
         schema = pa.schema([(c, ARROW_TYPES.get(c, pa.string())) for c in columns])
         table = pa.table({c: [values[c][i] for i in keep] for c in columns}, schema=schema)
         return Validated(table if not self.problems else table.slice(0, 0), self.problems,
