@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import sys
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -12,8 +11,6 @@ from streamlit.testing.v1 import AppTest
 from lagesbild.export import images
 
 PROJECT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-if PROJECT not in sys.path:  # ui/ is not an installed package; app.py runs from PROJECT
-    sys.path.insert(0, PROJECT)
 needs_browser = pytest.mark.skipif(
     not images.browser_available() and os.environ.get("CI") != "true",
     reason="Chromium saknas (i CI körs testerna alltid)")
