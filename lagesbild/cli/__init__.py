@@ -2,7 +2,7 @@
 
 Exit codes: 0 success, 1 a file was refused or the database could not be used, 2 usage error.
 
-One module per command group (`reports`, `export`, `admin`, `followup`); each has
+One module per command group (`intake`, `numbers`, `export`, `admin`, `followup`); each has
 `add_commands(subparsers, common_parent, command_decorator)`.
 """
 
@@ -17,7 +17,7 @@ from lagesbild.store import StoreError
 
 # Modules with `add_commands(subparsers, common_parent, command_decorator)`.
 EXTENSIONS: tuple[str, ...] = (
-    "lagesbild.cli.reports", "lagesbild.cli.export", "lagesbild.cli.admin",
+    "lagesbild.cli.intake", "lagesbild.cli.numbers", "lagesbild.cli.export", "lagesbild.cli.admin",
     "lagesbild.cli.followup",
 )
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {}

@@ -1,4 +1,4 @@
-"""Commands for the reports: import, batches, rollback, indicators, summary, template, demo."""
+"""Commands that bring data in: import, batches, rollback, template, demo."""
 
 from __future__ import annotations
 
@@ -13,10 +13,10 @@ from lagesbild import service as bootstrap
 from lagesbild.domain import config
 from lagesbild.domain.problems import Problem
 from lagesbild.intake.pipeline import CheckedFile, import_file
-from lagesbild.numbers.query import DIMENSIONS, Filters, counts
 from lagesbild.store import Receipt, Store
 
 MAX_PROBLEMS_SHOWN = 50
+
 
 
 def _open(args: argparse.Namespace) -> Store:
@@ -113,74 +113,6 @@ def cmd_rollback(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_indicators(args: argparse.Namespace) -> int:
-    from lagesbild.domain.formatting import table_csv, table_json
-    from lagesbild.numbers import indicators
-    from lagesbild.numbers.disclosure import protect
-
-    by = [b.strip() for b in args.by.split(",") if b.strip()]
-    store = _open(args)
-    filters = Filters(args.from_quarter, args.to_quarter)
-    rule = config.settings().disclosure
-    min_cell = rule.threshold if args.min_cell is None else args.min_cell
-    if min_cell < 0:
-        raise ValueError("--min-cell ska vara 0 (exakta antal) eller större.")
-    disclosure = None if min_cell == 0 else config.Disclosure(min_cell, rule.rounding)
-    if args.compare:
-        quarter = args.to_quarter or indicators.data_span(store)[1]
-        if quarter is None:
-            raise ValueError("Det finns inga rapporter att jämföra.")
-        groups = [b for b in by if b != "kvartal"]
-        table = indicators.change(store, quarter, groups, args.compare, filters, disclosure)
-        columns = [*groups, "kvartal", "antal", "jamforelse", "bas", "forandring", "procent",
-                   "p_varde", "signifikant"]
-    elif args.measure == "per10k":
-        levels = [b for b in by if b in ("omrade", "regso")]
-        periods = [b for b in by if b in ("ar", "kvartal")]
-        if len(levels) != 1 or len(periods) > 1 or len(by) != len(levels) + len(periods):
-            raise ValueError("--measure per10k kräver --by med omrade eller regso, och "
-                             "eventuellt ar eller kvartal.")
-        from lagesbild.intake.population import ensure_population
-
-        ensure_population(store)
-        period = periods[0] if periods else "ar"
-        table = indicators.rates(store, levels[0], period, filters, disclosure)
-        columns = [levels[0], period, "antal", "befolkning", "befolkning_ar", "per10k",
-                   "befolkning_anm"]
-    elif args.measure == "andel":
-        table = indicators.shares(store, by, filters, disclosure)
-        columns = [*by, "antal", "andel"]
-    else:
-        table = protect(counts(store, by, filters), disclosure, known_total=True)
-        columns = [*by, "antal"]
-    if args.format == "json":
-        print(table_json(table if disclosure else table.drop(columns="undertryckt"), columns))
-    else:
-        sys.stdout.write(table_csv(table, columns))
-    return 0
-
-
-def cmd_summary(args: argparse.Namespace) -> int:
-    from lagesbild.numbers.indicators import data_span
-    from lagesbild.numbers.summary import summarize
-
-    store = _open(args)
-    quarter = args.quarter or data_span(store)[1]
-    if quarter is None:
-        print("Det finns inga rapporter ännu.")
-        return 0
-    rule = config.settings().disclosure
-    min_cell = rule.threshold if args.min_cell is None else args.min_cell
-    disclosure = None if min_cell == 0 else config.Disclosure(min_cell, rule.rounding)
-    sentences = summarize(store, quarter, Filters(), disclosure)
-    if args.json:
-        print(json.dumps([{"text": s.text, "typ": s.kind, "underlag": s.figures}
-                          for s in sentences], ensure_ascii=False, indent=2, default=str))
-    else:
-        print("\n".join(s.text for s in sentences))
-    return 0
-
-
 def cmd_template(args: argparse.Namespace) -> int:
     from lagesbild.intake.template import write_template
 
@@ -207,12 +139,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def add_commands(sub: argparse._SubParsersAction, common: argparse.ArgumentParser,
                  command: Callable) -> None:
-    """Register the report commands on the `lagesbild` parser."""
+    """Register these commands on the `lagesbild` parser."""
     command("import")(cmd_import)
     command("batches")(cmd_batches)
     command("rollback")(cmd_rollback)
-    command("indicators")(cmd_indicators)
-    command("summary")(cmd_summary)
     command("template")(cmd_template)
     command("demo")(cmd_demo)
 
@@ -226,28 +156,6 @@ def add_commands(sub: argparse._SubParsersAction, common: argparse.ArgumentParse
 
     p = sub.add_parser("rollback", parents=[common], help="återställ en import")
     p.add_argument("batch_id", type=int, metavar="BATCH_ID")
-
-    p = sub.add_parser("indicators", parents=[common], help="antal rapporter per indelning")
-    p.add_argument("--by", required=True,
-                   help=f"indelningar, kommaseparerade: {', '.join(DIMENSIONS)}")
-    p.add_argument("--from", dest="from_quarter", help="första kvartal, t.ex. 2025K1")
-    p.add_argument("--to", dest="to_quarter", help="sista kvartal, t.ex. 2026K3")
-    p.add_argument("--format", choices=["csv", "json"], default="csv")
-    p.add_argument("--min-cell", type=int, default=None, metavar="N",
-                   help="dölj antal 1..N-1 (standard: tröskeln i installningar.toml; "
-                        "0 = exakta antal, bara för analytiker)")
-    p.add_argument("--measure", choices=["antal", "per10k", "andel"], default="antal",
-                   help="antal, per 10 000 invånare (per omrade/regso) eller andel i procent")
-    p.add_argument("--compare", choices=["foregaende", "fjol", "snitt4"],
-                   help="jämför kvartalet --to (standard: det senaste) med föregående "
-                        "kvartal, samma kvartal i fjol eller snittet av fyra kvartal")
-
-    p = sub.add_parser("summary", parents=[common],
-                       help="sammanfattning av ett kvartal i klartext")
-    p.add_argument("--quarter", help="kvartal, t.ex. 2026K3 (standard: det senaste)")
-    p.add_argument("--min-cell", type=int, default=None, metavar="N",
-                   help="dölj antal 1..N-1 (standard: tröskeln; 0 = exakta antal)")
-    p.add_argument("--json", action="store_true", help="meningarna och underlaget som JSON")
 
     p = sub.add_parser("template", help="skriv Excelmallen som partner fyller i")
     p.add_argument("--out", required=True, metavar="FIL")
