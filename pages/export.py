@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from lagesbild.access import policy
 from lagesbild.charts import describe_filters
 from lagesbild.domain import config
 from lagesbild.export import images
@@ -18,7 +19,6 @@ from lagesbild.export.pack import (
     pack_name,
 )
 from ui import state
-from ui.downloads import current_user
 
 state.ensure_entrypoint()
 
@@ -64,22 +64,16 @@ if needs_images and not images.browser_available():
 request = PackRequest(chosen_filters, tuple(charts), public)
 file_name = pack_name(period[1], chosen_filters, public, fmt)
 store = state.get_store()
-user = current_user()
+user = state.current_user()
+active = "; ".join(f"{k}={','.join(v)}" for k, v in chosen_filters.active().items())
+details = (f"{fmt}; period {period[0]}–{period[1]}; {active or 'alla rapporter'}; "
+           f"diagram={','.join(charts)}{'; publik' if public else ''}")
 
 
 def make() -> bytes:
     """Runs when the button is clicked (Streamlit calls it on its own thread)."""
-    try:
-        pack = build_pack(store, request)
-        data = pack_bytes(pack, fmt)
-    except Exception as exc:
-        store.audit(user, "export", "fel", target=file_name, details=f"{fmt}: {exc}")
-        raise
-    active = "; ".join(f"{k}={','.join(v)}" for k, v in chosen_filters.active().items())
-    store.audit(user, "export", "ok", target=file_name,
-                details=f"{fmt}; period {period[0]}–{period[1]}; {active or 'alla rapporter'}; "
-                        f"diagram={','.join(charts)}{'; publik' if public else ''}")
-    return data
+    with policy.exporting(store, user, file_name, details):
+        return pack_bytes(build_pack(store, request), fmt)
 
 
 st.download_button(

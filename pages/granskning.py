@@ -11,7 +11,6 @@ import datetime as dt
 import streamlit as st
 
 from lagesbild.access import policy, roles
-from lagesbild.store import audit
 from ui import state
 
 state.ensure_entrypoint()
@@ -44,7 +43,7 @@ actors = sorted(set(everything["actor"].dropna())) if not everything.empty else 
 actions = sorted(set(everything["action"].dropna())) if not everything.empty else []
 actor = c1.selectbox("Vem", [ALL, *actors], key="audit_actor")
 action = c2.selectbox("Händelse", [ALL, *actions], key="audit_action")
-outcome = c3.selectbox("Utfall", [ALL, *audit.OUTCOMES], key="audit_outcome",
+outcome = c3.selectbox("Utfall", [ALL, *policy.AUDIT_OUTCOMES], key="audit_outcome",
                        format_func=lambda o: OUTCOME_LABELS.get(o, o))
 since = c4.date_input("Från och med", value=dt.date.today() - dt.timedelta(days=90),
                       format="YYYY-MM-DD", key="audit_since")
@@ -60,7 +59,8 @@ else:
     shown["logged_at"] = shown["logged_at"].dt.strftime("%Y-%m-%d %H:%M:%S")
     shown = shown.astype(object).where(shown.notna(), "")
     shown["outcome"] = shown["outcome"].map(lambda o: OUTCOME_LABELS.get(o, o))
-    shown = shown.rename(columns=audit.LABELS)[[audit.LABELS[c] for c in audit.COLUMNS]]
+    shown = shown.rename(columns=policy.AUDIT_LABELS)[
+        [policy.AUDIT_LABELS[c] for c in policy.AUDIT_COLUMNS]]
     st.caption(f"{len(shown)} händelser, senaste först"
                + (f" (de {LIMIT} senaste)" if len(shown) >= LIMIT else "") + ".")
     st.dataframe(shown, hide_index=True, width="stretch")

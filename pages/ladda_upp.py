@@ -11,7 +11,6 @@ cell values only inside data tables (and never a value the privacy guard flagged
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 
 import pandas as pd
@@ -19,9 +18,9 @@ import streamlit as st
 
 from lagesbild.access import policy, roles
 from lagesbild.domain import config
+from lagesbild.intake.history import when
 from lagesbild.intake.pipeline import CheckedFile
 from lagesbild.intake.problem_report import problem_workbook, report_file_name, safe_file_name
-from lagesbild.store import audit
 from ui import state
 
 state.ensure_entrypoint()
@@ -31,7 +30,6 @@ TYPES = ["xlsx", "xls", "ods", "csv"]
 CHECKS = "_upload_checks"  # (file name, sha256, data version) -> CheckedFile
 GENERATION = "_upload_generation"  # a new uploader after an import (empties it)
 FLASH = "_upload_flash"  # messages to show after the rerun: (kind, text)
-KIND_LABELS = {"rapporter": "Rapporter", "befolkning": "Befolkning", "kodlista": "Kodlista"}
 
 store = state.get_store()
 user = state.current_user()
@@ -66,18 +64,8 @@ def _codelist_version() -> str:
     return codelists.load().version
 
 
-def _date(value: object) -> str:
-    if value is None or pd.isna(value):
-        return ""
-    if isinstance(value, dt.datetime):
-        return value.astimezone(audit.LOCAL_TIME).strftime("%Y-%m-%d %H:%M")
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return str(value)
-
-
 def _period(first: object, last: object) -> str:
-    return f"{_date(first)} – {_date(last)}" if first or last else ""
+    return f"{when(first)} – {when(last)}" if first or last else ""
 
 
 def check(name: str, data: bytes) -> CheckedFile:
@@ -240,41 +228,19 @@ if uploaded:
 
 # -- history and rollback -------------------------------------------------------------------
 st.subheader("Importhistorik")
-batches = store.batches()
-if not batches:
+history = policy.import_history(store, user)
+if history.empty:
     st.caption("Inga importer ännu.")
 else:
-    history = pd.DataFrame([{
-        "Import": str(b["batch_id"]),
-        "Status": ("Aktiv" if b["rolled_back_at"] is None else
-                   f"Ångrad {_date(b['rolled_back_at'])} av {b['rolled_back_by']}"),
-        "Typ": ("Demodata" if b.get("is_demo") else
-                KIND_LABELS.get(str(b["kind"]), str(b["kind"]).capitalize())
-                + (f" {b['partners']}" if b["kind"] == "kodlista" else "")),
-        "Fil": safe_file_name(b["file_name"]),
-        "Importerad": _date(b["imported_at"]),
-        "Av": str(b["imported_by"]),
-        "Period": _period(b.get("period_from"), b.get("period_to")),
-        "Rader": int(b["rows_total"] or 0),
-        "Nya": int(b["rows_new"] or 0),
-        "Ändrade": int(b["rows_changed"] or 0),
-        "Oförändrade": int(b["rows_unchanged"] or 0),
-        "Dubbletter": int(b["rows_duplicate"] or 0),
-        "SHA-256": str(b["sha256"])[:12],
-    } for b in batches])
     st.dataframe(history, hide_index=True, width="stretch")
 
-    # A code-list version is replaced by uploading the previous file again, not rolled back.
-    active = [b for b in batches if b["rolled_back_at"] is None and b["kind"] != "kodlista"]
-    if active:
+    labels = policy.undoable_batches(store, user)
+    if labels:
         with st.container(border=True):
             st.markdown("**:material/undo: Ångra en import** – raderna från importen tas bort "
                         "ur lägesbilden; rader som en tidigare import också innehöll får "
                         "tillbaka sina tidigare värden. Importen finns kvar i historiken som "
-                        "återställd.")
-            labels = {int(b["batch_id"]): f"Import {b['batch_id']} – "
-                      f"{safe_file_name(b['file_name'])} ({_date(b['imported_at'])})"
-                      for b in active}
+                        "ångrad.")
             chosen = st.selectbox("Import", list(labels), format_func=labels.__getitem__,
                                   key=f"rollback_batch_{ss[GENERATION]}")
             sure = st.checkbox("Jag förstår att importen tas bort ur lägesbilden.",
@@ -308,23 +274,14 @@ else:
         key=f"befolkning_{ss[GENERATION]}", max_upload_size=max_mb)
     if population_file is not None and st.button("Importera befolkningstabellen",
                                                  icon=":material/upload:", key="befolkning_go"):
-        from lagesbild.intake.population import import_population
-
         name = safe_file_name(population_file.name)
-        data = population_file.getvalue()
         try:
-            policy.require(user, "reference_data", store, name)
+            result = policy.guarded_import_population(store, user, population_file.getvalue(),
+                                                      name)
         except roles.AccessDenied as denied:
             st.error(str(denied), icon=":material/block:")
             st.stop()
-        if len(data) > limits.max_bytes:
-            st.error(f"`{name}` är för stor. Största tillåtna storlek är {max_mb} MB.",
-                     icon=":material/error:")
-            st.stop()
-        result = import_population(store, data, name, user.name)
         if result.accepted and not result.already_imported:
-            audit.log(store, user.name, "referensdata", audit.OK, name,
-                      f"befolkning, batch {result.batch_id}, {result.rows} rader")
             flash("success", f"**Befolkningstabellen `{name}` är importerad som import "
                              f"{result.batch_id}** ({result.rows} rader).")
             ss[GENERATION] += 1
@@ -334,8 +291,6 @@ else:
             st.info(f"`{name}` är redan importerad (import {result.batch_id}); inget "
                     "ändrades.", icon=":material/content_copy:")
         else:
-            audit.log(store, user.name, "referensdata", audit.NEKAD, name,
-                      f"{len(result.problems)} problem")
             st.error(f"**Befolkningstabellen har {len(result.problems)} problem** och "
                      "importerades inte.", icon=":material/error:")
             st.dataframe(pd.DataFrame([{

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import pandas as pd
 import streamlit as st
 
 from lagesbild import charts
+from lagesbild.access import policy
 from lagesbild.numbers import indicators as ind
-from lagesbild.numbers.disclosure import publish_count
 from ui import render, state
 
 state.ensure_entrypoint()
@@ -55,25 +54,8 @@ else:
 st.subheader("Importhistorik")
 st.caption("Alla importer, nyast först (bara läsning). Ångra en import med "
            "`lagesbild rollback NUMMER`.")
-batches = state.call(state.batches)
-if not batches:
+history = state.call(policy.import_history, state.current_user())
+if history.empty:
     st.info("Inga importer ännu.")
 else:
-    def shown(value: object) -> str:
-        return publish_count(None if value is None else int(value), disclosure).display
-
-    history = pd.DataFrame([{
-        "Import": b["batch_id"],
-        "Typ": b["kind"] + (" (demodata)" if b["is_demo"] else ""),
-        "Fil": b["file_name"],
-        "Importerad": f"{b['imported_at']:%Y-%m-%d %H:%M}" if b["imported_at"] else "",
-        "Av": b["imported_by"],
-        "Period": (f"{b['period_from']} – {b['period_to']}" if b["period_from"] else ""),
-        "Verksamheter": b["partners"] or "",
-        "Rader": shown(b["rows_total"]),
-        "Nya": shown(b["rows_new"]),
-        "Ändrade": shown(b["rows_changed"]),
-        "Status": (f"Återställd {b['rolled_back_at']:%Y-%m-%d} av {b['rolled_back_by']}"
-                   if b["rolled_back_at"] else "Gäller"),
-    } for b in batches])
     render.show_table(history, "Importhistorik", download=history)

@@ -1,16 +1,35 @@
-"""Shared fixtures: stores on temporary files, with or without the synthetic demo data."""
+"""Fixtures every tier shares: every data file isolated for every test, stores on temporary
+files, and the synthetic demo database built once per session (copy it to write)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from lagesbild.access import accounts, signin
+from lagesbild.intake.population import ensure_population
+from lagesbild.service import seed_demo
 from lagesbild.store import Store
 
 
+@pytest.fixture(autouse=True)
+def isolated_data_files(tmp_path_factory: pytest.TempPathFactory,
+                        monkeypatch: pytest.MonkeyPatch) -> Path:
+    """No test reads or writes the developer's own files: the database, the local accounts,
+    the role mapping and the secrets all point into an empty temporary folder (a test that
+    needs one sets its own)."""
+    folder = tmp_path_factory.mktemp("egna_filer")
+    monkeypatch.setenv("LAGESBILD_DB", str(folder / "lagesbild.duckdb"))
+    monkeypatch.setenv(accounts.ACCOUNTS_ENV, str(folder / "konton.json"))
+    monkeypatch.setenv(signin.ROLES_ENV, str(folder / "roller.toml"))
+    monkeypatch.setattr(signin, "SECRETS_FILE", folder / "secrets.toml")
+    return folder
+
+
 @pytest.fixture
-def store(tmp_path: Path):
+def store(tmp_path: Path) -> Iterator[Store]:
     """An empty store in a temporary DuckDB file."""
     db = Store.open(tmp_path / "test.duckdb")
     yield db
@@ -19,27 +38,30 @@ def store(tmp_path: Path):
 
 @pytest.fixture(scope="session")
 def demo_db_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A DuckDB file with the demo data, built once per test session (copy it to write)."""
-    from lagesbild.service import seed_demo
-
+    """A DuckDB file with the demo data and the default population, built once per session."""
     path = tmp_path_factory.mktemp("demo") / "demo.duckdb"
     db = Store.open(path)
     seed_demo(db)
-    try:
-        from lagesbild.intake.population import ensure_population
-    except ImportError:  # the population module arrives with the indicator engine
-        pass
-    else:
-        ensure_population(db)
+    ensure_population(db)
     db.close()
     return path
 
 
 @pytest.fixture
-def demo_store(demo_db_file: Path, tmp_path: Path):
+def demo_store(demo_db_file: Path, tmp_path: Path) -> Iterator[Store]:
     """A private copy of the demo database, open for reading and writing."""
     copy = tmp_path / "demo.duckdb"
     copy.write_bytes(demo_db_file.read_bytes())
     db = Store.open(copy)
     yield db
     db.close()
+
+
+@pytest.fixture
+def demo_db(demo_db_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A private copy of the demo database as the app's and the command line's database
+    ($LAGESBILD_DB)."""
+    copy = tmp_path / "demo.duckdb"
+    copy.write_bytes(demo_db_file.read_bytes())
+    monkeypatch.setenv("LAGESBILD_DB", str(copy))
+    return copy

@@ -23,6 +23,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
+from lagesbild.access import policy
 from lagesbild.charts import describe_filters, period_label
 from lagesbild.domain.text import ascii_slug
 from lagesbild.export import images
@@ -50,14 +51,6 @@ def browser_available(ttl: float = 60.0) -> bool:
     return _browser_checked[0][1]
 
 
-def current_user() -> str:
-    """Who is downloading, for the audit log: the signed-in user of any sign-in mode."""
-    from ui import state
-
-    user = state.current_user()
-    return user.name if user is not None else "okänd"
-
-
 def cached_image(fig: go.Figure, fmt: str, key: tuple) -> bytes:
     """The figure as `fmt`, cached on `key` (chart name, data version, filters) and checked
     against the figure's content, so a changed figure under the same key is drawn anew."""
@@ -76,18 +69,14 @@ def cached_image(fig: go.Figure, fmt: str, key: tuple) -> bytes:
     return data
 
 
-def _logged(make: Callable[[], bytes], file_name: str, details: str, user: str) \
-        -> Callable[[], bytes]:
+def _logged(make: Callable[[], bytes], file_name: str, details: str) -> Callable[[], bytes]:
+    """`make`, run when the button is clicked, checked and logged by the access policy."""
     store = state.get_store()
+    user = state.current_user()
 
     def run() -> bytes:
-        try:
-            data = make()
-        except Exception as exc:
-            store.audit(user, "export", "fel", target=file_name, details=f"{details}: {exc}")
-            raise
-        store.audit(user, "export", "ok", target=file_name, details=details)
-        return data
+        with policy.exporting(store, user, file_name, details):
+            return make()
     return run
 
 
@@ -101,7 +90,6 @@ def download_menu(fig: go.Figure | None, data: pd.DataFrame | None, name: str,
     period = period or period_label(filters.from_quarter, filters.to_quarter)
     key = key or ascii_slug(name)
     version = state.data_version()
-    user = current_user()
     cache_key = (name, version, filters_text, period)
     threshold = state.threshold()
 
@@ -118,7 +106,7 @@ def download_menu(fig: go.Figure | None, data: pd.DataFrame | None, name: str,
                     st.download_button(
                         label, data=_logged(
                             lambda fmt=fmt: cached_image(fig, fmt, cache_key),
-                            file_name(fmt), details(fmt), user),
+                            file_name(fmt), details(fmt)),
                         file_name=file_name(fmt), mime=images.FORMATS[fmt],
                         key=f"dl_{fmt}_{key}", icon=icon, on_click="ignore",
                         width="stretch")
@@ -134,12 +122,12 @@ def download_menu(fig: go.Figure | None, data: pd.DataFrame | None, name: str,
             st.download_button(
                 "Data (Excel)", data=_logged(
                     lambda: workbook_bytes({name[:31]: data}, about), file_name("xlsx"),
-                    details("xlsx"), user),
+                    details("xlsx")),
                 file_name=file_name("xlsx"), mime=XLSX_MIME, key=f"dl_xlsx_{key}",
                 icon=":material/table:", on_click="ignore", width="stretch")
             st.download_button(
                 "Data (CSV, för Excel)", data=_logged(
-                    lambda: csv_bytes(data), file_name("csv"), details("csv"), user),
+                    lambda: csv_bytes(data), file_name("csv"), details("csv")),
                 file_name=file_name("csv"), mime=CSV_MIME, key=f"dl_csv_{key}",
                 icon=":material/description:", on_click="ignore", width="stretch")
             st.caption(f"Samma urval och röjandekontroll som diagrammet: värden under "

@@ -595,7 +595,3 @@ def data_changed() -> None:
     _cached_call.clear()
     _store_facts.clear()
 
-
-def batches(store: Store) -> list[dict[str, Any]]:
-    """The import history (for `call(batches)`: cached per data version)."""
-    return store.batches()

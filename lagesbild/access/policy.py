@@ -9,21 +9,42 @@ user's role does not allow, log the refusal in the audit log (outcome "nekad") a
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from lagesbild.access.roles import ACTIONS, AUDIT_ACTIONS, AccessDenied, User, can
+from lagesbild.access.roles import (
+    ACTIONS,
+    ANALYTIKER,
+    AUDIT_ACTIONS,
+    ROLE_LABELS,
+    AccessDenied,
+    User,
+    can,
+)
 from lagesbild.domain import config
 from lagesbild.domain.contracts import contract
+from lagesbild.domain.problems import Problem
 from lagesbild.intake import codelists as codelist_import
+from lagesbild.intake import history
 from lagesbild.intake.codelists import CodelistImport
 from lagesbild.intake.followup import activities as activity_edits
 from lagesbild.intake.followup import events as event_edits
 from lagesbild.intake.followup.imports import CheckedFollowup, check_followup_file, store_followup
 from lagesbild.intake.pipeline import CheckedFile, check_file, store_checked
+from lagesbild.intake.population import PopulationImport, import_population
+from lagesbild.intake.problem_report import safe_file_name
+from lagesbild.numbers.disclosure import publish_count
 from lagesbild.store import Receipt, Store, StoreError, audit
+
+# The audit log's vocabulary, for pages that show it.
+AUDIT_OUTCOMES = audit.OUTCOMES
+AUDIT_COLUMNS = audit.COLUMNS
+AUDIT_LABELS = audit.LABELS
 
 
 def require(user: User | None, action: str, store: Store | None = None,
@@ -52,8 +73,6 @@ def guarded_check(store: Store, user: User | None, data: bytes, file_name: str,
         -> CheckedFile:
     """Check an uploaded file (nothing is stored). The file name is sanitised first; a
     refused file is logged as a refused import."""
-    from lagesbild.intake.problem_report import safe_file_name
-
     name = safe_file_name(file_name)
     require(user, "upload", store, name)
     checked = check_file(data, name, store, limits or config.settings().web_limits, codelists)
@@ -117,12 +136,77 @@ def disclosure_for(user: User | None, exact: bool = False, store: Store | None =
     return None
 
 
-def record_export(store: Store, user: User | None, what: str, details: str | None = None) \
-        -> None:
-    """Check that the user may export and log the export."""
-    require(user, "export", store, what)
+@dataclass
+class ExportRecord:
+    """What an export wrote, for its audit entry (the caller may refine it while exporting)."""
+
+    target: str
+    details: str | None = None
+
+
+@contextmanager
+def exporting(store: Store, user: User | None, target: str,
+              details: str | None = None) -> Iterator[ExportRecord]:
+    """Check that the user may export, then log the export made inside the block: "ok" with
+    the record's target and details, or "fel" with the reason (the error is raised again)."""
+    who = require(user, "export", store, target)
+    record = ExportRecord(target, details)
+    try:
+        yield record
+    except Exception as exc:
+        audit.log(store, who.name, "export", audit.FEL, record.target,
+                  f"{record.details}: {exc}" if record.details else str(exc))
+        raise
+    audit.log(store, who.name, "export", audit.OK, record.target, record.details)
+
+
+def record_export(store: Store, user: User | None, target: str,
+                  details: str | None = None) -> None:
+    """Check that the user may export and log an export that is already made."""
+    with exporting(store, user, target, details):
+        pass
+
+
+def import_history(store: Store, user: User | None) -> pd.DataFrame:
+    """The import history for a reader: analysts see who imported and exact row counts; the
+    preparation group sees the role instead of names and protected row counts."""
+    require(user, "view", store)
     assert user is not None
-    audit.log(store, user.name, "export", audit.OK, what, details)
+    if can(user, "exact_counts"):
+        return history.import_history(store)
+    frame = history.import_history(store, names=False, role_label=ROLE_LABELS[ANALYTIKER])
+    rule = config.settings().disclosure
+    for column in history.COUNT_COLUMNS:
+        frame[column] = [publish_count(int(v), rule).display for v in frame[column]]
+    return frame
+
+
+def undoable_batches(store: Store, user: User | None) -> dict[int, str]:
+    """The batches the user may roll back: {batch id: label} (analysts only)."""
+    require(user, "rollback", store)
+    return history.undoable(store)
+
+
+def guarded_import_population(store: Store, user: User | None, data: bytes,
+                              file_name: str) -> PopulationImport:
+    """Import a population table (reference data) and log the outcome."""
+    name = safe_file_name(file_name)
+    who = require(user, "reference_data", store, name)
+    limits = config.settings().web_limits
+    if len(data) > limits.max_bytes:
+        result = PopulationImport(name, "")
+        result.problems.append(Problem(
+            name, "Filen är för stor",
+            f"Största tillåtna storlek är {limits.max_bytes // 2**20} MB."))
+        return result
+    result = import_population(store, data, name, who.name)
+    if result.accepted and not result.already_imported:
+        audit.log(store, who.name, "referensdata", audit.OK, name,
+                  f"befolkning, batch {result.batch_id}, {result.rows} rader")
+    elif not result.accepted:
+        audit.log(store, who.name, "referensdata", audit.NEKAD, name,
+                  f"{len(result.problems)} problem")
+    return result
 
 
 def record_sign_in(store: Store, user: User) -> None:
@@ -142,14 +226,6 @@ def can_edit(user: User | None) -> bool:
     return can(user, EDIT)
 
 
-def _safe_name(file_name: str) -> str:
-    try:
-        from lagesbild.intake.problem_report import safe_file_name
-    except ImportError:  # pragma: no cover - arrives with the upload page
-        return Path(str(file_name)).name or "fil"
-    return safe_file_name(file_name)
-
-
 def _log(store: Store, user: User, action: str, target: str, receipt: Receipt | None,
          details: str = "") -> None:
     batch = (f"batch {receipt.batch_id}" if receipt is not None and receipt.batch_id
@@ -160,7 +236,7 @@ def _log(store: Store, user: User, action: str, target: str, receipt: Receipt | 
 def guarded_followup_check(store: Store, user: User | None, kind: str, data: bytes, file_name: str,
                   today: dt.date | None = None) -> CheckedFollowup:
     """Check an uploaded trainings or activity-plan file (nothing is stored)."""
-    name = _safe_name(file_name)
+    name = safe_file_name(file_name)
     require_edit = require(user, EDIT, store, name)
     checked = check_followup_file(kind, data, name, store, config.settings().web_limits,
                                   today)

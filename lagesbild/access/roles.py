@@ -38,7 +38,7 @@ AUDIT_ACTIONS = {
     "exact_counts": "exakta antal", "audit_log": "granskningslogg",
     "reference_data": "referensdata",
 }
-SOURCES = ("oidc", "lokal", "localhost")
+SOURCES = ("oidc", "lokal", "localhost", "kommandorad")
 
 
 class AccessDenied(PermissionError):

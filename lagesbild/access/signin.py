@@ -190,3 +190,14 @@ def localhost_user() -> User:
     except (OSError, KeyError):  # no login name (some containers)
         name = "lokal användare"
     return User(name or "lokal användare", ANALYTIKER, "localhost")
+
+
+def command_line_user(name: str | None = None) -> User:
+    """Who runs a command: the `--user` given, else the login name. Whoever can run the
+    command line on the server can open the database file itself, so it acts as an analyst."""
+    if not name:
+        try:
+            name = getpass.getuser()
+        except (OSError, KeyError):  # no login name (some containers)
+            name = "kommandoraden"
+    return User(name, ANALYTIKER, "kommandorad")

@@ -11,11 +11,12 @@ export is written to the audit log.
 from __future__ import annotations
 
 import argparse
-import getpass
 import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from lagesbild.access import policy
+from lagesbild.access.signin import command_line_user
 from lagesbild.domain import codelists, config
 from lagesbild.domain.text import match_key
 from lagesbild.numbers.query import Filters
@@ -57,7 +58,9 @@ def filters_from_args(args: argparse.Namespace) -> Filters:
 
 
 def _describe(fmt: str, filters: Filters, public: bool, charts: tuple[str, ...]) -> str:
-    parts = [fmt, f"period {filters.from_quarter}–{filters.to_quarter}"]
+    period = (f"{filters.from_quarter or 'början'}–{filters.to_quarter or 'senaste'}"
+              if filters.from_quarter or filters.to_quarter else "standard")
+    parts = [fmt, f"period {period}"]
     parts += [f"{k}={','.join(v)}" for k, v in filters.active().items()]
     parts.append(f"diagram={','.join(charts)}")
     if public:
@@ -67,28 +70,33 @@ def _describe(fmt: str, filters: Filters, public: bool, charts: tuple[str, ...])
 
 def cmd_export(args: argparse.Namespace) -> int:
     from lagesbild.export import ExportError, PackRequest, build_pack, images, write_pack
+    from lagesbild.export.pack import resolve
     from lagesbild.store import Store
 
-    user = getattr(args, "user", None) or getpass.getuser()
+    user = command_line_user(getattr(args, "user", None))
     charts = tuple(c.strip() for c in args.charts.split(",") if c.strip()) \
         if args.charts else None
     filters = filters_from_args(args)
     store = Store.open(config.database_path(args.db))
+    out = Path(args.out)
     try:
-        if args.format != "xlsx":
-            images.start()  # the browser starts while the indicators are computed
-        pack = build_pack(store, PackRequest(filters, charts, args.public))
-        details = _describe(args.format, pack.filters, pack.public,
-                            tuple(item.key for item in pack.charts))
-        written = write_pack(pack, args.format, Path(args.out))
-    except ExportError as exc:
-        store.audit(user, "export", "fel", target=Path(args.out).name,
-                    details=f"{args.format}: {exc}")
+        request = resolve(store, PackRequest(filters, charts, args.public))  # usage errors first
+    except ExportError as exc:  # nothing to export at all
         print(f"Fel: {exc}", file=sys.stderr)
         return 1
-    target = written[0].name if len(written) == 1 else f"{Path(args.out).name}/ " \
-        f"({len(written)} filer)"
-    store.audit(user, "export", "ok", target=target, details=details)
+    try:
+        with policy.exporting(store, user, out.name) as record:
+            if args.format != "xlsx":
+                images.start()  # the browser starts while the indicators are computed
+            pack = build_pack(store, request)
+            record.details = _describe(args.format, pack.filters, pack.public,
+                                       tuple(item.key for item in pack.charts))
+            written = write_pack(pack, args.format, out)
+            record.target = (written[0].name if len(written) == 1
+                             else f"{out.name}/ ({len(written)} filer)")
+    except ExportError as exc:
+        print(f"Fel: {exc}", file=sys.stderr)
+        return 1
     for path in written:
         print(f"Sparad: {path}")
     kind = "publik variant, " if pack.public else ""

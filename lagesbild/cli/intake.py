@@ -12,6 +12,7 @@ from pathlib import Path
 from lagesbild import service as bootstrap
 from lagesbild.domain import config
 from lagesbild.domain.problems import Problem
+from lagesbild.intake import history
 from lagesbild.intake.pipeline import CheckedFile, import_file
 from lagesbild.store import Receipt, Store
 
@@ -88,18 +89,17 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_batches(args: argparse.Namespace) -> int:
-    rows = _open(args).batches()
+    store = _open(args)
     if args.json:
-        print(json.dumps(rows, ensure_ascii=False, indent=2, default=str))
+        print(json.dumps(store.batches(), ensure_ascii=False, indent=2, default=str))
         return 0
-    if not rows:
+    table = history.import_history(store)
+    if table.empty:
         print("Inga importer ännu.")
-    for b in rows:
-        state = f"ÅTERSTÄLLD {b['rolled_back_at']:%Y-%m-%d %H:%M}" if b["rolled_back_at"] else ""
-        demo = " [demodata]" if b["is_demo"] else ""
-        print(f"{b['batch_id']:>5}  {b['imported_at']:%Y-%m-%d %H:%M}  {b['kind']:<10} "
-              f"{b['file_name']}{demo}  rader {b['rows_total']} (nya {b['rows_new']}, "
-              f"ändrade {b['rows_changed']})  av {b['imported_by']}  {state}")
+    for row in table.to_dict("records"):
+        print(f"{row['Import']:>5}  {row['Importerad']}  {row['Typ']:<12} {row['Fil']}  "
+              f"rader {row['Rader']} (nya {row['Nya']}, ändrade {row['Ändrade']})  "
+              f"av {row['Av']}  {row['Status']}")
     return 0
 
 

@@ -7,9 +7,16 @@ Decimals use a comma. Missing values (None, NaN, <NA>) are shown as an en dash.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import pandas as pd
+
+try:  # times are shown in Swedish local time
+    LOCAL_TIME: dt.tzinfo = ZoneInfo("Europe/Stockholm")
+except ZoneInfoNotFoundError:  # pragma: no cover - a system without time-zone data
+    LOCAL_TIME = dt.UTC
 
 SPACE = "\u00a0"
 MISSING = "–"

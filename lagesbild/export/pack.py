@@ -496,20 +496,32 @@ def method_paragraphs(disclosure: Disclosure, public: bool) -> list[str]:
     return parts
 
 
-def build_pack(store: Store, request: PackRequest, *, today: dt.date | None = None) -> Pack:
-    """Compute the whole pack (no images yet: they are rendered when a format needs them)."""
+def resolve(store: Store, request: PackRequest, *, today: dt.date | None = None) -> PackRequest:
+    """The request with its period filled in (the default period for open ends) and its
+    charts chosen; ValueError (Swedish) for a period that ends before it starts or a chart the
+    variant does not have."""
     filters = request.filters
     if not filters.from_quarter or not filters.to_quarter:
         first, last = default_period(store, today)
         filters = filters.with_period(filters.from_quarter or first, filters.to_quarter or last)
+    assert filters.from_quarter and filters.to_quarter
     first, last = shift_quarter(filters.from_quarter, 0), shift_quarter(filters.to_quarter, 0)
     if parse_quarter(first) > parse_quarter(last):
         raise ValueError(f"Perioden börjar ({first}) efter att den slutar ({last}).")
-    filters = filters.with_period(first, last)
-    settings = config.settings()
-    disclosure = settings.public_disclosure if request.public else settings.disclosure
     keys = check_charts(request.charts if request.charts is not None else
                         (PUBLIC_CHARTS if request.public else DEFAULT_CHARTS), request.public)
+    return replace(request, filters=filters.with_period(first, last), charts=keys)
+
+
+def build_pack(store: Store, request: PackRequest, *, today: dt.date | None = None) -> Pack:
+    """Compute the whole pack (no images yet: they are rendered when a format needs them)."""
+    request = resolve(store, request, today=today)
+    filters = request.filters
+    first, last = filters.from_quarter, filters.to_quarter
+    assert first and last and request.charts is not None
+    settings = config.settings()
+    disclosure = settings.public_disclosure if request.public else settings.disclosure
+    keys = request.charts
     data_as_of = store.data_as_of()
     filters_text = describe_filters(filters)
     base_ctx = ChartContext(period=period_label(first, last), filters=filters_text,

@@ -16,10 +16,10 @@ Outcomes: "ok", "nekad" (refused: no permission, a refused file, a wrong passwor
 from __future__ import annotations
 
 import datetime as dt
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import pandas as pd
 
+from lagesbild.domain.formatting import LOCAL_TIME
 from lagesbild.store import Store
 
 OK, NEKAD, FEL = "ok", "nekad", "fel"
@@ -32,10 +32,6 @@ LABELS = {
 }
 MAX_TEXT = 500  # longer texts are cut: the log is not a place for whole files or messages
 
-try:
-    LOCAL_TIME = ZoneInfo("Europe/Stockholm")
-except ZoneInfoNotFoundError:  # pragma: no cover - a system without time-zone data
-    LOCAL_TIME = dt.UTC
 
 
 def _cut(text: object | None) -> str | None:

@@ -14,7 +14,7 @@ from lagesbild.intake.demo_followup import seed_followup_demo
 from lagesbild.numbers.events import events_for_period
 from lagesbild.store import Store
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 TIMEOUT = 60
 
 
@@ -35,7 +35,6 @@ def db(followup_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Pa
     copy.write_bytes(followup_db.read_bytes())
     monkeypatch.setenv("LAGESBILD_DB", str(copy))
     monkeypatch.chdir(ROOT)
-    monkeypatch.syspath_prepend(str(ROOT))
     return copy
 
 

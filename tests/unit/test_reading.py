@@ -9,7 +9,12 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from messy_files import (
+
+from lagesbild.domain import codelists
+from lagesbild.domain.config import ImportLimits
+from lagesbild.domain.problems import FileRefused, Problem
+from lagesbild.intake.reading import Sheet, column_letter, read_sheet
+from tests.helpers.files import (
     HEADERS,
     encrypted_workbook,
     make_csv,
@@ -25,11 +30,6 @@ from messy_files import (
     truncated,
     zip_bomb,
 )
-
-from lagesbild.domain import codelists
-from lagesbild.domain.config import ImportLimits
-from lagesbild.domain.problems import FileRefused, Problem
-from lagesbild.intake.reading import Sheet, column_letter, read_sheet
 
 LISTS = codelists.load()
 LIMITS = ImportLimits()

@@ -12,86 +12,20 @@ import io
 from pathlib import Path
 
 import pytest
-import streamlit as st
-from argon2 import PasswordHasher
-from messy_files import HEADERS, report_rows, valid_personnummer
-from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
 
 from lagesbild.access import accounts, policy, roles, signin
 from lagesbild.store import Store, audit
-
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
-TIMEOUT = 60
-PASSWORD = "ett-långt-lösenord-2026"
-UPLOAD, AUDIT = "pages/ladda_upp.py", "pages/granskning.py"
-
-
-@pytest.fixture(autouse=True)
-def fresh_app(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
-    """No cache survives a test; AppTest runs app.py on every rerun (see test_pages.py); no
-    accounts file, role file or secrets from the developer's machine; cheap password hashes."""
-    original = PagesManager.__init__
-
-    def init(self, *args, **kwargs):
-        original(self, *args, **kwargs)
-        PagesManager.uses_pages_directory = False
-
-    monkeypatch.setattr(PagesManager, "__init__", init)
-    monkeypatch.syspath_prepend(str(Path(APP).parent))  # ui/ is imported by the tests too
-    monkeypatch.setenv(accounts.ACCOUNTS_ENV, str(tmp_path / "inga_konton.json"))
-    monkeypatch.setenv(signin.ROLES_ENV, str(tmp_path / "inga_roller.toml"))
-    monkeypatch.setattr(accounts, "HASHER", PasswordHasher(time_cost=1, memory_cost=8,
-                                                           parallelism=1))
-    monkeypatch.setattr(accounts, "THROTTLE", accounts.Throttle())
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    yield
-    st.cache_data.clear()
-    st.cache_resource.clear()
-
-
-@pytest.fixture
-def demo_db(demo_db_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    copy = tmp_path / "demo.duckdb"
-    copy.write_bytes(demo_db_file.read_bytes())
-    monkeypatch.setenv("LAGESBILD_DB", str(copy))
-    return copy
-
-
-@pytest.fixture
-def local_accounts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    path = tmp_path / "konton.json"
-    accounts.add_user(path, "anna", roles.ANALYTIKER, PASSWORD)
-    accounts.add_user(path, "bo", roles.BEREDNINGSGRUPP, PASSWORD)
-    monkeypatch.setenv(accounts.ACCOUNTS_ENV, str(path))
-    return path
-
-
-def assert_ok(at: AppTest) -> None:
-    assert not at.exception, [e.value for e in at.exception]
-
-
-def sign_in_locally(name: str, password: str = PASSWORD) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
-    assert_ok(at)
-    assert at.title[0].value == "Logga in"
-    at.text_input[0].set_value(name)
-    at.text_input[1].set_value(password)
-    at.button[0].click().run()
-    assert_ok(at)
-    return at
-
-
-def texts(at: AppTest) -> str:
-    """Every text on the page, tables included (to check what is never shown)."""
-    parts = []
-    for kind in ("markdown", "caption", "error", "warning", "info", "success", "title",
-                 "subheader", "header", "code", "text"):
-        parts += [str(getattr(el, "value", "")) for el in at.get(kind)]
-    parts += [str(m.value) + str(m.label) for m in at.metric]
-    parts += [frame.value.to_csv() for frame in at.dataframe]
-    return "\n".join(parts)
+from tests.helpers.apptest import (
+    APP,
+    AUDIT,
+    TIMEOUT,
+    UPLOAD,
+    assert_ok,
+    sign_in_locally,
+    texts,
+)
+from tests.helpers.files import HEADERS, report_rows, valid_personnummer
 
 
 def count(db: Path) -> int:

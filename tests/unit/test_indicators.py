@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import hashlib
 import json
 
 import pandas as pd
-import pyarrow as pa
 import pytest
 
 from lagesbild.cli import main
@@ -20,49 +18,9 @@ from lagesbild.numbers import indicators as ind
 from lagesbild.numbers.disclosure import TOTAL
 from lagesbild.numbers.query import Filters
 from lagesbild.store import Store
-from lagesbild.store.schema import REPORT_COLUMNS
+from tests.helpers.reports import SEVEN, load
 
 D5 = Disclosure(5)
-#   partner/verksamhet, datum, rapporttyp, omrade, regso, form, handelse, kon, alder, konsultation
-SEVEN = [
-    ("Socialtjänst", dt.date(2026, 7, 3), "Oro", "Centrum", "2480R033", "Högerextremism",
-     "Oro för individ", "Man", "16–17", "Ja"),
-    ("Polis", dt.date(2026, 7, 20), "Incident", "Centrum", None, "Högerextremism",
-     "Propaganda", "Okänt", "Okänd", "Nej"),
-    ("Socialtjänst", dt.date(2026, 8, 14), "Oro", "Ålidhem", "2480R040", "Misogyn extremism",
-     "Oro för individ", "Man", "18–24", "Nej"),
-    ("Polis", dt.date(2026, 9, 30), "Incident", "Digitalt", None, "Islamistisk extremism",
-     "Digital aktivitet", "Kvinna", "25–39", "Nej"),
-    ("Grundskola", dt.date(2026, 4, 2), "Oro", "Ersboda", "2480R004", "Högerextremism",
-     "Oro för individ", "Kvinna", "13–15", "Ja"),
-    ("Polis", dt.date(2026, 5, 10), "Incident", "Centrum", "2480R038", "Vänsterextremism",
-     "Skadegörelse", "Man", "Okänd", "Nej"),
-    ("Grundskola", dt.date(2026, 6, 30), "Oro", "Centrum", None, "Högerextremism",
-     "Oro för individ", "Okänt", "16–17", "Nej"),
-]
-
-
-def reports_table(rows: list[tuple], prefix: str = "R") -> pa.Table:
-    """Canonical reports from (verksamhet, datum, rapporttyp, omrade, regso, form, handelse,
-    kon, aldersgrupp, konsultation) tuples."""
-    data: dict[str, list] = {c: [] for c in REPORT_COLUMNS}
-    for i, (who, day, kind, area, regso, form, event, kon, age, forum) in enumerate(rows):
-        values = {"partner": who, "rapport_id": f"{prefix}-{i}", "datum": day,
-                  "rapporttyp": kind, "omrade": area, "regso": regso, "form": form,
-                  "handelse": event, "verksamhet": who, "kon": kon, "aldersgrupp": age,
-                  "konsultation": forum}
-        for c in REPORT_COLUMNS:
-            data[c].append(values[c])
-    return pa.table({c: pa.array(v, type=pa.date32() if c == "datum" else pa.string())
-                     for c, v in data.items()})
-
-
-def load(store: Store, rows: list[tuple], name: str = "test") -> None:
-    table = reports_table(rows, prefix=name)
-    digest = hashlib.sha256(name.encode() + str(rows).encode()).hexdigest()
-    store.import_reports(table, file_name=name, sha256=digest, imported_by="test")
-
-
 @pytest.fixture
 def seven():
     store = Store.open(":memory:")

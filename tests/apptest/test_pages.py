@@ -8,58 +8,12 @@ from pathlib import Path
 
 import pytest
 import streamlit as st
-from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
 
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
+from tests.helpers.apptest import assert_ok, charts_of, start
+
 PAGES = ["pages/oversikt.py", "pages/trender.py", "pages/omraden.py", "pages/malgrupper.py",
          "pages/rapportering.py", "pages/om.py"]
-TIMEOUT = 60
-
-
-@pytest.fixture(autouse=True)
-def fresh_app(monkeypatch: pytest.MonkeyPatch):
-    """No cache survives a test, and AppTest runs app.py on every rerun.
-
-    AppTest resets Streamlit's "pages/ folder" detection before every run, so with our
-    pages/ folder a rerun would run the current page file alone instead of app.py (a real
-    server leaves that mode for good once st.navigation has been called). Keep it off.
-    """
-    original = PagesManager.__init__
-
-    def init(self, *args, **kwargs):
-        original(self, *args, **kwargs)
-        PagesManager.uses_pages_directory = False
-
-    monkeypatch.setattr(PagesManager, "__init__", init)
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    yield
-    st.cache_data.clear()
-    st.cache_resource.clear()
-
-
-@pytest.fixture
-def demo_db(demo_db_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    copy = tmp_path / "demo.duckdb"
-    copy.write_bytes(demo_db_file.read_bytes())
-    monkeypatch.setenv("LAGESBILD_DB", str(copy))
-    return copy
-
-
-def start(query: dict[str, str] | None = None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    if query:
-        at.query_params.update(query)
-    return at.run()
-
-
-def assert_ok(at: AppTest) -> None:
-    assert not at.exception, [e.value for e in at.exception]
-
-
-def charts_of(at: AppTest) -> list[dict]:
-    return [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
 
 
 def widget(at: AppTest, label: str):

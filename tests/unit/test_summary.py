@@ -7,13 +7,13 @@ import datetime as dt
 import re
 
 import pytest
-from test_indicators import SEVEN, load
 
 from lagesbild.domain.config import Disclosure
 from lagesbild.domain.periods import quarters_between
 from lagesbild.numbers.indicators import data_span
 from lagesbild.numbers.summary import key_figures, summarize
 from lagesbild.store import Store
+from tests.helpers.reports import SEVEN, load
 
 D5 = Disclosure(5)
 

@@ -15,7 +15,7 @@ import pytest
 from lagesbild import cli
 from lagesbild.store import Store, audit, backup
 
-PROJECT = Path(__file__).resolve().parent.parent
+PROJECT = Path(__file__).resolve().parents[2]
 
 
 def contents(path: Path) -> dict[str, list[tuple]]:

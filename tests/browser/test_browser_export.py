@@ -1,7 +1,7 @@
 """Downloads in a real Chromium: the 'Ladda ner' menu of a chart on Trender (PNG and CSV) and
 the meeting pack on the Export page (PowerPoint), on a copy of the demo database.
 
-The server is the one of tests/test_browser.py (`streamlit run app.py`, module scope). In CI
+The server is the browser tier's `server` fixture (`streamlit run app.py`, module scope). In CI
 (CI=true) a missing Chromium fails the test instead of skipping it.
 """
 
@@ -14,11 +14,10 @@ from pathlib import Path
 
 import pytest
 from pptx import Presentation
-from test_browser import CHROMIUM_ARGS, SHOTS, WIDTH, _need_chromium, _wait_until_idle
-from test_browser import server as server  # noqa: F401 - the fixture, reused
 
 from lagesbild.export.images import png_size
 from lagesbild.export.pack import DEFAULT_CHARTS
+from tests.helpers.browser import SHOTS, WIDTH, launch, wait_until_idle
 
 pytestmark = pytest.mark.browser
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -26,12 +25,11 @@ COUNT_COLUMNS = ("Antal", "Värde")
 
 
 @pytest.fixture(scope="module")
-def page(server: str):  # noqa: F811
+def page(server: str):
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=_need_chromium(),
-                                             args=CHROMIUM_ARGS)
+        browser = launch(playwright)
         context = browser.new_context(viewport={"width": WIDTH, "height": 1000},
                                       locale="sv-SE", accept_downloads=True)
         try:
@@ -43,7 +41,7 @@ def page(server: str):  # noqa: F811
 def _open(page, url: str, heading: str) -> None:
     page.goto(url)
     page.get_by_role("heading", name=heading, exact=True).wait_for(timeout=30_000)
-    _wait_until_idle(page)
+    wait_until_idle(page)
 
 
 def _download(page, menu, label: str, timeout: float = 60_000) -> tuple[str, bytes]:
@@ -62,7 +60,7 @@ def _download(page, menu, label: str, timeout: float = 60_000) -> tuple[str, byt
     return name, Path(path).read_bytes()
 
 
-def test_chart_menu_downloads_png_and_csv(page, server: str):  # noqa: F811
+def test_chart_menu_downloads_png_and_csv(page, server: str):
     _open(page, f"{server}/trender", "Trender")
     page.locator('[data-testid="stPlotlyChart"] .main-svg').first.wait_for(timeout=30_000)
     menu = page.locator('[data-testid="stPopover"] button').first
@@ -89,7 +87,7 @@ def test_chart_menu_downloads_png_and_csv(page, server: str):  # noqa: F811
     assert not any(cell.startswith(("=", "+", "@")) for row in rows for cell in row)
 
 
-def test_export_page_meeting_pack(page, server: str):  # noqa: F811
+def test_export_page_meeting_pack(page, server: str):
     _open(page, f"{server}/export", "Export")
     button = page.get_by_role("button", name=re.compile(r"Skapa och ladda ner"))
     with page.expect_download(timeout=90_000) as info:

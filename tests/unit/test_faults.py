@@ -16,7 +16,7 @@ import pytest
 
 from lagesbild.store import Store, StoreCorrupt, backup
 
-PROJECT = Path(__file__).resolve().parent.parent
+PROJECT = Path(__file__).resolve().parents[2]
 BIG = 100_000  # rows in the import that is killed
 
 # The child: a big import into a database that already has one, killed part of the way.
@@ -80,7 +80,8 @@ def state(path: Path) -> dict[str, object]:
 def big_file(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, int]:
     """The big import's reports as Parquet (made once), and their number."""
     import pyarrow.parquet as pq
-    from test_concurrency import generated_reports
+
+    from tests.helpers.reports import generated_reports
 
     table = generated_reports(BIG, "STOR", seed=2)
     path = tmp_path_factory.mktemp("stor") / "stor.parquet"
@@ -108,7 +109,7 @@ def wait_for(child: subprocess.Popen, word: str, timeout: float = 120) -> None:
 
 def prepared(tmp_path: Path) -> tuple[Path, dict[str, object]]:
     """A database with one real import; returns the path and its state."""
-    from test_concurrency import generated_reports
+    from tests.helpers.reports import generated_reports
 
     db = tmp_path / "fel.duckdb"
     store = Store.open(db)

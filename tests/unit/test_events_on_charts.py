@@ -4,15 +4,11 @@ slide images and in the meeting pack, always from the same builders (charts.add_
 from __future__ import annotations
 
 import io
-import json
 from pathlib import Path
 
 import pytest
-import streamlit as st
 from PIL import Image
 from pptx import Presentation
-from streamlit.runtime.pages_manager import PagesManager
-from streamlit.testing.v1 import AppTest
 
 from lagesbild import charts
 from lagesbild.charts import EVENT_MARK, ChartContext
@@ -26,7 +22,7 @@ from lagesbild.numbers.events import events_for_period
 from lagesbild.numbers.query import Filters
 
 PERIOD = ("2024K4", "2026K3")  # the demo data has four events in it
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
+APP = str(Path(__file__).resolve().parents[2] / "app.py")
 
 
 def marks(fig) -> tuple[int, int]:
@@ -160,39 +156,3 @@ def ind_frame():
     import pandas as pd
     return pd.DataFrame({"kvartal": ["2026K1", "2026K2"], "antal": [10, 12],
                          "visas": ["10", "12"], "undertryckt": [False, False]})
-
-
-# -- on the page ----------------------------------------------------------------------------------
-@pytest.fixture
-def fresh_app(monkeypatch):
-    original = PagesManager.__init__
-
-    def init(self, *args, **kwargs):
-        original(self, *args, **kwargs)
-        PagesManager.uses_pages_directory = False
-
-    monkeypatch.setattr(PagesManager, "__init__", init)
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    yield
-    st.cache_data.clear()
-    st.cache_resource.clear()
-
-
-def test_trend_page_shows_events_and_one_download_menu_per_chart(demo_db_file, tmp_path,
-                                                                 monkeypatch, fresh_app):
-    copy = tmp_path / "demo.duckdb"
-    copy.write_bytes(demo_db_file.read_bytes())
-    monkeypatch.setenv("LAGESBILD_DB", str(copy))
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.run()
-    at.switch_page("pages/trender.py").run()
-    assert not at.exception, [e.value for e in at.exception]
-    legend = [c.value for c in at.caption if "Omvärldshändelser" in c.value]
-    assert legend and "1. " in legend[0]
-    spec = json.loads(at.get("plotly_chart")[0].proto.spec)
-    assert any(a.get("name") == EVENT_MARK for a in spec["layout"]["annotations"])
-    labels = [b.label for b in at.get("download_button")]
-    assert labels.count("Data (CSV, för Excel)") == 2  # the chart and the table
-    assert labels.count("Data (Excel)") == 2
-    assert labels.count("Bild (PNG)") == (1 if images.browser_available() else 0)

@@ -139,7 +139,7 @@ def read_file(path, monkeypatch: pytest.MonkeyPatch | None = None):
 def test_a_read_workbook_with_date_number_and_boolean_cells(
     tmp_path, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from messy_files import make_xlsx
+    from tests.helpers.files import make_xlsx
 
     rows = [HEADERS,
             row(rapport_id=17, aldersgrupp=14.0, konsultation=True),
@@ -158,7 +158,7 @@ def test_a_read_workbook_with_date_number_and_boolean_cells(
 
 
 def test_excel_errors_and_booleans_get_their_own_messages(tmp_path) -> None:
-    from messy_files import make_xlsx
+    from tests.helpers.files import make_xlsx
 
     rows = [HEADERS, row(datum="#N/A"), row(rapport_id="#REF!", kon="#N/A"),
             row(rapport_id="R-3", datum=True, form=False)]

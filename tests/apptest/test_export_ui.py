@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import os
-import shutil
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from lagesbild.export import images
 
-PROJECT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+PROJECT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 needs_browser = pytest.mark.skipif(
     not images.browser_available() and os.environ.get("CI") != "true",
     reason="Chromium saknas (i CI körs testerna alltid)")
@@ -29,12 +28,10 @@ download_menu(fig, data, "Rapporter per stadsdel", "Område: Centrum, Teg", key=
 
 
 @pytest.fixture
-def app_db(demo_db_file, tmp_path, monkeypatch):
-    copy = tmp_path / "demo.duckdb"
-    shutil.copy(demo_db_file, copy)
-    monkeypatch.setenv("LAGESBILD_DB", str(copy))
+def app_db(demo_db, monkeypatch):
+    """The demo database as the app's, run from the project folder."""
     monkeypatch.chdir(PROJECT)
-    return copy
+    return demo_db
 
 
 def test_export_page_internal_and_public(app_db):

@@ -14,14 +14,11 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 import re
 import secrets
 import shutil
 import subprocess
-import sys
 import time
-import urllib.request
 import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -29,91 +26,34 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
-from messy_files import HEADERS, report_rows
-from test_browser import (
+
+from lagesbild.access import accounts
+from lagesbild.store import Store, audit
+from tests.helpers.browser import (
     CHROMIUM_ARGS,
     PROJECT,
     SHOTS,
     WIDTH,
-    _free_port,
-    _need_chromium,
-    _screenshot,
-    _wait_until_idle,
+    free_port,
+    missing,
+    need_chromium,
+    screenshot,
+    streamlit_server,
+    wait_until_idle,
 )
-
-from lagesbild.access import accounts
-from lagesbild.store import Store, audit
+from tests.helpers.files import HEADERS, report_rows
 
 pytestmark = pytest.mark.browser
 
-OIDC_DIR = PROJECT / "tests" / "oidc"
-IN_CI = os.environ.get("CI", "").lower() == "true"
+OIDC_DIR = PROJECT / "tests" / "browser" / "oidc"
 PASSWORD = "ett-långt-lösenord-2026"
-
-
-def _missing(message: str) -> None:
-    if IN_CI:
-        pytest.fail(message)
-    pytest.skip(message)
-
-
-@contextmanager
-def streamlit_server(db: Path, env: dict[str, str] | None = None,
-                     args: list[str] | None = None, host: str = "127.0.0.1",
-                     port: int | None = None) -> Iterator[str]:
-    """`streamlit run app.py` on `db` with extra environment and options; yields the URL.
-    The log may not contain a traceback."""
-    port = port or _free_port()
-    log = db.parent / f"streamlit-{port}.log"
-    full_env = {**os.environ, "LAGESBILD_DB": str(db),
-                accounts.ACCOUNTS_ENV: str(db.parent / "inga_konton.json"),
-                "LAGESBILD_ROLES": str(db.parent / "inga_roller.toml"), **(env or {})}
-    with log.open("w") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-             "--server.port", str(port), "--server.address", "127.0.0.1",
-             "--browser.gatherUsageStats", "false", *(args or [])],
-            cwd=PROJECT, env=full_env, stdout=out, stderr=subprocess.STDOUT)
-    url = f"http://{host}:{port}"
-    try:
-        _wait_for(f"http://127.0.0.1:{port}/_stcore/health", process, log)
-        yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-    text = log.read_text()
-    assert "Traceback" not in text, text[-3000:]
-
-
-def _wait_for(health: str, process: subprocess.Popen, log: Path) -> None:
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            with urllib.request.urlopen(health, timeout=2) as answer:
-                if answer.read() == b"ok":
-                    return
-        except OSError:
-            pass
-        if process.poll() is not None or time.monotonic() > deadline:
-            pytest.fail(f"Streamlit startade inte:\n{log.read_text()[-2000:]}")
-        time.sleep(0.3)
-
-
-@pytest.fixture
-def db(demo_db_file: Path, tmp_path: Path) -> Path:
-    copy = tmp_path / "demo.duckdb"
-    copy.write_bytes(demo_db_file.read_bytes())
-    return copy
 
 
 @pytest.fixture
 def browser():
     from playwright.sync_api import sync_playwright
 
-    chromium = _need_chromium()
+    chromium = need_chromium()
     SHOTS.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
@@ -163,7 +103,7 @@ def test_quarterly_round_in_the_browser(db: Path, browser, tmp_path: Path):
         page = new_page(browser)
         page.goto(f"{url}/ladda_upp")
         page.get_by_role("heading", name="Ladda upp", exact=True).wait_for(timeout=30_000)
-        _wait_until_idle(page)
+        wait_until_idle(page)
         assert "Ladda upp" in sidebar_nav(page) and "Granskningslogg" in sidebar_nav(page)
 
         # The template.
@@ -179,11 +119,11 @@ def test_quarterly_round_in_the_browser(db: Path, browser, tmp_path: Path):
         rows[1][2] = "Kanske"
         upload(page, "kvartal_fel.csv", csv_bytes(rows))
         main(page).get_by_text("problem och kan inte importeras").wait_for(timeout=30_000)
-        _wait_until_idle(page)
+        wait_until_idle(page)
         no_exception(page)
         assert page.get_by_role("button", name=re.compile("Ladda ned problemrapport")).count()
         assert page.get_by_role("button", name=re.compile("^Importera")).count() == 0
-        _screenshot(page, SHOTS / "7_ladda_upp_problem.png")
+        screenshot(page, SHOTS / "7_ladda_upp_problem.png")
 
         # Remove it, upload the corrected file, confirm.
         page.locator('[data-testid="stFileChipDeleteBtn"]').first.click()
@@ -191,15 +131,15 @@ def test_quarterly_round_in_the_browser(db: Path, browser, tmp_path: Path):
             state="detached", timeout=30_000)
         upload(page, "kvartal.csv", csv_bytes(report_rows(3, start=500)))
         main(page).get_by_text("Filen är godkänd").wait_for(timeout=30_000)
-        _wait_until_idle(page)
-        _screenshot(page, SHOTS / "8_ladda_upp_kontroll.png")
+        wait_until_idle(page)
+        screenshot(page, SHOTS / "8_ladda_upp_kontroll.png")
         page.get_by_role("button", name="Importera 1 godkänd fil").click()
         receipt = main(page).get_by_text(re.compile(r"kvartal\.csv.*importerad som import"))
         receipt.wait_for(timeout=30_000)
-        _wait_until_idle(page)
+        wait_until_idle(page)
         no_exception(page)
         batch_id = int(re.search(r"importerad som import (\d+)", receipt.inner_text())[1])
-        _screenshot(page, SHOTS / "9_ladda_upp_kvitto.png")
+        screenshot(page, SHOTS / "9_ladda_upp_kvitto.png")
 
         # The history offers it for rollback; roll back with confirmation.
         undo = page.get_by_role("button", name="Ångra importen")
@@ -210,24 +150,24 @@ def test_quarterly_round_in_the_browser(db: Path, browser, tmp_path: Path):
             ".join(' ')")
         assert f"Import {batch_id} – kvartal.csv" in chosen, chosen
         page.get_by_text("Jag förstår att importen tas bort ur lägesbilden.").click()
-        _wait_until_idle(page)
+        wait_until_idle(page)
         page.get_by_role("button", name="Ångra importen").and_(
             page.locator("button:enabled")).click(timeout=10_000)
         main(page).get_by_text(f"Import {batch_id} är ångrad").wait_for(
             timeout=30_000)
-        _wait_until_idle(page)
+        wait_until_idle(page)
         no_exception(page)
-        _screenshot(page, SHOTS / "10_ladda_upp_angrad.png")
+        screenshot(page, SHOTS / "10_ladda_upp_angrad.png")
 
         # The audit log shows it all.
         page.goto(f"{url}/granskning")
         page.get_by_role("heading", name="Granskningslogg", exact=True).wait_for(
             timeout=30_000)
-        _wait_until_idle(page)
+        wait_until_idle(page)
         no_exception(page)
         page.locator('[data-testid="stDataFrame"] canvas').first.wait_for(timeout=30_000)
         page.wait_for_timeout(800)
-        _screenshot(page, SHOTS / "11_granskningslogg.png")
+        screenshot(page, SHOTS / "11_granskningslogg.png")
         assert page.elsewhere == [], sorted(set(page.elsewhere))[:5]
     store = Store.open(db)  # the server has stopped: the database is free
     try:
@@ -244,7 +184,7 @@ def test_quarterly_round_in_the_browser(db: Path, browser, tmp_path: Path):
 # -- (b) OIDC ----------------------------------------------------------------------------------
 def _node_ready() -> None:
     if not shutil.which("node") or not shutil.which("npm"):
-        _missing("Node och npm behövs för OIDC-testet (tests/oidc). Installera Node 20.")
+        missing("Node och npm behövs för OIDC-testet (tests/oidc). Installera Node 20.")
     if not (OIDC_DIR / "node_modules" / "oauth2-mock-server").exists():
         done = subprocess.run(["npm", "ci", "--no-audit", "--no-fund"], cwd=OIDC_DIR,
                               capture_output=True, text=True, timeout=300)
@@ -254,7 +194,7 @@ def _node_ready() -> None:
 
 @contextmanager
 def oidc_mock(*args: str) -> Iterator[str]:
-    port = _free_port()
+    port = free_port()
     process = subprocess.Popen(["node", "start.mjs", "--port", str(port), *args],
                                cwd=OIDC_DIR, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                text=True)
@@ -279,11 +219,11 @@ def oidc_mock(*args: str) -> Iterator[str]:
 
 
 def test_oidc_sign_in_as_the_preparation_group(db: Path, browser, tmp_path: Path):
-    _need_chromium()
+    need_chromium()
     _node_ready()
     roles = tmp_path / "roller.toml"
     roles.write_text('[grupper]\n"lagesbild-beredningsgrupp" = "beredningsgrupp"\n', "utf-8")
-    port = _free_port()
+    port = free_port()
     with oidc_mock("--email", "bo.beredning@example.se", "--name", "Bo Beredning",
                    "--sub", "bo", "--groups", "lagesbild-beredningsgrupp") as issuer:
         secrets_file = tmp_path / "secrets.toml"
@@ -300,12 +240,12 @@ def test_oidc_sign_in_as_the_preparation_group(db: Path, browser, tmp_path: Path
             page = new_page(browser, allowed=("127.0.0.1", "localhost"))
             page.goto(url)
             page.get_by_role("heading", name="Logga in", exact=True).wait_for(timeout=30_000)
-            _wait_until_idle(page)
-            _screenshot(page, SHOTS / "12_oidc_logga_in.png")
+            wait_until_idle(page)
+            screenshot(page, SHOTS / "12_oidc_logga_in.png")
             page.get_by_role("button", name="Logga in").click()
             # The mock approves at once and sends the browser back to /oauth2callback.
             page.get_by_role("heading", name="Översikt", exact=True).wait_for(timeout=30_000)
-            _wait_until_idle(page)
+            wait_until_idle(page)
             no_exception(page)
             sidebar = page.locator('[data-testid="stSidebar"]')
             assert sidebar.get_by_text("Bo Beredning · Beredningsgrupp").count() == 1
@@ -314,7 +254,7 @@ def test_oidc_sign_in_as_the_preparation_group(db: Path, browser, tmp_path: Path
             assert "Ladda upp" not in nav and "Granskningslogg" not in nav
             page.locator('[data-testid="stPlotlyChart"] .main-svg').first.wait_for(
                 timeout=30_000)
-            _screenshot(page, SHOTS / "13_oidc_beredningsgrupp.png")
+            screenshot(page, SHOTS / "13_oidc_beredningsgrupp.png")
             page.goto(f"{url}/ladda_upp")  # not offered: Streamlit shows the default page
             page.get_by_role("heading", name="Översikt", exact=True).wait_for(timeout=30_000)
             assert page.locator('[data-testid="stFileUploader"]').count() == 0
@@ -336,24 +276,24 @@ def test_local_account_sign_in(db: Path, browser, tmp_path: Path):
         page = new_page(browser)
         page.goto(url)
         page.get_by_role("heading", name="Logga in", exact=True).wait_for(timeout=30_000)
-        _wait_until_idle(page)
+        wait_until_idle(page)
         assert "Översikt" not in page.locator('[data-testid="stSidebar"]').inner_text() \
             if page.locator('[data-testid="stSidebar"]').count() else True
         page.get_by_label("Användarnamn").fill("anna")
         page.get_by_label("Lösenord").fill("fel-lösenord-som-är-långt")
         page.get_by_role("button", name="Logga in").click()
         page.get_by_text("Fel användarnamn eller lösenord.").wait_for(timeout=30_000)
-        _screenshot(page, SHOTS / "14_lokal_fel_losenord.png")
+        screenshot(page, SHOTS / "14_lokal_fel_losenord.png")
         page.get_by_label("Lösenord").fill(PASSWORD)
         page.get_by_role("button", name="Logga in").click()
         page.get_by_role("heading", name="Översikt", exact=True).wait_for(timeout=30_000)
-        _wait_until_idle(page)
+        wait_until_idle(page)
         no_exception(page)
         nav = sidebar_nav(page)
         assert "Ladda upp" in nav and "Granskningslogg" in nav
         assert page.get_by_text("anna · Analytiker").count() == 1
         page.locator('[data-testid="stPlotlyChart"] .main-svg').first.wait_for(timeout=30_000)
-        _screenshot(page, SHOTS / "15_lokal_analytiker.png")
+        screenshot(page, SHOTS / "15_lokal_analytiker.png")
         page.get_by_role("button", name="Logga ut").click()
         page.get_by_role("heading", name="Logga in", exact=True).wait_for(timeout=30_000)
         assert page.elsewhere == [], sorted(set(page.elsewhere))[:5]

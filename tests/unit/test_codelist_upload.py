@@ -6,16 +6,15 @@ import shutil
 from pathlib import Path
 
 import pytest
-from messy_files import valid_personnummer
-from test_pages_access import demo_db, fresh_app  # noqa: F401 - fixtures
 
 from lagesbild.access import roles
 from lagesbild.access.policy import guarded_import_codelist
-from lagesbild.domain import codelists, config
+from lagesbild.domain import codelists
 from lagesbild.intake.codelists import KIND, import_codelist, values_in_use
 from lagesbild.store import Store, audit
+from tests.helpers.files import valid_personnummer
 
-SOURCE = Path(__file__).resolve().parent.parent / "data" / "kodlistor"
+SOURCE = Path(__file__).resolve().parents[2] / "data" / "kodlistor"
 ANNA = roles.User("anna", roles.ANALYTIKER, "lokal")
 BO = roles.User("bo", roles.BEREDNINGSGRUPP, "lokal")
 
@@ -135,29 +134,3 @@ def test_the_preparation_group_may_not_replace_a_code_list(store: Store, folder:
     result = guarded_import_codelist(store, ANNA, with_row(folder, "Ny form,,,,,"), "f.csv",
                                      "former", folder)
     assert result.accepted, messages(result)
-
-
-def test_the_upload_page_replaces_a_code_list(demo_db: Path, folder: Path,  # noqa: F811
-                                              monkeypatch: pytest.MonkeyPatch):
-    """localhost mode (the analyst): choose, download, upload, preview, confirm, history."""
-    from streamlit.testing.v1 import AppTest
-    from test_pages_access import APP, TIMEOUT, UPLOAD, assert_ok
-
-    monkeypatch.setattr(config, "CODELIST_DIR", folder)
-    codelists.load.cache_clear()
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
-    at.switch_page(UPLOAD).run()
-    assert_ok(at)
-    at.selectbox(key="kodlista_namn").set_value("kon").run()
-    assert any(b.proto.label == "Ladda ned nuvarande kodlista"
-               for b in at.get("download_button"))
-    data = with_row(folder, "Övrigt,,2026K1,,,Annat kön.", "kon")
-    at.file_uploader(key="kodlista_0").set_value(("kon.csv", data, "text/csv")).run()
-    assert_ok(at)
-    assert {m.label: m.value for m in at.metric}["Nya värden"] == "1"
-    at.button(key="kodlista_go").click().run()
-    assert_ok(at)
-    assert any("Kodlistan kon är ersatt" in s.value for s in at.success)
-    assert "Övrigt" in codelists.load(folder).lists["kon"].values
-    history = at.dataframe[0].value
-    assert (history["Typ"] == "Kodlista kon").any()

@@ -8,49 +8,20 @@ after it — never a partial import — with per-partner counts that add up to t
 
 from __future__ import annotations
 
-import csv
-import datetime as dt
 import threading
 import time
 from collections import Counter
 from pathlib import Path
 
-import pyarrow as pa
-
 from lagesbild.domain import config
-from lagesbild.intake.demo import demo_reports
 from lagesbild.intake.pipeline import import_file
 from lagesbild.numbers.query import counts
 from lagesbild.store import Store
+from tests.helpers.reports import generated_reports, write_csv
 
 READERS = 20
 ROWS = 20_000
 PAUSE = 0.002  # between a reader's queries (a session does not query non-stop)
-HEADERS = ["Rapport-ID", "Datum", "Rapporttyp", "Område", "Form av extremism", "Händelsetyp",
-           "Rapporterande verksamhet", "Kön", "Åldersgrupp", "Konsultationsforum"]
-FIELDS = ["rapport_id", "datum", "rapporttyp", "omrade", "form", "handelse", "verksamhet",
-          "kon", "aldersgrupp", "konsultation"]
-
-
-def generated_reports(rows: int, prefix: str = "GEN", seed: int = 11) -> pa.Table:
-    """About `rows` valid canonical reports with ids PREFIX-0000001…, from the demo generator."""
-    table = demo_reports(until=dt.date(2026, 1, 1), seed=seed, n_target=rows)
-    ids = pa.array([f"{prefix}-{i:07d}" for i in range(len(table))], pa.string())
-    return table.set_column(table.schema.get_field_index("rapport_id"), "rapport_id", ids)
-
-
-def write_csv(table: pa.Table, path: Path) -> Path:
-    """The reports as a partner's CSV file (Swedish headers, ';', dates as ÅÅÅÅ-MM-DD)."""
-    columns = [table.column(f).to_pylist() for f in FIELDS]
-    with path.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle, delimiter=";")
-        writer.writerow(HEADERS)
-        for row in zip(*columns, strict=True):
-            writer.writerow(["" if v is None else v.isoformat() if isinstance(v, dt.date)
-                             else v for v in row])
-    return path
-
-
 def snapshot(store: Store) -> tuple[int, dict[str, int]]:
     """Total and per-partner counts, from one query (one consistent snapshot)."""
     rows = store.cursor().execute(

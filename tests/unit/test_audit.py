@@ -10,7 +10,7 @@ import pytest
 
 from lagesbild.store import Store, audit
 
-PROJECT = Path(__file__).resolve().parent.parent
+PROJECT = Path(__file__).resolve().parents[2]
 
 
 def test_entries_are_newest_first_with_all_fields(store: Store) -> None:

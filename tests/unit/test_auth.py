@@ -19,7 +19,7 @@ from lagesbild.domain import config
 from lagesbild.intake.pipeline import check_file
 from lagesbild.store import Store, StoreError, audit
 
-PROJECT = Path(__file__).resolve().parent.parent
+PROJECT = Path(__file__).resolve().parents[2]
 ANNA = User("anna", "analytiker", "lokal")
 BO = User("bo", "beredningsgrupp", "oidc")
 PASSWORD = "korrekt häst batteri häftklammer"

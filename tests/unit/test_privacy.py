@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from messy_files import HEADERS, VALID_ROW, make_csv, make_xlsx, report_rows, valid_personnummer
 
 from lagesbild.domain import codelists
 from lagesbild.domain.config import ImportLimits
@@ -19,6 +18,14 @@ from lagesbild.domain.text import match_key
 from lagesbild.intake import privacy
 from lagesbild.intake.privacy import looks_personal, scan_sheet
 from lagesbild.intake.reading import Sheet, read_sheet
+from tests.helpers.files import (
+    HEADERS,
+    VALID_ROW,
+    make_csv,
+    make_xlsx,
+    report_rows,
+    valid_personnummer,
+)
 
 PNR = valid_personnummer(dt.date(1985, 6, 14), 238)
 SAMORDNING = valid_personnummer(dt.date(1990, 2, 3), 456, style="10-", coordination=True)

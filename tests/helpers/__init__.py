@@ -1,0 +1,1 @@
+"""Test helpers shared by the tiers: report files built by code, AppTest and browser drivers."""

@@ -1,0 +1,58 @@
+"""Helpers for the AppTest tier: run the dashboard's app.py, sign in, read what a page shows.
+
+The isolation of every data file and the cache clearing are fixtures in tests/apptest/conftest.py
+(and tests/conftest.py); these functions only drive the app.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+PROJECT = Path(__file__).resolve().parents[2]
+APP = str(PROJECT / "app.py")
+TIMEOUT = 60
+PASSWORD = "ett-långt-lösenord-2026"
+UPLOAD, AUDIT = "pages/ladda_upp.py", "pages/granskning.py"
+
+
+def start(query: dict[str, str] | None = None) -> AppTest:
+    """app.py run once (with URL query parameters, if given)."""
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    if query:
+        at.query_params.update(query)
+    return at.run()
+
+
+def assert_ok(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+
+
+def sign_in_locally(name: str, password: str = PASSWORD) -> AppTest:
+    """app.py with a local account signed in through the sign-in form."""
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    assert_ok(at)
+    assert at.title[0].value == "Logga in"
+    at.text_input[0].set_value(name)
+    at.text_input[1].set_value(password)
+    at.button[0].click().run()
+    assert_ok(at)
+    return at
+
+
+def texts(at: AppTest) -> str:
+    """Every text on the page, tables included (to check what is never shown)."""
+    parts = []
+    for kind in ("markdown", "caption", "error", "warning", "info", "success", "title",
+                 "subheader", "header", "code", "text"):
+        parts += [str(getattr(el, "value", "")) for el in at.get(kind)]
+    parts += [str(m.value) + str(m.label) for m in at.metric]
+    parts += [frame.value.to_csv() for frame in at.dataframe]
+    return "\n".join(parts)
+
+
+def charts_of(at: AppTest) -> list[dict]:
+    """The plotly figures on the page, as JSON."""
+    return [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
