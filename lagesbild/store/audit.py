@@ -32,6 +32,7 @@ LABELS = {
 }
 MAX_TEXT = 500  # longer texts are cut: the log is not a place for whole files or messages
 
+LOCAL_TIME: dt.tzinfo
 try:
     LOCAL_TIME = ZoneInfo("Europe/Stockholm")
 except ZoneInfoNotFoundError:  # pragma: no cover - a system without time-zone data
@@ -74,7 +75,8 @@ def entries(
     `since` includes entries at or after that time (a date: from the start of that day);
     `actor` and `action` match exactly, case-insensitively; `outcome` is ok, nekad or fel.
     """
-    where, params = [], []
+    where: list[str] = []
+    params: list[object] = []
     if since is not None:
         where.append("logged_at >= ?")
         params.append(_as_instant(since))
