@@ -340,7 +340,7 @@ class Pack:
     charts: list[ChartItem]
     tables: dict[str, pd.DataFrame]  # sheet -> disclosure-controlled frame
     method: list[str]  # paragraphs
-    support: list[object] = field(default_factory=list)  # public.SupportLine
+    support: list[public_module.SupportLine] = field(default_factory=list)
     events: list[tuple] = field(default_factory=list)  # context events on the trend charts
     _images: dict[tuple[str, str], bytes] = field(default_factory=dict, repr=False)
 
@@ -502,6 +502,7 @@ def build_pack(store: Store, request: PackRequest, *, today: dt.date | None = No
     if not filters.from_quarter or not filters.to_quarter:
         first, last = default_period(store, today)
         filters = filters.with_period(filters.from_quarter or first, filters.to_quarter or last)
+    assert filters.from_quarter and filters.to_quarter
     first, last = shift_quarter(filters.from_quarter, 0), shift_quarter(filters.to_quarter, 0)
     if parse_quarter(first) > parse_quarter(last):
         raise ValueError(f"Perioden börjar ({first}) efter att den slutar ({last}).")
