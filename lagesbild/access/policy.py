@@ -9,7 +9,7 @@ user's role does not allow, log the refusal in the audit log (outcome "nekad") a
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,6 +38,7 @@ from lagesbild.intake.followup.imports import CheckedFollowup, check_followup_fi
 from lagesbild.intake.pipeline import CheckedFile, check_file, store_checked
 from lagesbild.intake.population import PopulationImport, import_population
 from lagesbild.intake.problem_report import safe_file_name
+from lagesbild.intake.reading import Cell
 from lagesbild.numbers.disclosure import publish_count
 from lagesbild.store import Receipt, Store, StoreError, audit
 
@@ -74,10 +75,10 @@ def guarded_check(store: Store, user: User | None, data: bytes, file_name: str,
     """Check an uploaded file (nothing is stored). The file name is sanitised first; a
     refused file is logged as a refused import."""
     name = safe_file_name(file_name)
-    require(user, "upload", store, name)
+    who = require(user, "upload", store, name)
     checked = check_file(data, name, store, limits or config.settings().web_limits, codelists)
     if not checked.accepted:
-        audit.log(store, user.name, "import", audit.NEKAD, name,  # type: ignore[union-attr]
+        audit.log(store, who.name, "import", audit.NEKAD, name,
                   f"{len(checked.problems)} problem")
     return checked
 
@@ -261,7 +262,7 @@ def guarded_followup_import(store: Store, user: User | None, checked: CheckedFol
     return receipt
 
 
-def save_activity(store: Store, user: User | None, values: dict[str, object],
+def save_activity(store: Store, user: User | None, values: Mapping[str, Cell],
                   today: dt.date | None = None) -> tuple[str, Receipt]:
     who = require(user, EDIT, store, "aktivitetsplanen")
     aktivitet_id, receipt = activity_edits.save_activity(store, values, who.name, today)
@@ -276,7 +277,7 @@ def remove_activity(store: Store, user: User | None, aktivitet_id: str) -> Recei
     return receipt
 
 
-def add_event(store: Store, user: User | None, datum: object, kategori: object,
+def add_event(store: Store, user: User | None, datum: Cell, kategori: object,
               titel: object, today: dt.date | None = None) -> str:
     who = require(user, EDIT, store, "omvärldshändelser")
     handelse_id = event_edits.add_event(store, datum, kategori, titel, who.name, today)
@@ -284,7 +285,7 @@ def add_event(store: Store, user: User | None, datum: object, kategori: object,
     return handelse_id
 
 
-def edit_event(store: Store, user: User | None, handelse_id: str, datum: object,
+def edit_event(store: Store, user: User | None, handelse_id: str, datum: Cell,
                kategori: object, titel: object, today: dt.date | None = None) -> Receipt:
     who = require(user, EDIT, store, handelse_id)
     receipt = event_edits.edit_event(store, handelse_id, datum, kategori, titel, who.name, today)

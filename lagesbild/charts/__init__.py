@@ -24,10 +24,10 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cache
-from typing import Any, Literal
+from typing import Any, Literal, Protocol, runtime_checkable
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -72,9 +72,9 @@ SUPPRESSED_LINE = "#6E6E6E"
 SIGNAL_COLOUR = "#000000"
 MISSING_COLOUR = "#F6C97A"  # a light Okabe–Ito orange: an expected report is missing
 # Sequential scale for heat maps and maps: light to dark blue (monotone in lightness).
-SEQUENTIAL = [
-    [0.0, "#F7FBFF"], [0.15, "#DEEBF7"], [0.3, "#C6DBEF"], [0.45, "#9ECAE1"],
-    [0.6, "#6BAED6"], [0.75, "#3182BD"], [0.9, "#08519C"], [1.0, "#08306B"],
+SEQUENTIAL: list[tuple[float, str]] = [
+    (0.0, "#F7FBFF"), (0.15, "#DEEBF7"), (0.3, "#C6DBEF"), (0.45, "#9ECAE1"),
+    (0.6, "#6BAED6"), (0.75, "#3182BD"), (0.9, "#08519C"), (1.0, "#08306B"),
 ]
 HATCH = {"shape": "/", "fgcolor": SUPPRESSED_LINE, "size": 6, "solidity": 0.3}
 
@@ -158,9 +158,17 @@ def period_label(first: str | None, last: str | None) -> str:
     return first or last or ""
 
 
-def describe_filters(filters: object, max_values: int = 4) -> str:
+@runtime_checkable
+class ActiveFilters(Protocol):
+    """A `query.Filters` as seen here: its active dimension filters."""
+
+    def active(self) -> Mapping[str, tuple[str, ...]]: ...
+
+
+def describe_filters(filters: ActiveFilters | Mapping[str, Sequence[str]] | None,
+                     max_values: int = 4) -> str:
     """The active dimension filters of a `query.Filters` (or a dict) in words ('' if none)."""
-    active = filters.active() if hasattr(filters, "active") else dict(filters or {})
+    active = filters.active() if isinstance(filters, ActiveFilters) else dict(filters or {})
     parts = []
     for name, values in active.items():
         label = FIELD_LABELS.get(name, name)
@@ -310,7 +318,7 @@ def ordered_quarters(values: Iterable[object]) -> list[str]:
     return sorted({str(v) for v in values}, key=_quarter_key)
 
 
-def _num(value: object) -> float | None:
+def _num(value: float | None) -> float | None:
     return None if value is None or pd.isna(value) else float(value)
 
 
@@ -355,11 +363,12 @@ def _points(df: pd.DataFrame, value: str, label: str | None, suppressed: str | N
 
 def _series(df: pd.DataFrame, x: str, xs: Sequence[str], value: str, label: str | None,
             suppressed: str | None, decimals: int, ctx: ChartContext,
-            extra: Sequence[str] = ()) -> tuple[list[_Point], dict[str, list[object]]]:
+            extra: Sequence[str] = ()) -> tuple[list[_Point], dict[str, list[float | None]]]:
     """Points of one series in the order of `xs` (missing x: no value), and extra columns."""
     by_x: dict[str, int] = {str(k): i for i, k in enumerate(df[x])}
     points = _points(df, value, label, suppressed, decimals, ctx)
     columns = {c: (df[c].tolist() if c in df else [None] * len(df)) for c in extra}
+    more: dict[str, list[float | None]]
     out, more = [], {c: [] for c in extra}
     for q in xs:
         i = by_x.get(q)
@@ -492,6 +501,8 @@ def _event_key(fig: go.Figure) -> None:
 def _axis_top(fig: go.Figure, x_axis: str, y_axis: str) -> float | None:
     """The largest y value drawn on a pair of axes (stacked bars summed per x)."""
     stacked = fig.layout.barmode in ("stack", "relative")
+    top: float | None
+    sums: dict[str, float]
     top, sums = None, {}
     for trace in fig.data:
         if (getattr(trace, "xaxis", None) or "x") != x_axis or trace.y is None:
@@ -605,6 +616,7 @@ def trend_chart(
         name = group or y_title
         single = len(groups) == 1
         if band:
+            assert lower is not None and upper is not None
             traces.append({"type": "scatter", "x": quarters, "y": [_num(v) for v in
                                                                     more[lower]],
                            "mode": "lines", "line": {"width": 0}, "hoverinfo": "skip",
@@ -928,6 +940,8 @@ def heatmap(
     cell = {(str(a), str(b)): p for a, b, p in zip(df[x], df[y], points, strict=True)}
     z, z_hidden, text, hover = [], [], [], []
     for yy in ys:
+        row_z: list[float | None]
+        row_h: list[int | None]
         row_z, row_h, row_t, row_hover = [], [], [], []
         for xx in xs:
             p = cell.get((xx, yy))
@@ -977,6 +991,7 @@ def heatmap(
         })
     has_missing = missing is not None and len(missing) > 0
     if has_missing:
+        assert missing is not None
         gaps = {(str(a), str(b)) for a, b in zip(missing[x], missing[y], strict=True)}
         z_missing = [[1 if (xx, yy) in gaps else None for xx in xs] for yy in ys]
         traces.append({
@@ -996,7 +1011,7 @@ def heatmap(
     traces.append({"type": "scatter", "x": text_x, "y": text_y, "text": text_s,
                    "mode": "text", "textfont": {"size": spec.font - 2, "color": text_c},
                    "hoverinfo": "skip", "showlegend": False})
-    x_axis = quarter_axis(xs) if x == "kvartal" else {"type": "category"}
+    x_axis: dict[str, object] = quarter_axis(xs) if x == "kvartal" else {"type": "category"}
     x_axis.update(showgrid=False, side="bottom")
     layout = {
         "xaxis": x_axis,
@@ -1190,7 +1205,8 @@ def _scale_colour(share: float) -> tuple[float, float, float]:
             t = 0.0 if b == a else (share - a) / (b - a)
             lo = [int(ca[i:i + 2], 16) for i in (1, 3, 5)]
             hi = [int(cb[i:i + 2], 16) for i in (1, 3, 5)]
-            return tuple((x + (y - x) * t) / 255 for x, y in zip(lo, hi, strict=True))
+            red, green, blue = ((x + (y - x) * t) / 255 for x, y in zip(lo, hi, strict=True))
+            return (red, green, blue)
     return (0.03, 0.19, 0.42)
 
 
@@ -1414,6 +1430,7 @@ def stacked_shares(
         "annotations": notes,
     }
     if notes:
+        assert unknown_note is not None
         longest = max(len(unknown_note[g]) for g in groups if g in unknown_note)
         layout["margin"] = {"r": min(360, 16 + round(longest * spec.font * 0.52))}
     height = max(spec.height, 160 + 34 * len(groups)) if style == "screen" else spec.height
@@ -1453,6 +1470,7 @@ def funnel_chart(
         part = df[df[stage].astype(str) == name]
         points, _ = _series(part, group, groups, value, label, suppressed, 0, ctx)
         colour = shades[i % len(shades)]
+        xs: list[float | None]
         xs, colours, patterns = [], [], []
         for p in points:
             if p.hidden:

@@ -35,7 +35,9 @@ def _import(kind: str) -> Callable[[argparse.Namespace], int]:
     def run(args: argparse.Namespace) -> int:
         store = _store(args)
         limits = config.settings().cli_limits
-        all_ok, out = True, []
+        all_ok = True
+        records: list[dict[str, object]] = []
+        out: list[str] = []
         for name in args.files:
             path = Path(name)
             if not path.is_file():
@@ -47,17 +49,17 @@ def _import(kind: str) -> Callable[[argparse.Namespace], int]:
                                                         _user(args), dry_run=args.dry_run)
             all_ok &= checked.accepted
             if args.json:
-                out.append({"fil": checked.file_name, "godkand": checked.accepted,
-                            "batch_id": receipt.batch_id if receipt else None,
-                            "redan_importerad": checked.already_imported,
-                            "problem": [p.as_dict() for p in checked.problems]})
+                records.append({"fil": checked.file_name, "godkand": checked.accepted,
+                                "batch_id": receipt.batch_id if receipt else None,
+                                "redan_importerad": checked.already_imported,
+                                "problem": [p.as_dict() for p in checked.problems]})
                 continue
             out.append(("NEKAD  " if not checked.accepted else "")
                        + describe(checked, receipt)
                        + (" (provkörning, inget sparat)" if args.dry_run and checked.accepted
                           else ""))
             out += [f"  - {p.message()}" for p in checked.problems[:MAX_PROBLEMS_SHOWN]]
-        print(json.dumps(out, ensure_ascii=False, indent=2) if args.json else "\n".join(out))
+        print(json.dumps(records, ensure_ascii=False, indent=2) if args.json else "\n".join(out))
         return 0 if all_ok else 1
     return run
 

@@ -37,6 +37,7 @@ def _describe(checked: CheckedFile, receipt: Receipt | None, dry_run: bool) -> s
             lines.append(f"  … och {len(checked.problems) - MAX_PROBLEMS_SHOWN} problem till "
                          "(använd --json för hela listan).")
         return "\n".join(lines)
+    assert checked.reports is not None  # an accepted file has its reports
     first, last = checked.period
     counts_ = checked.counts
     status = ("REDAN IMPORTERAD" if (receipt and receipt.already_imported)
@@ -70,7 +71,8 @@ def _as_json(checked: CheckedFile, receipt: Receipt | None) -> dict[str, object]
 def cmd_import(args: argparse.Namespace) -> int:
     store = _open(args)
     limits = config.settings().cli_limits
-    results = []
+    results: list[dict[str, object]] = []
+    lines: list[str] = []
     all_ok = True
     for name in args.files:
         path = Path(name)
@@ -82,9 +84,11 @@ def cmd_import(args: argparse.Namespace) -> int:
             checked, receipt = import_file(path, path.name, store, limits, _user(args),
                                            dry_run=args.dry_run)
         all_ok &= checked.accepted
-        results.append(_as_json(checked, receipt) if args.json
-                       else _describe(checked, receipt, args.dry_run))
-    print(json.dumps(results, ensure_ascii=False, indent=2) if args.json else "\n".join(results))
+        if args.json:
+            results.append(_as_json(checked, receipt))
+        else:
+            lines.append(_describe(checked, receipt, args.dry_run))
+    print(json.dumps(results, ensure_ascii=False, indent=2) if args.json else "\n".join(lines))
     return 0 if all_ok else 1
 
 

@@ -28,7 +28,7 @@ def _missing(value: object) -> bool:
 
 def fmt_number(value: float | None, decimals: int = 0) -> str:
     """1234.5 -> '1 234,5' (decimals=1); NA -> '–'."""
-    if _missing(value):
+    if value is None or _missing(value):
         return MISSING
     text = f"{float(value):,.{decimals}f}" if decimals else f"{round(float(value)):,d}"
     return text.replace(",", SPACE).replace(".", ",")
@@ -51,7 +51,7 @@ def fmt_rate(value: float | None, decimals: int = 1) -> str:
 
 def fmt_change(value: float | None, decimals: int = 0) -> str:
     """A change in per cent with its sign: 14 -> '+14 %', -3.2 -> '-3 %', 0 -> '±0 %'."""
-    if _missing(value):
+    if value is None or _missing(value):
         return MISSING
     shown = fmt_number(abs(value), decimals)
     if shown.strip("0,") == "":
@@ -61,7 +61,7 @@ def fmt_change(value: float | None, decimals: int = 0) -> str:
 
 def fmt_diff(value: int | None) -> str:
     """An absolute change with its sign: 7 -> '+7', -1200 -> '-1 200', 0 -> '±0'."""
-    if _missing(value):
+    if value is None or _missing(value):
         return MISSING
     if value == 0:
         return "±0"

@@ -267,7 +267,7 @@ def render_many(figs: list[go.Figure | dict], fmt: str = "png", *, width: int = 
     fmt = fmt.lower()
     jobs = [_job(fig, fmt, width, height, scale, slide) for fig in figs]
     with _lock:
-        missing = []
+        missing: list[tuple[tuple, dict[str, Any], dict[str, Any], str | None]] = []
         for job in jobs:
             if job[0] in _cache:
                 _stats["cache_hits"] += 1

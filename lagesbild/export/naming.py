@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
+from lagesbild.charts import ActiveFilters
 from lagesbild.domain.text import ascii_slug
 
 MAX_STEM = 120
@@ -27,9 +28,9 @@ def _period_slug(period: str | None) -> str:
     return re.sub(r"(\d{4})[kKqQ]([1-4])", r"\1K\2", text)
 
 
-def _filter_slug(filters: object) -> str:
-    active: Mapping[str, tuple[str, ...]] = (
-        filters.active() if hasattr(filters, "active") else dict(filters or {}))
+def _filter_slug(filters: ActiveFilters | Mapping[str, Sequence[str]] | None) -> str:
+    active: Mapping[str, Sequence[str]] = (
+        filters.active() if isinstance(filters, ActiveFilters) else dict(filters or {}))
     parts = []
     for field, values in active.items():
         values = tuple(values)
@@ -42,7 +43,8 @@ def _filter_slug(filters: object) -> str:
     return "_".join(parts)
 
 
-def export_name(period: str | None, name: str, ext: str, *, filters: object = None,
+def export_name(period: str | None, name: str, ext: str, *,
+                filters: ActiveFilters | Mapping[str, Sequence[str]] | None = None,
                 public: bool = False) -> str:
     """`{period}_{name}[_{filters}][_publik].{ext}`, ASCII letters, digits, '_' and '-' only.
 

@@ -340,7 +340,7 @@ class Pack:
     charts: list[ChartItem]
     tables: dict[str, pd.DataFrame]  # sheet -> disclosure-controlled frame
     method: list[str]  # paragraphs
-    support: list[object] = field(default_factory=list)  # public.SupportLine
+    support: list[public_module.SupportLine] = field(default_factory=list)
     events: list[tuple] = field(default_factory=list)  # context events on the trend charts
     _images: dict[tuple[str, str], bytes] = field(default_factory=dict, repr=False)
 

@@ -120,11 +120,11 @@ def _parse(data: bytes, file_name: str) -> tuple[list[str], list[tuple[int, dict
         return names, [], problems
     rows: list[tuple[int, dict[str, str]]] = []
     line = 1
-    for raw in reader:
+    for record in reader:
         line = reader.line_num
-        if not any(cell.strip() for cell in raw):
+        if not any(cell.strip() for cell in record):
             continue
-        rows.append((line, {n: (raw[j].strip() if j < len(raw) else "")
+        rows.append((line, {n: (record[j].strip() if j < len(record) else "")
                             for j, n in enumerate(names)}))
     return names, rows, problems
 
@@ -305,8 +305,9 @@ def import_codelist(store: Store, data: bytes, file_name: str, list_name: str,
             out.write(_csv_text(result.header, result.rows))
         change = result.change
         with store.transaction() as tx:
-            batch_id = tx.execute(
-                "SELECT coalesce(max(batch_id), 0) + 1 FROM batches").fetchone()[0]
+            row = tx.execute("SELECT coalesce(max(batch_id), 0) + 1 FROM batches").fetchone()
+            assert row is not None  # an aggregate returns one row
+            batch_id = row[0]
             tx.execute(
                 "INSERT INTO batches (batch_id, kind, file_name, sha256, imported_at, "
                 "imported_by, partners, rows_total, rows_new, rows_changed, rows_unchanged) "

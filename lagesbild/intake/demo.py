@@ -266,10 +266,10 @@ def demo_reports(
     omrade[(u > 0.96) & (omrade != "Digitalt")] = "Okänt"
     regso = np.full(n, None, dtype=object)
     with_regso = rng.random(n) < 0.6
-    for district, (codes, weights) in regso_of.items():
+    for district, (codes, code_weights) in regso_of.items():
         rows = with_regso & (omrade == district)
         regso[rows] = np.array(codes, dtype=object)[
-            rng.choice(len(codes), size=int(rows.sum()), p=weights)]
+            rng.choice(len(codes), size=int(rows.sum()), p=code_weights)]
 
     p_ja = np.array([_KONSULTATION.get(h, 0.04) for h in handelse])
     konsultation = np.where(rng.random(n) < p_ja, "Ja", "Nej").astype(object)

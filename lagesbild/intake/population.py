@@ -134,7 +134,9 @@ def import_population(store: Store, source: bytes | str | os.PathLike[str], file
     same = int((merged["befolkning_nu"] == merged["befolkning"]).sum())
     years = incoming["ar"]
     with store.transaction() as tx:
-        batch_id = tx.execute("SELECT coalesce(max(batch_id), 0) + 1 FROM batches").fetchone()[0]
+        row = tx.execute("SELECT coalesce(max(batch_id), 0) + 1 FROM batches").fetchone()
+        assert row is not None  # an aggregate returns one row
+        batch_id = row[0]
         tx.execute(
             "INSERT INTO batches (batch_id, kind, file_name, sha256, imported_at, imported_by, "
             "period_from, period_to, rows_total, rows_new, rows_changed, rows_unchanged) "
@@ -154,8 +156,10 @@ def import_population(store: Store, source: bytes | str | os.PathLike[str], file
 def ensure_population(store: Store, path: Path | None = None) -> int | None:
     """Seed population from data/befolkning.csv when the database has no population batch
     (not even a rolled-back one). Returns the new batch id, or None."""
-    has = store.cursor().execute("SELECT count(*) FROM batches WHERE kind = ?",
-                                 [POPULATION_KIND]).fetchone()[0]
+    row = store.cursor().execute("SELECT count(*) FROM batches WHERE kind = ?",
+                                 [POPULATION_KIND]).fetchone()
+    assert row is not None  # an aggregate returns one row
+    has = row[0]
     source = path or config.POPULATION_FILE
     if has or not Path(source).exists():
         return None

@@ -83,11 +83,10 @@ _MOBILE = frozenset({"70", "72", "73", "76", "79"})
 def looks_personal(value: object) -> str | None:
     """The kind of personal data a cell value looks like ('personnummer', 'e-postadress',
     'telefonnummer'), or None."""
-    cls = value.__class__
-    if cls is str:
-        return _text_kind(value)  # type: ignore[arg-type]
-    if cls is int or cls is float:
-        return _number_kind(value)  # type: ignore[arg-type]
+    if type(value) is str:
+        return _text_kind(value)
+    if type(value) is int or type(value) is float:
+        return _number_kind(value)
     return None
 
 

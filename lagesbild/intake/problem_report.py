@@ -212,7 +212,7 @@ def _calamine_sheets(data: bytes) -> list[tuple[str, list[list[object]]]]:
     import python_calamine as calamine
 
     book = calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
-    out = []
+    out: list[tuple[str, list[list[object]]]] = []
     for meta in book.sheets_metadata:
         if meta.typ != calamine.SheetTypeEnum.WorkSheet:
             continue
@@ -252,7 +252,8 @@ def _copy_workbook(data: bytes, file_name: str) -> tuple[Workbook, dict[str | No
     wb = Workbook()
     wb.remove(wb.active)
     taken = {PROBLEM_SHEET.casefold()}
-    sheets = [(None, _csv_rows(data))] if kind == "csv" else _calamine_sheets(data)
+    sheets: Sequence[tuple[str | None, Sequence[Sequence[object]]]] = (
+        [(None, _csv_rows(data))] if kind == "csv" else _calamine_sheets(data))
     titles = {}
     for name, grid in sheets:
         ws = wb.create_sheet(_sheet_title(name or safe_file_name(file_name).rsplit(".", 1)[0],
@@ -306,7 +307,7 @@ def _comment(text: str) -> Comment:
 def _header_map(ws: Worksheet, problems: Sequence[Problem]) -> tuple[int, dict[str, int]]:
     """(header row number, header text -> 0-based column) for the problems of one sheet."""
     names = {p.column for p in problems if p.column}
-    best = (0, {})
+    best: tuple[int, dict[str, int]] = (0, {})
     for i, row in enumerate(ws.iter_rows(min_row=1, max_row=HEADER_SEARCH_ROWS,
                                          values_only=True), start=1):
         texts = {}

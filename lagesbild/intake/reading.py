@@ -26,24 +26,30 @@ from collections.abc import Callable, Iterator, Sequence
 from functools import partial
 from itertools import islice, zip_longest
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import python_calamine as calamine
 
-from lagesbild.domain.codelists import Codelists
+from lagesbild.domain.codelists import ColumnVocabulary
 from lagesbild.domain.config import ImportLimits
 from lagesbild.domain.problems import FileRefused, Problem
 from lagesbild.domain.text import match_key
 
-try:  # fastexcel reads a sheet straight into Arrow; without it python-calamine does the work
+if TYPE_CHECKING:  # mypy cannot type a module that may be None (python/mypy#1297)
     import fastexcel
-except ImportError:  # pragma: no cover – fastexcel is installed with the project
-    fastexcel = None
+else:
+    try:  # fastexcel reads a sheet straight into Arrow; without it python-calamine does the work
+        import fastexcel
+    except ImportError:  # pragma: no cover – fastexcel is installed with the project
+        fastexcel = None
 
-Cell = str | int | float | bool | dt.date | dt.datetime | dt.time | None
+# A cell with its spreadsheet type (python-calamine gives durations as timedelta).
+Cell = str | int | float | bool | dt.date | dt.datetime | dt.time | dt.timedelta | None
+# The typed cells of a sheet's first rows, as python-calamine's to_python gives them.
+TypedRows = Sequence[Sequence[Cell]]
 
 
 def cell_text(cell: object) -> str | None:
@@ -54,15 +60,14 @@ def cell_text(cell: object) -> str | None:
     with ' 14:30:00' when there is a time), times as '14:30:00', booleans as Swedish Excel
     shows them: 'SANT'/'FALSKT' (which the code lists know, e.g. as Ja/Nej).
     """
-    cls = cell.__class__
-    if cls is str:
-        return cell or None  # type: ignore[return-value]
+    if type(cell) is str:
+        return cell or None
     if cell is None:
         return None
-    if cls is bool:
+    if type(cell) is bool:
         return "SANT" if cell else "FALSKT"
-    if cls is float:
-        return str(int(cell)) if cell.is_integer() else repr(cell)  # type: ignore[attr-defined]
+    if type(cell) is float:
+        return str(int(cell)) if cell.is_integer() else repr(cell)
     if isinstance(cell, dt.datetime):
         return cell.date().isoformat() if cell.time() == dt.time() else cell.isoformat(" ")
     if isinstance(cell, dt.date | dt.time):
@@ -102,14 +107,14 @@ class Sheet:
         self.headers = headers
         self.fields = fields
         self.cell_errors: dict[tuple[int, int], str] = {}
-        self._rows = rows if rows is not None else []
-        self._row_numbers = row_numbers if row_numbers is not None else []
+        self._rows: list[list[Cell]] | None = rows if rows is not None else []
+        self._row_numbers: list[int] | None = row_numbers if row_numbers is not None else []
         self._numbers: pa.Array | None = None
         self._columns: list[pa.Array] | None = None
         self._other: list[tuple[int, int, Cell]] | None = other_cells or []
         self._other_texts: list[tuple[int, int, str]] | None = None
-        self._typed: Callable[[int], list[list[Cell]]] | None = None  # Excel rows 1..n, typed
-        self._grid: list[list[Cell]] = []
+        self._typed: Callable[[int], TypedRows] | None = None  # Excel rows 1..n, typed
+        self._grid: TypedRows = []
         self._encoded: dict[int, tuple[pa.Array, pa.Array]] = {}
         self._row_index: dict[int, int] | None = None
 
@@ -119,7 +124,7 @@ class Sheet:
         fields: list[str | None], columns: list[pa.Array], numbers: pa.Array,
         other_texts: list[tuple[int, int, str]], *,
         cell_errors: dict[tuple[int, int], str] | None = None,
-        typed: Callable[[int], list[list[Cell]]] | None = None,
+        typed: Callable[[int], TypedRows] | None = None,
     ) -> Sheet:
         """A Sheet of Arrow string columns (one per header) and their Excel row numbers.
 
@@ -127,8 +132,8 @@ class Sheet:
         python-calamine's to_python gives); without it the columns' texts are the cells.
         """
         sheet = cls(file_name, sheet_name, header_row, headers, fields)
-        sheet._rows = None  # type: ignore[assignment]
-        sheet._row_numbers = None  # type: ignore[assignment]
+        sheet._rows = None
+        sheet._row_numbers = None
         sheet._other = None
         sheet._columns = columns
         sheet._numbers = numbers
@@ -191,7 +196,7 @@ class Sheet:
             rows.append(cells)
         return rows
 
-    def _typed_grid(self, rows: int) -> list[list[Cell]]:
+    def _typed_grid(self, rows: int) -> TypedRows:
         assert self._typed is not None
         if len(self._grid) < rows:
             self._grid = self._typed(rows)
@@ -256,7 +261,7 @@ class Sheet:
         return self._encoded[j]
 
     def __len__(self) -> int:
-        return len(self._numbers) if self._numbers is not None else len(self._row_numbers)
+        return len(self._numbers) if self._numbers is not None else len(self.row_numbers)
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Sheet):
@@ -328,7 +333,7 @@ _DAMAGED_FIX = ("Öppna filen i Excel eller LibreOffice, spara den på nytt och 
 
 
 def read_sheet(
-    source: str | os.PathLike[str] | bytes, file_name: str, codelists: Codelists,
+    source: str | os.PathLike[str] | bytes, file_name: str, codelists: ColumnVocabulary,
     limits: ImportLimits,
 ) -> Sheet:
     """Read the report table of a file (a path or the file's bytes); raise FileRefused."""
@@ -350,8 +355,9 @@ def column_letter(index: int) -> str:
     return letters
 
 
-def _refuse(file_name: str, reason: str, fix: str, **where: object) -> NoReturn:
-    raise FileRefused([Problem(file_name, reason, fix, **where)])  # type: ignore[arg-type]
+def _refuse(file_name: str, reason: str, fix: str, *, sheet: str | None = None,
+            row: int | None = None) -> NoReturn:
+    raise FileRefused([Problem(file_name, reason, fix, sheet=sheet, row=row)])
 
 
 def _mb(size: int) -> str:
@@ -495,7 +501,7 @@ class _Grid:
         return cls(columns, len(records))
 
     @classmethod
-    def from_typed(cls, rows: list[list[Cell]]) -> _Grid:
+    def from_typed(cls, rows: TypedRows) -> _Grid:
         """The grid of python-calamine's typed cells (to_python(skip_empty_area=False))."""
         width = max(map(len, rows), default=0)
         columns = [text_column([row[j] if j < len(row) else None for row in rows])
@@ -558,7 +564,7 @@ def _normalised(column: pa.Array, ods: bool) -> pa.Array:
 
 
 _SKIP = "skip"  # a sheet that is passed over
-_Loaded = tuple[_Grid, int, Callable[[int], list[list[Cell]]] | None] | str
+_Loaded = tuple[_Grid, int, Callable[[int], TypedRows] | None] | str
 
 
 def _fast_reader(data: bytes) -> fastexcel.ExcelReader | None:
@@ -570,7 +576,7 @@ def _fast_reader(data: bytes) -> fastexcel.ExcelReader | None:
         return None
 
 
-def _typed_rows(data: bytes, sheet_name: str, rows: int) -> list[list[Cell]]:
+def _typed_rows(data: bytes, sheet_name: str, rows: int) -> TypedRows:
     """The first `rows` rows of a workbook sheet as python-calamine's typed cells."""
     book = calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
     return book.get_sheet_by_name(sheet_name).to_python(skip_empty_area=False, nrows=rows)
@@ -582,7 +588,7 @@ def _typed_rows(data: bytes, sheet_name: str, rows: int) -> list[list[Cell]]:
 class _Reader:
     """Finds the header row and builds the Sheet, for one file."""
 
-    def __init__(self, file_name: str, codelists: Codelists, limits: ImportLimits):
+    def __init__(self, file_name: str, codelists: ColumnVocabulary, limits: ImportLimits):
         self.file_name = file_name
         self.codelists = codelists
         self.limits = limits
@@ -647,7 +653,7 @@ class _Reader:
             loaded = self._fast_grid(reader, meta.name, ods) if reader is not None else None
             if loaded is None:  # no fastexcel, or it failed: python-calamine decides
                 loaded = self._calamine_grid(book, meta.name)
-            if loaded is _SKIP:
+            if isinstance(loaded, str):  # _SKIP
                 continue
             grid, height, typed = loaded
             index = self.header_index(grid.head())
@@ -715,7 +721,7 @@ class _Reader:
 
     def build(
         self, sheet_name: str | None, grid: _Grid, header: int,
-        typed: Callable[[int], list[list[Cell]]] | None = None,
+        typed: Callable[[int], TypedRows] | None = None,
     ) -> Sheet:
         """The Sheet below the header row (index `header`) of a grid."""
         head = grid.head()

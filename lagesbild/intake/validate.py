@@ -115,7 +115,7 @@ class _Checker:
         if j is None:
             (value,) = convert([None])
             values = pa.repeat(pa.scalar(value, kind), self.count)
-            failed = range(self.count) if value is None else range(0)
+            failed: range | list[int] = range(self.count) if value is None else range(0)
             return values, self._failed(failed, [None] * len(failed))
         distinct, indexes = self.sheet.encoded(j)
         texts = distinct.to_pylist()
@@ -123,7 +123,7 @@ class _Checker:
         mapped = results if isinstance(results, pa.Array) else pa.array(results, kind)
         values = mapped.take(indexes)
         bad = pc.indices_nonzero(mapped.is_null())
-        failed: list[int] = [] if not len(bad) else pc.indices_nonzero(
+        failed = [] if not len(bad) else pc.indices_nonzero(
             pc.is_in(indexes, bad.cast(indexes.type))).to_pylist()
         errors = self.errors(field)
         if errors:

@@ -299,7 +299,8 @@ def protect_values(values: Sequence[int | None], disclosure: Disclosure | None, 
     """The array core of `protect`: `groups` are index sets whose sum is published elsewhere;
     a None value is missing (not a count: never hidden, shown as '–')."""
     missing = np.array([v is None or v is pd.NA or v != v for v in values], dtype=bool)
-    counts = np.array([0 if m else int(v) for v, m in zip(values, missing, strict=True)],
+    counts = np.array([0 if m or v is None else int(v)
+                       for v, m in zip(values, missing, strict=True)],
                       dtype=np.int64)
     fixed = missing if fixed is None else (np.asarray(fixed, bool) | missing)
     primary = primary_mask(counts, disclosure) & ~fixed

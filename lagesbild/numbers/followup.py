@@ -29,11 +29,13 @@ TRAINING_DIMENSIONS = {"kvartal": "kvartal", "ar": "year(datum)", "malgrupp": "m
 
 def training_span(store: Store) -> tuple[str | None, str | None]:
     """First and last quarter with a current training."""
-    return tuple(store.cursor().execute(
-        "SELECT min(kvartal), max(kvartal) FROM trainings").fetchall()[0])  # type: ignore
+    first, last = store.cursor().execute(
+        "SELECT min(kvartal), max(kvartal) FROM trainings").fetchall()[0]
+    return first, last
 
 
 def _period_where(first: str | None, last: str | None) -> tuple[str, list[object]]:
+    params: list[object]
     clauses, params = ["true"], []
     if first:
         clauses.append("datum >= ?")

@@ -68,8 +68,10 @@ def _rows(store: Store, sql: str, params: Sequence[object] = ()) -> list[tuple]:
 
 def data_span(store: Store) -> tuple[str | None, str | None]:
     """First and last quarter with any current report (unfiltered)."""
-    first, last = store.cursor().execute(
+    row = store.cursor().execute(
         "SELECT min(kvartal), max(kvartal) FROM reports").fetchone()
+    assert row is not None  # an aggregate returns one row
+    first, last = row
     return first, last
 
 
@@ -106,8 +108,8 @@ def baseline_label(quarter: str, compare: str) -> str:
     return quarters[0] if len(quarters) == 1 else f"snitt {quarters[0]}–{quarters[-1]}"
 
 
-def category_order(dimension: str, values: Sequence[object],
-                   codelists: Codelists | None = None) -> list[object]:
+def category_order(dimension: str, values: Sequence[str],
+                   codelists: Codelists | None = None) -> list[str]:
     """Values in code-list order (unknown values after, sorted); TOTAL last."""
     known: list[str] = []
     if dimension in codelist_module.LIST_OF_FIELD:
@@ -204,8 +206,8 @@ def _cube(store: Store, dims: Sequence[str], filters: Filters | None,
     return full
 
 
-def _levels(store: Store, dimension: str, present: list[object],
-            filters: Filters | None, merge: Mapping[str, str] | None = None) -> list[object]:
+def _levels(store: Store, dimension: str, present: list[str],
+            filters: Filters | None, merge: Mapping[str, str] | None = None) -> list[str]:
     """Categories of a table axis: the code list (within the filter's selection), every
     quarter of the period for `kvartal`, plus whatever else occurs; in code-list order.
     Merged categories take the place of their first member."""
@@ -287,7 +289,7 @@ def rates(store: Store, level: str = "omrade", period: str = "ar",
     label = period_text(quarters)
     if period == PERIOD:
         counted[PERIOD] = label
-        periods: list[object] = [label]
+        periods: list[str] | list[int] = [label]
     else:
         periods = (quarters if period == "kvartal"
                    else sorted({int(q[:4]) for q in quarters}))
@@ -495,7 +497,7 @@ def trend(store: Store, filters: Filters | None = None, by: str | None = None,
         "signal": flagged.ravel()[take],
         "signal_text": text.ravel()[take],
         "serieavbrott": ([marks.get((q, c), "") for q, c in zip(flat_q, flat_c, strict=True)]
-                         if by else [""] * len(flat_q)),
+                         if flat_c is not None else [""] * len(flat_q)),
         "ofullstandig": [bool(missing.get(q)) for q in flat_q],
         "saknade_verksamheter": [", ".join(missing.get(q, [])) for q in flat_q],
         "undertryckt": result.hidden[take],
@@ -662,9 +664,11 @@ def deliveries(store: Store) -> frozenset[tuple[str, str]]:
     """Every (verksamhet, kvartal) for which a batch that is not rolled back has rows from the
     partner. One scan of `report_versions`, cached per store until the data change."""
     # (*store.data_version(), store.report_count()) in one query
-    version = tuple(store.cursor().execute(
+    row = store.cursor().execute(
         "SELECT coalesce(max(batch_id), 0)::BIGINT, count(rolled_back_at)::BIGINT, "
-        "(SELECT count(*) FROM reports)::BIGINT FROM batches").fetchone())
+        "(SELECT count(*) FROM reports)::BIGINT FROM batches").fetchone()
+    assert row is not None  # an aggregate returns one row
+    version = tuple(row)
     hit = _DELIVERIES.get(store)
     if hit is not None and hit[0] == version:
         return hit[1]

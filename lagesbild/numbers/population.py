@@ -116,7 +116,7 @@ def period_population(yearly: pd.DataFrame, key: str, quarters: Iterable[str]) -
     weights: dict[int, int] = {}
     for q in quarters:
         weights[int(q[:4])] = weights.get(int(q[:4]), 0) + 1
-    rows = []
+    rows: list[tuple[object, int | None, str, bool, str]] = []
     for name, part in yearly[yearly["ar"].isin(list(weights))].groupby(key, sort=False):
         lacking = [int(y) for y, s in zip(part["ar"], part["befolkning_saknas"], strict=True)
                    if s]

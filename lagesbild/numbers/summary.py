@@ -10,6 +10,7 @@ out.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -89,7 +90,8 @@ def _quarter_counts(store: Store, quarters: list[str], filters: Filters) -> pd.D
                         columns=list(MEASURES))
 
 
-def _published(counts: pd.Series, disclosure: Disclosure | None) -> dict[str, object]:
+def _published(counts: pd.Series,
+               disclosure: Disclosure | None) -> dict[str, tuple[int | None, str, bool]]:
     """Publish one quarter's key figures: Oro + Incident = total is a line."""
     keys = list(MEASURES)
     line = Line((keys.index("oro"), keys.index("incident")), keys.index("totalt"))
@@ -148,7 +150,7 @@ class Sentence:
 
     text: str
     kind: str  # 'niva', 'forandring', 'signal', 'tackning'
-    figures: dict[str, object] = field(default_factory=dict)
+    figures: Mapping[str, object] = field(default_factory=dict)
 
 
 def _more_less(change: Change, threshold: int, against: str | None = None) -> str:

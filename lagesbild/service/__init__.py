@@ -42,9 +42,11 @@ def remove_demo(store: Store, by: str) -> int:
 
 
 def demo_was_removed(store: Store) -> bool:
-    return bool(store.cursor().execute(
+    row = store.cursor().execute(
         "SELECT count(*) FROM audit_log WHERE action = 'demodata borttagna'"
-    ).fetchone()[0])
+    ).fetchone()
+    assert row is not None  # an aggregate returns one row
+    return bool(row[0])
 
 
 def open_for_app(path: str | None, with_demo: bool = True) -> Store:

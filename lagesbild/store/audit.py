@@ -70,7 +70,8 @@ def entries(
     `since` includes entries at or after that time (a date: from the start of that day);
     `actor` and `action` match exactly, case-insensitively; `outcome` is ok, nekad or fel.
     """
-    where, params = [], []
+    where: list[str] = []
+    params: list[object] = []
     if since is not None:
         where.append("logged_at >= ?")
         params.append(_as_instant(since))

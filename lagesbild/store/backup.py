@@ -74,6 +74,13 @@ def _tables(cur: duckdb.DuckDBPyConnection) -> list[str]:
     return [r[0] for r in rows]
 
 
+def _value(cur: duckdb.DuckDBPyConnection, sql: str) -> int:
+    """The value of an aggregate query (which always returns one row)."""
+    row = cur.execute(sql).fetchone()
+    assert row is not None
+    return row[0]
+
+
 def _copy_statements(load_sql: str) -> list[tuple[str, str]]:
     """(quoted table, file name) of every COPY in an exported load.sql."""
     found = []
@@ -101,9 +108,8 @@ def backup(store: Store, directory: str | os.PathLike[str], by: str = "system") 
     cur = store.cursor()
     cur.execute("BEGIN TRANSACTION")  # one snapshot for the counts and the export
     try:
-        version = cur.execute("SELECT max(version) FROM schema_version").fetchone()[0]
-        counts = {t: cur.execute(f"SELECT count(*) FROM {_quote(t)}").fetchone()[0]
-                  for t in _tables(cur)}
+        version = _value(cur, "SELECT max(version) FROM schema_version")
+        counts = {t: _value(cur, f"SELECT count(*) FROM {_quote(t)}") for t in _tables(cur)}
         literal = str(target.resolve()).replace("'", "''")
         cur.execute(f"EXPORT DATABASE '{literal}' (FORMAT parquet)")
         cur.execute("COMMIT")
@@ -213,7 +219,7 @@ def _build(source: Path, manifest: dict, target: Path) -> None:
             literal = str((source / file).resolve()).replace("'", "''")
             con.execute(f"COPY {quoted} FROM '{literal}' (FORMAT parquet)")
         for table, info in manifest["tables"].items():
-            rows = con.execute(f"SELECT count(*) FROM {_quote(table)}").fetchone()[0]
+            rows = _value(con, f"SELECT count(*) FROM {_quote(table)}")
             if rows != info["rows"]:
                 raise BackupError(f"Tabellen {table} fick {rows} rader, men säkerhetskopian "
                                   f"ska ha {info['rows']}. Använd en annan säkerhetskopia.")

@@ -118,7 +118,9 @@ class Store:
             "CREATE TABLE IF NOT EXISTS schema_version "
             "(version INTEGER PRIMARY KEY, description VARCHAR, applied_at TIMESTAMPTZ)"
         )
-        current = cur.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchone()[0]
+        row = cur.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchone()
+        assert row is not None  # an aggregate returns one row
+        current = row[0]
         if current > LATEST_VERSION:
             raise StoreError(
                 f"Databasen har schemaversion {current}, men programmet känner bara till "
@@ -136,7 +138,9 @@ class Store:
 
     @property
     def schema_version(self) -> int:
-        return self.cursor().execute("SELECT max(version) FROM schema_version").fetchone()[0]
+        row = self.cursor().execute("SELECT max(version) FROM schema_version").fetchone()
+        assert row is not None  # an aggregate returns one row
+        return row[0]
 
     @contextmanager
     def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -157,21 +161,28 @@ class Store:
         row = self.cursor().execute(
             "SELECT coalesce(max(batch_id), 0), count(rolled_back_at) FROM batches"
         ).fetchone()
+        assert row is not None  # an aggregate returns one row
         return int(row[0]), int(row[1])
 
     def report_count(self) -> int:
-        return self.cursor().execute("SELECT count(*) FROM reports").fetchone()[0]
+        row = self.cursor().execute("SELECT count(*) FROM reports").fetchone()
+        assert row is not None  # an aggregate returns one row
+        return row[0]
 
     def has_demo_data(self) -> bool:
-        return bool(self.cursor().execute(
+        row = self.cursor().execute(
             "SELECT count(*) FROM batches WHERE is_demo AND rolled_back_at IS NULL"
-        ).fetchone()[0])
+        ).fetchone()
+        assert row is not None  # an aggregate returns one row
+        return bool(row[0])
 
     def has_real_data(self) -> bool:
-        return bool(self.cursor().execute(
+        row = self.cursor().execute(
             "SELECT count(*) FROM batches WHERE kind = 'rapporter' AND NOT is_demo "
             "AND rolled_back_at IS NULL"
-        ).fetchone()[0])
+        ).fetchone()
+        assert row is not None  # an aggregate returns one row
+        return bool(row[0])
 
     def batches(self) -> list[dict[str, object]]:
         """Every batch, newest first."""
@@ -185,14 +196,17 @@ class Store:
             "AND rolled_back_at IS NULL",
             [sha256, kind],
         ).fetchone()
+        assert row is not None  # an aggregate returns one row
         return row[0]
 
     def data_as_of(self) -> dt.datetime | None:
         """When the current data were last changed (import or rollback)."""
-        return self.cursor().execute(
+        row = self.cursor().execute(
             "SELECT max(greatest(imported_at, coalesce(rolled_back_at, imported_at))) "
             "FROM batches WHERE kind = 'rapporter'"
-        ).fetchone()[0]
+        ).fetchone()
+        assert row is not None  # an aggregate returns one row
+        return row[0]
 
     # -- writing any dataset ---------------------------------------------------------------
     def classify(self, reports: pa.Table, dataset: Dataset = REPORTS) -> dict[str, int]:
@@ -344,8 +358,10 @@ class Store:
             tx.execute("UPDATE batches SET rolled_back_at = ?, rolled_back_by = ? "
                        "WHERE batch_id = ?", [_now(), by, batch_id])
             if row[0] == "befolkning":
-                return tx.execute("SELECT count(*) FROM population_versions WHERE batch_id = ?",
-                                  [batch_id]).fetchone()[0]
+                count = tx.execute("SELECT count(*) FROM population_versions WHERE batch_id = ?",
+                                   [batch_id]).fetchone()
+                assert count is not None  # an aggregate returns one row
+                return count[0]
             dataset = dataset_of_kind(row[0])
             if dataset is None:
                 return 0

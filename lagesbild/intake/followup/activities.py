@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 
 import pyarrow as pa
 
@@ -14,6 +15,7 @@ from lagesbild.intake.followup.edits import (
     refuse_personal_data,
 )
 from lagesbild.intake.followup.validation import validate_activities
+from lagesbild.intake.reading import Cell
 from lagesbild.store import Receipt, Store
 from lagesbild.store.schema import ACTIVITIES, ACTIVITY_COLUMNS
 
@@ -21,7 +23,7 @@ EDITABLE = ACTIVITY_COLUMNS[:-1]  # every column but `borttagen`
 
 
 # -- editing in the app -------------------------------------------------------------------------
-def _checked_row(values: dict[str, object], today: dt.date | None) -> pa.Table:
+def _checked_row(values: Mapping[str, Cell], today: dt.date | None) -> pa.Table:
     spec = contract(ACTIVITY)
     fields = list(EDITABLE)
     sheet = one_row_sheet([spec.header(f) for f in fields], fields,
@@ -33,7 +35,7 @@ def _checked_row(values: dict[str, object], today: dt.date | None) -> pa.Table:
     return validated.rows
 
 
-def save_activity(store: Store, values: dict[str, object], edited_by: str,
+def save_activity(store: Store, values: Mapping[str, Cell], edited_by: str,
                   today: dt.date | None = None) -> tuple[str, Receipt]:
     """Add (no or empty `aktivitet_id`) or change an activity. Returns (id, receipt); the
     receipt's batch_id is None when nothing changed. Raises EditRefused."""
@@ -59,7 +61,7 @@ def remove_activity(store: Store, aktivitet_id: str, edited_by: str) -> Receipt:
     return store.edit_rows(ACTIVITIES, table, edited_by=edited_by)
 
 
-def _current_one(store: Store, aktivitet_id: str) -> dict[str, object]:
+def _current_one(store: Store, aktivitet_id: str) -> dict[str, Cell]:
     frame = store.current_rows(ACTIVITIES)
     match = frame[frame["aktivitet_id"] == aktivitet_id]
     if match.empty:

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 from lagesbild.domain.problems import Problem
 from lagesbild.intake import privacy
-from lagesbild.intake.reading import Sheet
+from lagesbild.intake.reading import Cell, Sheet
 from lagesbild.store import Store
 from lagesbild.store.schema import Dataset
 
@@ -36,7 +36,7 @@ def describe_problem(problem: Problem) -> str:
     return f"{field}{problem.reason}.{fix}"
 
 
-def one_row_sheet(headers: Sequence[str], fields: Sequence[str], values: Sequence[object]) \
+def one_row_sheet(headers: Sequence[str], fields: Sequence[str], values: Sequence[Cell]) \
         -> Sheet:
     """A form's values as a one-row Sheet, so the spreadsheet rules check it."""
     return Sheet(APP_FILE, None, 1, list(headers), list(fields), [list(values)], [2])

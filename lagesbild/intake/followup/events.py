@@ -10,6 +10,7 @@ from lagesbild.domain.contracts import EVENT_CATEGORY_LIST, codelist, event_cate
 from lagesbild.domain.problems import Problem
 from lagesbild.intake.followup.edits import EditRefused, next_id, refuse_personal_data
 from lagesbild.intake.followup.edits import one_row_sheet as _sheet
+from lagesbild.intake.reading import Cell
 from lagesbild.intake.validate import EARLIEST, parse_date
 from lagesbild.store import Receipt, Store
 from lagesbild.store.schema import EVENT_COLUMNS, EVENTS
@@ -21,7 +22,7 @@ _SCHEMA = pa.schema([("handelse_id", pa.string()), ("datum", pa.date32()),
 
 
 # -- editing ------------------------------------------------------------------------------------
-def _checked(handelse_id: str, datum: object, kategori: object, titel: object,
+def _checked(handelse_id: str, datum: Cell, kategori: object, titel: object,
              today: dt.date | None) -> pa.Table:
     today = today or dt.date.today()
     title = " ".join(str(titel or "").split())
@@ -58,7 +59,7 @@ def _checked(handelse_id: str, datum: object, kategori: object, titel: object,
                                   "borttagen": False}], schema=_SCHEMA)
 
 
-def add_event(store: Store, datum: object, kategori: object, titel: object, added_by: str,
+def add_event(store: Store, datum: Cell, kategori: object, titel: object, added_by: str,
               today: dt.date | None = None) -> str:
     """Record a new event; returns its id (H-001, …). Raises EditRefused (Swedish)."""
     handelse_id = next_id(store, EVENTS, "H", 3)
@@ -67,7 +68,7 @@ def add_event(store: Store, datum: object, kategori: object, titel: object, adde
     return handelse_id
 
 
-def edit_event(store: Store, handelse_id: str, datum: object, kategori: object, titel: object,
+def edit_event(store: Store, handelse_id: str, datum: Cell, kategori: object, titel: object,
                edited_by: str, today: dt.date | None = None) -> Receipt:
     """Change an event (a new version). The receipt's batch_id is None if nothing changed."""
     _existing(store, handelse_id)

@@ -15,6 +15,7 @@ from pathlib import Path
 import pyarrow as pa
 
 from lagesbild.domain import codelists as codelist_module
+from lagesbild.domain.codelists import ColumnVocabulary
 from lagesbild.domain.config import ImportLimits
 from lagesbild.domain.contracts import ACTIVITY, TRAINING, Contract, contract
 from lagesbild.domain.problems import FileRefused, Problem
@@ -47,12 +48,12 @@ class CheckedFollowup(CheckedFile):
 def _other_kind_hint(data: bytes, file_name: str, wanted: Contract,
                      limits: ImportLimits) -> str:
     """Advice when the file has no header row of this kind: is it another kind of file?"""
-    others: list[tuple[str, object]] = [("en rapportfil", codelist_module.load())]
+    others: list[tuple[str, ColumnVocabulary]] = [("en rapportfil", codelist_module.load())]
     others += [(f"en fil med {contract(k).title}", contract(k))
                for k in (TRAINING, ACTIVITY) if k != wanted.kind]
     for label, vocabulary in others:
         try:
-            read_sheet(data, file_name, vocabulary, limits)  # type: ignore[arg-type]
+            read_sheet(data, file_name, vocabulary, limits)
         except FileRefused:
             continue
         return f"Filen ser ut att vara {label}; importera den på rätt ställe. "
@@ -81,7 +82,7 @@ def check_followup_file(
     checked = CheckedFollowup(file_name, hashlib.sha256(data).hexdigest(), kind=kind,
                               codelist_version=spec.codelists.version)
     try:
-        sheet = read_sheet(data, file_name, spec, limits)  # type: ignore[arg-type]
+        sheet = read_sheet(data, file_name, spec, limits)
     except FileRefused as refused:
         checked.problems = [
             Problem(p.file, p.reason, _other_kind_hint(data, file_name, spec, limits)
