@@ -16,9 +16,12 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(BIN)/streamlit run app.py
 
-## Install everything (Chromium included) and run the whole test suite.
+## Install everything (Chromium included), check the rules the tools enforce (style, the
+## architecture's import contracts, types) and run the whole test suite.
 test: $(STAMP) chromium
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
+	$(BIN)/mypy
 	$(BIN)/python -m pytest -n 2 --dist loadfile -q
 
 ## Debian's Chromium drives the browser tests and renders static chart images.
@@ -34,6 +37,8 @@ chromium:
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 bench: $(STAMP)
-	for script in bench/*.py; do $(BIN)/python $$script; done
+	for script in bench/*.py; do PYTHONPATH=. $(BIN)/python $$script; done

@@ -11,7 +11,7 @@ from __future__ import annotations
 import streamlit as st
 
 from lagesbild.store import StoreError
-from ui import state
+from ui import selection, signin, state
 from ui.navigation import pages_for
 
 st.set_page_config(page_title="Lägesbild", page_icon="🧭",
@@ -23,9 +23,9 @@ except StoreError as problem:  # locked by another program, damaged, too new a s
     st.error(f"**Databasen kan inte öppnas.** {problem}", icon=":material/database:")
     st.stop()
 
-user = state.signed_in_user()
+user = signin.signed_in_user()
 if user is None:  # nobody signed in: the sign-in is the only page
-    st.navigation([st.Page(state.sign_in_page, title="Logga in", url_path="logga-in",
+    st.navigation([st.Page(signin.sign_in_page, title="Logga in", url_path="logga-in",
                            default=True)], position="hidden").run()
     st.stop()
 
@@ -37,8 +37,8 @@ navigation = st.navigation([
 ])
 
 if has_data:
-    state.sidebar_filters()
-state.signed_in_sidebar(user)
+    selection.sidebar_filters()
+signin.signed_in_sidebar(user)
 
 if state.has_demo_data():
     st.warning(

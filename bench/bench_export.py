@@ -10,12 +10,9 @@ No asserts.
 
 from __future__ import annotations
 
-import sys
 import tempfile
 import time
 from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from lagesbild.export import images  # noqa: E402
 from lagesbild.export.files import pack_bytes

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -21,8 +20,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from lagesbild.domain.config import settings  # noqa: E402
 from lagesbild.domain.periods import quarters_between, shift_quarter  # noqa: E402

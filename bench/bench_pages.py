@@ -37,7 +37,6 @@ import numpy as np
 import pyarrow as pa
 
 PROJECT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(PROJECT))
 
 from lagesbild import service as bootstrap  # noqa: E402
 from lagesbild.domain import codelists  # noqa: E402

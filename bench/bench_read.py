@@ -18,15 +18,12 @@ from pathlib import Path
 import fastexcel
 from python_calamine import CalamineWorkbook
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
-
-from messy_files import HEADERS, make_fast_xlsx, report_rows  # noqa: E402
-
 from lagesbild.domain import codelists  # noqa: E402
 from lagesbild.domain.config import ImportLimits  # noqa: E402
 from lagesbild.intake.privacy import scan_sheet  # noqa: E402
 from lagesbild.intake.reading import read_sheet  # noqa: E402
 from lagesbild.intake.validate import validate_sheet  # noqa: E402
+from tests.helpers.files import HEADERS, make_fast_xlsx, report_rows  # noqa: E402
 
 
 def best_of(func, repeat: int = 3) -> tuple[float, float]:

@@ -1,7 +1,50 @@
 """Lägesbild: the engine behind the joint situational picture of violent extremism.
 
-Reading and validating partner spreadsheets, the DuckDB store, indicators with disclosure
-control, charts and exports. Nothing in this package imports Streamlit.
+Nothing in this package imports Streamlit (import-linter checks it). The folders are the spine,
+in the order data flow through them; a part may import the parts below it, never above
+(`make lint` checks the layers):
+
+    domain/    plain concepts every part shares: settings and paths (config), quarters
+               (periods), text matching, Swedish formatting, code lists and areas, the data
+               contracts (stored fields), Problem (what every refusal is made of)
+    store/     the database: the only code that changes it (Store: batches, versions,
+               rollback), schema and migrations, the audit log, backup and restore
+    intake/    everything that comes in: reading spreadsheets, the privacy guard, validation,
+               the import pipeline, problem reports, templates, reference data (code lists,
+               population), the follow-up files and edits, the import history, demo data
+    numbers/   every number shown: filters and queries, indicators, disclosure control (the
+               one place that protects numbers), signals, population and rates, the summary,
+               the follow-up figures, context events
+    charts/    plotly figures built from protected tables (theme, events on charts, builders)
+    views/     the chart catalogue: each chart's published table and the figure built from it
+    export/    the meeting pack and its files (PowerPoint, PDF, Excel, images), public variant
+    access/    roles, local accounts, sign-in modes and the access policy through which every
+               guarded action and every audit entry of an action goes
+    service/   opening the database for the app (and seeding demo data)
+    cli/       the command line, one module per command group
+
+charts/, numbers/ and intake/ are independent of each other. The dashboard (app.py, pages/,
+ui/) sits on top and only calls the engine.
+
+Glossary (one name per concept; Swedish names are the ones users see):
+
+    rapport          one anonymised incident or concern report from a partner
+    rapporttyp       Incident or Oro (concern)
+    partner          the organisation that sends reports (a school, the police, …)
+    verksamhet       the sector a report comes from (Polis, Grundskola, …); a partner has one
+    område           one of the municipality's districts (13 in Umeå, plus Digitalt, Okänt,
+                     Utanför kommunen); the UI calls it "Område" (never "stadsdel")
+    RegSO            SCB's regional statistical area (42 in Umeå); each belongs to one område
+    form             form of violent extremism (Högerextremism, …)
+    händelse         event type (Propaganda, Hot, Oro för individ, …)
+    kvartal          a calendar quarter, written 2026K3
+    import / batch   one file (or one edit in the app) stored as a unit; it can be rolled back
+    leverans         a partner's reports for a quarter (coverage: delivered or missing)
+    röjandekontroll  disclosure control: small counts are never published exactly
+    signal           a flag that a count is unusual or has changed for real
+    nyckeltal        the quarter's key figures on the overview
+    beredningsgrupp  the preparation group, who read the protected picture
+    analytiker       the analysts, who import data and may see exact counts
 """
 
 __version__ = "0.1.0"

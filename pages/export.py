@@ -18,7 +18,7 @@ from lagesbild.export.pack import (
     build_pack,
     pack_name,
 )
-from ui import state
+from ui import selection, signin, state, view
 
 state.ensure_entrypoint()
 
@@ -30,8 +30,8 @@ st.markdown("Mötesunderlaget för ett kvartal – det sista i perioden – med 
             "röjandekontroll som i lägesbilden: titelbild, sammanfattning, nyckeltal, ett "
             "diagram per bild (nyckeltalen i talaranteckningarna) och metod.")
 
-filters = state.current_filters()
-quarters = state.quarter_options(state.store_facts()["quarters"])
+filters = selection.current_filters()
+quarters = selection.quarter_options(state.store_facts()["quarters"])
 if not quarters:
     st.info("Det finns inga rapporter att exportera ännu.")
     st.stop()
@@ -47,7 +47,7 @@ st.caption(f"Urval från sidopanelen: {describe_filters(filters) or 'alla rappor
 public = st.toggle("Publik variant för kommunens webbplats", key="export_public",
                    help="Bara övergripande indikatorer (per kvartal, år, form och stadsdel), "
                         "strängare röjandekontroll och stödlinjerna.")
-rule = config.settings().public_disclosure if public else state.disclosure()
+rule = config.settings().public_disclosure if public else view.disclosure()
 options = [k for k, d in CHARTS.items() if d.public or not public]
 charts = st.multiselect("Diagram", options, default=list(PUBLIC_CHARTS if public
                                                          else DEFAULT_CHARTS),
@@ -64,7 +64,7 @@ if needs_images and not images.browser_available():
 request = PackRequest(chosen_filters, tuple(charts), public)
 file_name = pack_name(period[1], chosen_filters, public, fmt)
 store = state.get_store()
-user = state.current_user()
+user = signin.current_user()
 active = "; ".join(f"{k}={','.join(v)}" for k, v in chosen_filters.active().items())
 details = (f"{fmt}; period {period[0]}–{period[1]}; {active or 'alla rapporter'}; "
            f"diagram={','.join(charts)}{'; publik' if public else ''}")

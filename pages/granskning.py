@@ -11,7 +11,7 @@ import datetime as dt
 import streamlit as st
 
 from lagesbild.access import policy, roles
-from ui import state
+from ui import signin, state
 
 state.ensure_entrypoint()
 
@@ -19,7 +19,7 @@ LIMIT = 5000
 OUTCOME_LABELS = {"ok": "OK", "nekad": "Nekad", "fel": "Fel"}
 
 store = state.get_store()
-user = state.current_user()
+user = signin.current_user()
 if not roles.can(user, "audit_log"):
     try:
         policy.require(user, "audit_log", store, "sidan Granskningslogg")

@@ -21,7 +21,7 @@ from lagesbild.domain import config
 from lagesbild.intake.history import when
 from lagesbild.intake.pipeline import CheckedFile
 from lagesbild.intake.problem_report import problem_workbook, report_file_name, safe_file_name
-from ui import state
+from ui import signin, state
 
 state.ensure_entrypoint()
 
@@ -32,7 +32,7 @@ GENERATION = "_upload_generation"  # a new uploader after an import (empties it)
 FLASH = "_upload_flash"  # messages to show after the rerun: (kind, text)
 
 store = state.get_store()
-user = state.current_user()
+user = signin.current_user()
 if not roles.can(user, "upload"):
     try:
         policy.require(user, "upload", store, "sidan Ladda upp")

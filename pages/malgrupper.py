@@ -9,12 +9,12 @@ from lagesbild import charts
 from lagesbild.domain.formatting import fmt_pct
 from lagesbild.numbers import indicators as ind
 from lagesbild.numbers.disclosure import TOTAL
-from ui import render, state
+from ui import render, selection, state, view
 
 state.ensure_entrypoint()
 
-filters = state.current_filters()
-disclosure = state.disclosure()
+filters = selection.current_filters()
+disclosure = view.disclosure()
 
 LENSES = {"Kön": "kon", "Åldersgrupp": "aldersgrupp"}
 GROUPS = {"per form av extremism": "form", "per händelsetyp": "handelse"}
@@ -64,7 +64,7 @@ for g in present:
     notes[g] = note
 
 what = f"{lens_label} {group_label}"
-ctx = state.chart_context(filters)
+ctx = view.chart_context(filters)
 fig = charts.stacked_shares(
     known, ctx, what=what, group=group, category=by, share="andel", label="visas",
     group_order=present, category_order=ind.category_order(by, list(known[by])),

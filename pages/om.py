@@ -8,12 +8,12 @@ import streamlit as st
 
 from lagesbild.domain import codelists, config
 from lagesbild.numbers import signals
-from ui import state
+from ui import state, view
 
 state.ensure_entrypoint()
 
 STODLINJER_FILE = config.DATA_DIR / "stodlinjer.toml"
-threshold = state.threshold()
+threshold = view.threshold()
 
 st.title("Om lägesbilden")
 st.markdown(

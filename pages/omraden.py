@@ -11,12 +11,12 @@ from lagesbild import charts
 from lagesbild.domain.formatting import fmt_number
 from lagesbild.numbers import indicators as ind
 from lagesbild.numbers.disclosure import TOTAL
-from ui import render, state
+from ui import render, selection, state, view
 
 state.ensure_entrypoint()
 
-filters = state.current_filters()
-disclosure = state.disclosure()
+filters = selection.current_filters()
+disclosure = view.disclosure()
 ALL_FORMS = "Alla former i urvalet"
 NO_PLACE = ("Digitalt", "Okänt")
 
@@ -26,7 +26,7 @@ st.markdown("Var i kommunen rapporterna gäller. Kartan visar Umeås 42 RegSO-om
             "förstorad till höger. Grått = färre än 5 rapporter, visas inte.")
 
 left, right = st.columns([3, 4])
-form_options = [ALL_FORMS, *(filters.form or state.filter_options()["form"])]
+form_options = [ALL_FORMS, *(filters.form or selection.filter_options()["form"])]
 form = left.selectbox("Form av extremism", form_options, key="omr_form")
 measure = right.segmented_control("Mått", ["Antal", "Per 10 000 invånare"], default="Antal",
                                   key="omr_measure") or "Antal"
@@ -40,7 +40,7 @@ grand = totals[totals["omrade"] == TOTAL]
 if grand.empty or (not grand["undertryckt"].iloc[0] and int(grand["antal"].iloc[0]) == 0):
     st.info("Inga rapporter i urvalet.")
     st.stop()
-ctx = state.chart_context(chosen)
+ctx = view.chart_context(chosen)
 what_form = "" if form == ALL_FORMS else f" – {form}"
 
 if per10k:

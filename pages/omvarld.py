@@ -19,7 +19,7 @@ from lagesbild.domain.periods import quarter_end, quarter_start
 from lagesbild.intake.followup.edits import EditRefused
 from lagesbild.intake.followup.events import MAX_TITLE
 from lagesbild.numbers.events import current_events, event_history
-from ui import render, state
+from ui import render, selection, signin, state
 
 state.ensure_entrypoint()
 
@@ -33,9 +33,9 @@ def flash(text: str) -> None:
 
 
 store = state.get_store()
-user = state.current_user()
+user = signin.current_user()
 editor = policy.can_edit(user)
-first, last = state.current_period(TODAY)
+first, last = selection.current_period(TODAY)
 
 st.title("Omvärldshändelser")
 st.markdown("Händelser i omvärlden som hjälper till att förstå kurvorna: ändrad nationell "

@@ -10,13 +10,13 @@ from lagesbild.domain.formatting import fmt_change, fmt_diff
 from lagesbild.numbers import indicators as ind
 from lagesbild.numbers import signals, summary
 from lagesbild.numbers.events import events_for_period
-from ui import render, state
+from ui import render, selection, state, view
 
 state.ensure_entrypoint()
 
-filters = state.current_filters()
+filters = selection.current_filters()
 quarter = filters.to_quarter
-disclosure = state.disclosure()
+disclosure = view.disclosure()
 
 st.title("Översikt")
 st.markdown(f"Läget **{quarter}** jämfört med tidigare kvartal. Välj ett annat kvartal genom "
@@ -91,7 +91,7 @@ per_form = state.call(ind.trend, filters, "form", "antal", disclosure)
 if per_form.empty:
     st.info("Inga rapporter i urvalet.")
 else:
-    ctx = state.chart_context(filters)
+    ctx = view.chart_context(filters)
     breaks = sorted({q for q, note in zip(per_form["kvartal"], per_form["serieavbrott"],
                                           strict=True) if note})
     events = state.call(events_for_period, filters.from_quarter, filters.to_quarter)

@@ -7,12 +7,12 @@ import streamlit as st
 from lagesbild import charts
 from lagesbild.access import policy
 from lagesbild.numbers import indicators as ind
-from ui import render, state
+from ui import render, selection, signin, state, view
 
 state.ensure_entrypoint()
 
-filters = state.current_filters()
-disclosure = state.disclosure()
+filters = selection.current_filters()
+disclosure = view.disclosure()
 quarter = filters.to_quarter
 
 st.title("Rapportering")
@@ -32,7 +32,7 @@ table = state.call(ind.coverage, filters, disclosure)
 if table.empty:
     st.info("Inga rapporter i perioden.")
 else:
-    ctx = state.chart_context(filters)
+    ctx = view.chart_context(filters)
     gaps = table[table["status"] == ind.MISSING][["kvartal", "verksamhet"]]
     grid = table[table["status"] == ind.DELIVERED]
     fig = charts.heatmap(
@@ -54,7 +54,7 @@ else:
 st.subheader("Importhistorik")
 st.caption("Alla importer, nyast först (bara läsning). Ångra en import med "
            "`lagesbild rollback NUMMER`.")
-history = state.call(policy.import_history, state.current_user())
+history = state.call(policy.import_history, signin.current_user())
 if history.empty:
     st.info("Inga importer ännu.")
 else:

@@ -9,12 +9,12 @@ from lagesbild.charts.events import event_legend
 from lagesbild.domain.formatting import fmt_number
 from lagesbild.numbers import indicators as ind
 from lagesbild.numbers.events import events_for_period
-from ui import render, state
+from ui import render, selection, state, view
 
 state.ensure_entrypoint()
 
-filters = state.current_filters()
-disclosure = state.disclosure()
+filters = selection.current_filters()
+disclosure = view.disclosure()
 
 BREAKDOWNS = {
     "Form av extremism": "form",
@@ -48,7 +48,7 @@ if table.empty:
 per10k = measure == "per10k"
 what = ("Rapporter per 10 000 invånare" if per10k else "Rapporter") + (
     f" per {label.lower()}" if by else "")
-ctx = state.chart_context(filters)
+ctx = view.chart_context(filters)
 if per10k:
     ctx = ctx.with_extra("Invånare: SCB:s befolkning per RegSO")
 breaks = sorted({q for q, note in zip(table["kvartal"], table["serieavbrott"], strict=True)

@@ -25,7 +25,7 @@ from lagesbild.intake.followup.templates import template_bytes
 from lagesbild.numbers import activities as act
 from lagesbild.numbers import followup as fi
 from lagesbild.numbers.events import events_for_period
-from ui import render, state
+from ui import render, selection, signin, state, view
 
 state.ensure_entrypoint()
 
@@ -85,9 +85,9 @@ def upload_section(kind: str, store, user: roles.User | None) -> None:  # noqa: 
 
 
 store = state.get_store()
-user = state.current_user()
+user = signin.current_user()
 editor = policy.can_edit(user)
-first, last = state.current_period(TODAY)
+first, last = selection.current_period(TODAY)
 events = state.call(events_for_period, first, last)
 
 st.title("Uppföljning av handlingsplanen")
@@ -122,7 +122,7 @@ with tab_training:
         efforts = int(per_quarter["insatser"].sum())
         ctx = charts.ChartContext(period=charts.period_label(first, last),
                                   filters="Alla utbildningsinsatser",
-                                  threshold=state.threshold(),
+                                  threshold=view.threshold(),
                                   extra=(f"{fmt_int(efforts)} insatser",))
         shown = per_quarter[per_quarter.groupby("malgrupp")["deltagare"].transform("sum") > 0]
         fig = charts.trend_chart(shown, ctx, what="Deltagare per målgrupp", series="malgrupp",
@@ -147,7 +147,7 @@ with tab_training:
     st.markdown("Verksamheter som står för en stor del av orosrapporterna men har fått lite "
                 "utbildning kan behöva nästa insats. Andelarna gäller perioden "
                 f"{first}–{last}.")
-    gap = state.call(fi.concern_vs_training, first, last, state.disclosure())
+    gap = state.call(fi.concern_vs_training, first, last, view.disclosure())
     if gap.empty:
         st.info("Inga orosrapporter eller utbildningsinsatser i perioden.")
     else:
@@ -180,7 +180,7 @@ with tab_training:
             fig, gap, "Orosrapporter och utbildning per verksamhet",
             caption=f"Markering: minst {fi.MANY_CONCERNS_SHARE:.0f} % av orosrapporterna och "
                     "mindre än hälften så stor andel av utbildningsdeltagarna. Antal "
-                    f"orosrapporter under {state.threshold()} visas inte.",
+                    f"orosrapporter under {view.threshold()} visas inte.",
             key="chart_oro_utbildning")
         def decimal(values: pd.Series) -> list[str]:
             return [fmt_number(v, 1) if pd.notna(v) else "–" for v in values]

@@ -29,7 +29,7 @@ from lagesbild.domain.text import ascii_slug
 from lagesbild.export import images
 from lagesbild.export.naming import export_name
 from lagesbild.export.workbook import CSV_MIME, XLSX_MIME, csv_bytes, workbook_bytes
-from ui import state
+from ui import selection, signin, state, view
 
 IMAGE_LABELS = {"png": ("Bild (PNG)", ":material/image:"),
                 "svg": ("Vektorbild (SVG)", ":material/draw:"),
@@ -72,7 +72,7 @@ def cached_image(fig: go.Figure, fmt: str, key: tuple) -> bytes:
 def _logged(make: Callable[[], bytes], file_name: str, details: str) -> Callable[[], bytes]:
     """`make`, run when the button is clicked, checked and logged by the access policy."""
     store = state.get_store()
-    user = state.current_user()
+    user = signin.current_user()
 
     def run() -> bytes:
         with policy.exporting(store, user, file_name, details):
@@ -86,12 +86,12 @@ def download_menu(fig: go.Figure | None, data: pd.DataFrame | None, name: str,
     """A st.popover('Ladda ner') with PNG, SVG, PDF (when there is a figure and a browser)
     and CSV, Excel (when there is data). `name` is the chart's Swedish title (without
     period), `filters_text` the active filters in words (e.g. charts.describe_filters)."""
-    filters = state.current_filters()
+    filters = selection.current_filters()
     period = period or period_label(filters.from_quarter, filters.to_quarter)
     key = key or ascii_slug(name)
     version = state.data_version()
     cache_key = (name, version, filters_text, period)
-    threshold = state.threshold()
+    threshold = view.threshold()
 
     def file_name(ext: str) -> str:
         return export_name(period, name, ext, filters=filters)

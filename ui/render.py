@@ -18,7 +18,7 @@ import streamlit as st
 
 from lagesbild.charts import describe_filters
 from lagesbild.domain.text import ascii_slug
-from ui import state
+from ui import selection
 from ui.downloads import download_menu as export_menu
 
 PLOTLY_CONFIG = {
@@ -48,7 +48,7 @@ def show_chart(fig: go.Figure, data: pd.DataFrame | None, name: str, *,
         st.caption(caption)
     if events:
         show_events(events)
-    export_menu(fig, data, name, describe_filters(state.current_filters()),
+    export_menu(fig, data, name, describe_filters(selection.current_filters()),
                 key=key or slug, period=_figure_period(fig))
 
 
@@ -70,5 +70,5 @@ def show_table(frame: pd.DataFrame, name: str, *, key: str | None = None,
     """A display table (strings already formatted, suppression applied) with download."""
     st.dataframe(frame, hide_index=True, width="stretch", height=height)
     if download is not None:
-        export_menu(None, download, name, describe_filters(state.current_filters()),
+        export_menu(None, download, name, describe_filters(selection.current_filters()),
                     key=f"table_{key or ascii_slug(name)}")

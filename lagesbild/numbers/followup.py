@@ -14,6 +14,7 @@ from lagesbild.domain.codelists import load
 from lagesbild.domain.config import Disclosure
 from lagesbild.domain.periods import quarter_end, quarter_start, quarters_between
 from lagesbild.numbers.query import Filters
+from lagesbild.numbers.tables import counts  # with the indicators' disclosure control
 from lagesbild.store import Store
 
 CONCERN = "Oro"
@@ -123,8 +124,6 @@ def concern_vs_training(store: Store, first: str | None, last: str | None,
     deltagare_per_oro, lite_utbildning (bool), bedomning (Swedish text or ''). Sectors in
     code-list order; a sector with neither concerns nor trainings is left out.
     """
-    from lagesbild.numbers.indicators import counts  # the indicator engine's disclosure control
-
     filters = Filters(first, last, rapporttyp=(CONCERN,))
     concerns = counts(store, ["verksamhet"], filters, disclosure)
     concerns = concerns.rename(columns={"antal": "oro", "visas": "oro_visas",
@@ -164,8 +163,6 @@ def concern_vs_training(store: Store, first: str | None, last: str | None,
 
 
 def _total_concerns(store: Store, filters: Filters, disclosure: Disclosure | None) -> int:
-    from lagesbild.numbers.indicators import counts
-
     total = counts(store, [], filters, disclosure)
     if total.empty or bool(total["undertryckt"].iloc[0]):
         return 0

@@ -19,9 +19,11 @@ from lagesbild.domain.config import Disclosure
 from lagesbild.domain.formatting import fmt_int, fmt_pct
 from lagesbild.domain.periods import shift_quarter
 from lagesbild.numbers import signals
+from lagesbild.numbers.coverage import missing_partners
 from lagesbild.numbers.disclosure import Line, protect_values
-from lagesbild.numbers.indicators import data_span, missing_partners, trend
 from lagesbild.numbers.query import Filters
+from lagesbild.numbers.tables import data_span
+from lagesbild.numbers.trend import trend
 from lagesbild.store import Store
 
 # Key figures: key -> (label, SQL condition).

@@ -117,10 +117,10 @@ def test_omvarld_renders_and_an_analyst_adds_an_event(db: Path) -> None:
 
 def test_preparation_group_sees_but_cannot_edit(db: Path,
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
-    from ui import state
+    from ui import signin
 
     viewer = roles.User("bo", roles.BEREDNINGSGRUPP, "lokal")
-    monkeypatch.setattr(state, "current_user", lambda: viewer, raising=False)
+    monkeypatch.setattr(signin, "current_user", lambda: viewer)
     app = page("omvarld")
     assert "Spara" not in [b.label for b in app.button]
     assert any("läggs till och ändras av en analytiker" in c.value for c in app.caption)

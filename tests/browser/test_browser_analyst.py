@@ -2,7 +2,7 @@
 
 (a) the quarterly round without sign-in (localhost): template, a bad file, a corrected file,
     confirmation, receipt, history, rollback with confirmation;
-(b) a real OIDC sign-in against the local mock identity provider in tests/oidc (Node; the
+(b) a real OIDC sign-in against the local mock identity provider in tests/browser/oidc (Node; the
     test runs `npm ci` there when node_modules is missing), as the preparation group;
 (c) a local-account sign-in: a wrong password, then the right one, as an analyst.
 
@@ -184,12 +184,12 @@ def test_quarterly_round_in_the_browser(db: Path, browser, tmp_path: Path):
 # -- (b) OIDC ----------------------------------------------------------------------------------
 def _node_ready() -> None:
     if not shutil.which("node") or not shutil.which("npm"):
-        missing("Node och npm behövs för OIDC-testet (tests/oidc). Installera Node 20.")
+        missing("Node och npm behövs för OIDC-testet (tests/browser/oidc). Installera Node 20.")
     if not (OIDC_DIR / "node_modules" / "oauth2-mock-server").exists():
         done = subprocess.run(["npm", "ci", "--no-audit", "--no-fund"], cwd=OIDC_DIR,
                               capture_output=True, text=True, timeout=300)
         if done.returncode != 0:
-            pytest.fail(f"npm ci i tests/oidc misslyckades:\n{done.stderr[-2000:]}")
+            pytest.fail(f"npm ci i tests/browser/oidc misslyckades:\n{done.stderr[-2000:]}")
 
 
 @contextmanager

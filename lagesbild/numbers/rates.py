@@ -1,0 +1,102 @@
+"""Reports per 10 000 inhabitants per area and year, quarter or period.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from lagesbild.domain import codelists as codelist_module
+from lagesbild.domain.config import Disclosure
+from lagesbild.numbers import population as pop
+from lagesbild.numbers.disclosure import (
+    hide_derived,
+    protect,
+)
+from lagesbild.numbers.query import DIMENSIONS, Filters
+from lagesbild.numbers.tables import (
+    NOT_GIVEN,
+    dimension_sql,
+    period_text,
+    query_frame,
+    shown_quarters,
+    sort_by_categories,
+)
+from lagesbild.store import Store
+
+NO_POPULATION = ("Digitalt", "Okänt")
+
+
+# -- 2. rates per 10 000 inhabitants ----------------------------------------------------------
+PERIOD = "period"  # rates(period=PERIOD): the filter's whole period as one
+
+
+def rates(store: Store, level: str = "omrade", period: str = "ar",
+          filters: Filters | None = None, disclosure: Disclosure | None = None) -> pd.DataFrame:
+    """Reports per 10 000 inhabitants per area (`omrade` or `regso`) and `ar`, `kvartal` or
+    `period` (all quarters of the filter's period together: one row per area, the column
+    `period` holding e.g. '2024K4–2026K3').
+
+    Every area of the level is listed (0 where no reports); Digitalt, Okänt and reports without
+    a RegSO code are listed when they have reports, without population. Columns: level,
+    period, antal, befolkning, befolkning_ar (the year the population is from; for `period`
+    text naming the years, e.g. '2025'), per10k (NA when the population is unknown or the
+    count hidden), befolkning_saknas, befolkning_anm, undertryckt, visas.
+
+    Population (see `lagesbild.numbers.population`): each year's own figure, else the nearest year
+    at most one year away, named in befolkning_anm ("befolkning 2025 används för 2024"); else
+    unknown. For `period` the population is the mean over the period's years weighted by their
+    quarters (`population.period_population`); unknown if any of its years is unknown.
+    """
+    if level not in ("omrade", "regso") or period not in ("ar", "kvartal", PERIOD):
+        raise ValueError("Tal per 10 000 invånare finns per omrade eller regso och ar, "
+                         "kvartal eller period.")
+    filters = filters or Filters()
+    quarters = shown_quarters(store, filters)
+    columns = [level, period, "antal", "befolkning", "befolkning_ar", "per10k",
+               "befolkning_saknas", "befolkning_anm"]
+    if not quarters:
+        return protect(pd.DataFrame(columns=columns).astype({"antal": "int64"}), disclosure)
+    where, params = filters.with_period(quarters[0], quarters[-1]).where()
+    by_period = "" if period == PERIOD else f", {DIMENSIONS[period]} AS {period}"
+    counted = query_frame(store, f"SELECT {dimension_sql(level)} AS {level}{by_period}, "
+                  f"count(*)::BIGINT AS antal FROM reports WHERE {where} GROUP BY ALL", params)
+    label = period_text(quarters)
+    if period == PERIOD:
+        counted[PERIOD] = label
+        periods: list[str] | list[int] = [label]
+    else:
+        periods = (quarters if period == "kvartal"
+                   else sorted({int(q[:4]) for q in quarters}))
+    years = sorted({int(q[:4]) for q in quarters})
+    population = pop.population_table(store, level, years)
+    if filters.omrade:
+        members = {a.code for a in codelist_module.areas() if a.district in filters.omrade}
+        keep = population[level].isin(filters.omrade if level == "omrade" else members)
+        population = population[keep]
+    if period == PERIOD:
+        population = pop.period_population(population, level, quarters).assign(
+            **{PERIOD: label})
+        on = [level, PERIOD]
+    else:
+        on = [level, "ar" if period == "ar" else "_ar"]
+    names = list(dict.fromkeys(population[level]))
+    extra = [n for n in dict.fromkeys(counted[level]) if n not in names]
+    grid = pd.MultiIndex.from_product([names + extra, periods],
+                                      names=[level, period]).to_frame(index=False)
+    table = grid.merge(counted, on=[level, period], how="left")
+    table["antal"] = table["antal"].fillna(0).astype("int64")
+    if period != PERIOD:
+        table[on[1]] = [int(str(p)[:4]) for p in table[period]]
+    table = table.merge(population.rename(columns={"ar": on[1]}), on=on, how="left")
+    no_pop = table[level].isin(extra)
+    table.loc[no_pop, "befolkning_saknas"] = True
+    table.loc[no_pop, "befolkning_anm"] = [
+        pop.NO_REGSO if n == NOT_GIVEN and level == "regso" else pop.NOT_APPLICABLE
+        if n in NO_POPULATION else pop.MISSING for n in table.loc[no_pop, level]]
+    table["befolkning_saknas"] = table["befolkning_saknas"].astype(bool)
+    if period == PERIOD:
+        table["befolkning_ar"] = table["befolkning_ar"].fillna("").astype(object)
+    out = protect(table, disclosure, known_total=[period])
+    out["per10k"] = out["antal"].astype("Float64") / out["befolkning"].astype("Float64") * 1e4
+    out = hide_derived(out, ["per10k"], out["undertryckt"])
+    return sort_by_categories(out[[*columns, "undertryckt", "visas"]], [period, level])

@@ -1,0 +1,54 @@
+"""What every chart says about itself for the signed-in user: the disclosure rule, the
+published total of the selection, and the context line (period, filters, n, data date)."""
+
+from __future__ import annotations
+
+from lagesbild.access import policy
+from lagesbild.charts import ChartContext, describe_filters, period_label
+from lagesbild.domain import config
+from lagesbild.numbers.query import Filters
+from ui import signin
+from ui.state import call, data_as_of
+
+
+def threshold() -> int:
+    return config.settings().disclosure.threshold
+
+
+def disclosure() -> config.Disclosure:
+    """The disclosure rule for the signed-in user's view (THE place pages get it from).
+
+    Every role gets the rule in the dashboard; exact counts are never shown on screen."""
+
+    user = signin.current_user()
+    if user is None:  # not signed in: pages never get this far, but never show exact counts
+        return config.settings().disclosure
+    return policy.disclosure_for(user) or config.settings().disclosure
+
+
+def total(filters: Filters) -> int | None:
+    """The published number of reports in the selection (None when it is hidden)."""
+    from lagesbild.numbers.indicators import counts
+
+    table = call(counts, (), filters, disclosure())
+    if table.empty or table["undertryckt"].iloc[0]:
+        return None
+    value = table["antal"].iloc[0]
+    return None if value is None or str(value) == "<NA>" else int(value)
+
+
+def chart_context(filters: Filters, n: int | None | bool = True, *,
+                  first: str | None = None, last: str | None = None) -> ChartContext:
+    """Period, active filters, n and the data date for a chart's title and source line.
+
+    n=True: the published number of reports in `filters`; an int: that number; None: no n.
+    """
+    if n is True:
+        n = total(filters)
+    return ChartContext(
+        period=period_label(first or filters.from_quarter, last or filters.to_quarter),
+        filters=describe_filters(filters), n=n, data_as_of=data_as_of(),
+        threshold=threshold(),
+    )
+
+
