@@ -132,7 +132,7 @@ def server_times(db: Path, warm_runs: int = 5) -> dict[str, tuple[float, float]]
     out = {}
     for page in PAGES:
         st.cache_data.clear()  # the store stays open (cache_resource): one per process
-        at = AppTest.from_file(str(PROJECT / "app.py"), default_timeout=300)
+        at = AppTest.from_file(str(PROJECT / "dashboard.py"), default_timeout=300)
         at.run()  # the session's first run (the default page) with cold caches …
         st.cache_data.clear()  # … cleared again, so the page itself starts cold
         at.switch_page(f"pages/{page}.py")

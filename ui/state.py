@@ -12,11 +12,11 @@ from typing import Any
 
 import streamlit as st
 
-from lagesbild import service as bootstrap
 from lagesbild.domain import config
 from lagesbild.domain.periods import (
     quarters_between,
 )
+from lagesbild.service import runtime
 from lagesbild.store import Store
 
 
@@ -37,25 +37,13 @@ def ensure_entrypoint() -> None:
 
 
 # -- the store -------------------------------------------------------------------------------
-@st.cache_resource(show_spinner=False)
-def _open_store(path: str) -> Store:
-    store = bootstrap.open_for_app(path)
-    try:
-        from lagesbild.intake.population import ensure_population
-    except ImportError:  # pragma: no cover - arrives with the indicator engine
-        pass
-    else:
-        ensure_population(store)
-    return store
-
-
 def db_path() -> str:
     return str(config.database_path())
 
 
 def get_store() -> Store:
-    """The store of this process (opened, migrated and seeded once)."""
-    return _open_store(db_path())
+    """The store of this process (opened, migrated and seeded once, at start-up)."""
+    return runtime.store(db_path())
 
 
 # -- cached indicator calls --------------------------------------------------------------------
@@ -63,7 +51,7 @@ def get_store() -> Store:
 def _cached_call(path: str, version: tuple[int, int], module: str, name: str,
                  args: tuple[Any, ...], kwargs: tuple[tuple[str, Any], ...]) -> Any:
     func = getattr(importlib.import_module(module), name)
-    return func(_open_store(path), *args, **dict(kwargs))
+    return func(runtime.store(path), *args, **dict(kwargs))
 
 
 def call(func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
@@ -85,7 +73,7 @@ def data_version() -> tuple[int, int]:
 def _store_facts(path: str, version: tuple[int, int]) -> dict[str, Any]:
     from lagesbild.numbers.indicators import data_span
 
-    store = _open_store(path)
+    store = runtime.store(path)
     first, last = data_span(store)
     return {
         "quarters": quarters_between(first, last) if first and last else [],

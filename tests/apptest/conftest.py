@@ -12,15 +12,16 @@ from argon2 import PasswordHasher
 from streamlit.runtime.pages_manager import PagesManager
 
 from lagesbild.access import accounts, roles
+from lagesbild.service import runtime
 from tests.helpers.apptest import PASSWORD
 
 
 @pytest.fixture(autouse=True)
 def fresh_app(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """No cache survives a test, and AppTest runs app.py on every rerun.
+    """No cache or open store survives a test, and AppTest runs dashboard.py on every rerun.
 
     AppTest resets Streamlit's "pages/ folder" detection before every run, so with our
-    pages/ folder a rerun would run the current page file alone instead of app.py (a real
+    pages/ folder a rerun would run the current page file alone instead of dashboard.py (a real
     server leaves that mode for good once st.navigation has been called). Keep it off.
     Password checks are cheap and the sign-in throttle starts empty.
     """
@@ -39,6 +40,7 @@ def fresh_app(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     yield
     st.cache_data.clear()
     st.cache_resource.clear()
+    runtime.close_all()
 
 
 @pytest.fixture

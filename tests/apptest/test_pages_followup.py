@@ -12,6 +12,7 @@ from lagesbild.access import roles
 from lagesbild.domain.periods import latest_complete_quarter, quarter_of, quarter_start
 from lagesbild.intake.demo_followup import seed_followup_demo
 from lagesbild.numbers.events import events_for_period
+from lagesbild.service import runtime
 from lagesbild.store import Store
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -47,9 +48,7 @@ def page(name: str) -> AppTest:
 
 def close_store() -> None:
     """Release the page's cached store so the test can open the file itself."""
-    from ui import state
-
-    state._open_store.clear()
+    runtime.close_all()
 
 
 def test_uppfoljning_renders_trainings_and_plan(db: Path) -> None:

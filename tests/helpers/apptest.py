@@ -1,4 +1,5 @@
-"""Helpers for the AppTest tier: run the dashboard's app.py, sign in, read what a page shows.
+"""Helpers for the AppTest tier: run the dashboard script (dashboard.py), sign in, read what a
+page shows.
 
 The isolation of every data file and the cache clearing are fixtures in tests/apptest/conftest.py
 (and tests/conftest.py); these functions only drive the app.
@@ -12,14 +13,14 @@ from pathlib import Path
 from streamlit.testing.v1 import AppTest
 
 PROJECT = Path(__file__).resolve().parents[2]
-APP = str(PROJECT / "app.py")
+APP = str(PROJECT / "dashboard.py")  # the Streamlit script that app.py serves
 TIMEOUT = 60
 PASSWORD = "ett-långt-lösenord-2026"
 UPLOAD, AUDIT = "pages/ladda_upp.py", "pages/granskning.py"
 
 
 def start(query: dict[str, str] | None = None) -> AppTest:
-    """app.py run once (with URL query parameters, if given)."""
+    """dashboard.py run once (with URL query parameters, if given)."""
     at = AppTest.from_file(APP, default_timeout=TIMEOUT)
     if query:
         at.query_params.update(query)
@@ -31,7 +32,7 @@ def assert_ok(at: AppTest) -> None:
 
 
 def sign_in_locally(name: str, password: str = PASSWORD) -> AppTest:
-    """app.py with a local account signed in through the sign-in form."""
+    """dashboard.py with a local account signed in through the sign-in form."""
     at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
     assert_ok(at)
     assert at.title[0].value == "Logga in"

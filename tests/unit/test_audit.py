@@ -67,7 +67,7 @@ _MUTATION = re.compile(
 def _sources() -> list[Path]:
     files = list((PROJECT / "lagesbild").rglob("*.py"))
     files += list((PROJECT / "ui").rglob("*.py")) + list((PROJECT / "pages").rglob("*.py"))
-    files += [PROJECT / "app.py"]
+    files += [PROJECT / "app.py", PROJECT / "dashboard.py"]
     return [f for f in files if f.is_file()]
 
 

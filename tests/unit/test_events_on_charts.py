@@ -4,7 +4,6 @@ slide images and in the meeting pack, always from the same builders (charts.add_
 from __future__ import annotations
 
 import io
-from pathlib import Path
 
 import pytest
 from PIL import Image
@@ -22,7 +21,6 @@ from lagesbild.numbers.events import events_for_period
 from lagesbild.numbers.query import Filters
 
 PERIOD = ("2024K4", "2026K3")  # the demo data has four events in it
-APP = str(Path(__file__).resolve().parents[2] / "app.py")
 
 
 def marks(fig) -> tuple[int, int]:
