@@ -22,12 +22,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 from lagesbild.access import signin
+from lagesbild.cli.common import open_store, user_name
 from lagesbild.domain import config
 from lagesbild.store import Store, StoreError
-
-
-def _user(args: argparse.Namespace) -> str:
-    return getattr(args, "user", None) or getpass.getuser()
 
 
 def _read_password(args: argparse.Namespace) -> str:
@@ -56,7 +53,7 @@ def _log_account_change(args: argparse.Namespace, action: str, name: str,
               "gick att öppna (dashboarden är kanske igång).", file=sys.stderr)
         return
     try:
-        audit.log(store, _user(args), action, audit.OK, name, details)
+        audit.log(store, user_name(args), action, audit.OK, name, details)
     finally:
         store.close()
 
@@ -101,9 +98,9 @@ def cmd_user(args: argparse.Namespace) -> int:
 def cmd_backup(args: argparse.Namespace) -> int:
     from lagesbild.store.backup import backup
 
-    store = Store.open(config.database_path(args.db))
+    store = open_store(args)
     try:
-        manifest = backup(store, args.directory, by=_user(args))
+        manifest = backup(store, args.directory, by=user_name(args))
     finally:
         store.close()
     tables = manifest["tables"]
@@ -118,7 +115,7 @@ def cmd_restore(args: argparse.Namespace) -> int:
     from lagesbild.store.backup import restore
 
     result = restore(args.directory, config.database_path(args.db), force=args.force,
-                     by=_user(args))
+                     by=user_name(args))
     print(f"Databasen {result.path} är återställd från {args.directory} "
           f"({result.tables.get('reports', 0)} rapporter, schemaversion "
           f"{result.schema_version}).")
@@ -132,7 +129,7 @@ def cmd_audit(args: argparse.Namespace) -> int:
     from lagesbild.store import audit
 
     since = dt.date.fromisoformat(args.since) if args.since else None
-    frame = audit.entries(Store.open(config.database_path(args.db)), since=since,
+    frame = audit.entries(open_store(args), since=since,
                           actor=args.actor, action=args.action, outcome=args.outcome,
                           limit=args.limit)
     if args.json:

@@ -17,7 +17,8 @@ from pathlib import Path
 
 from lagesbild.access import policy
 from lagesbild.access.signin import command_line_user
-from lagesbild.domain import codelists, config
+from lagesbild.cli.common import open_store
+from lagesbild.domain import codelists
 from lagesbild.domain.text import match_key
 from lagesbild.numbers.query import Filters
 
@@ -71,13 +72,12 @@ def _describe(fmt: str, filters: Filters, public: bool, charts: tuple[str, ...])
 def cmd_export(args: argparse.Namespace) -> int:
     from lagesbild.export import ExportError, PackRequest, build_pack, images, write_pack
     from lagesbild.export.pack import resolve
-    from lagesbild.store import Store
 
     user = command_line_user(getattr(args, "user", None))
     charts = tuple(c.strip() for c in args.charts.split(",") if c.strip()) \
         if args.charts else None
     filters = filters_from_args(args)
-    store = Store.open(config.database_path(args.db))
+    store = open_store(args)
     out = Path(args.out)
     try:
         request = resolve(store, PackRequest(filters, charts, args.public))  # usage errors first

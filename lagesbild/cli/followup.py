@@ -9,31 +9,24 @@
 from __future__ import annotations
 
 import argparse
-import getpass
 import json
 from collections.abc import Callable
 from pathlib import Path
 
+from lagesbild.cli.common import open_store, user_name
 from lagesbild.domain import config
 from lagesbild.domain.contracts import ACTIVITY, TRAINING, contract
 from lagesbild.domain.problems import Problem
 from lagesbild.intake.followup.imports import CheckedFollowup, describe, import_followup_file
-from lagesbild.store import Store
 
 MAX_PROBLEMS_SHOWN = 50
 
 
-def _store(args: argparse.Namespace) -> Store:
-    return Store.open(config.database_path(args.db))
-
-
-def _user(args: argparse.Namespace) -> str:
-    return getattr(args, "user", None) or getpass.getuser()
 
 
 def _import(kind: str) -> Callable[[argparse.Namespace], int]:
     def run(args: argparse.Namespace) -> int:
-        store = _store(args)
+        store = open_store(args)
         limits = config.settings().cli_limits
         all_ok = True
         records: list[dict[str, object]] = []
@@ -46,7 +39,7 @@ def _import(kind: str) -> Callable[[argparse.Namespace], int]:
                 receipt = None
             else:
                 checked, receipt = import_followup_file(kind, path, path.name, store, limits,
-                                                        _user(args), dry_run=args.dry_run)
+                                                        user_name(args), dry_run=args.dry_run)
             all_ok &= checked.accepted
             if args.json:
                 records.append({"fil": checked.file_name, "godkand": checked.accepted,
@@ -79,7 +72,7 @@ def _templates(args: argparse.Namespace) -> int:
 def _events(args: argparse.Namespace) -> int:
     from lagesbild.numbers.events import events_for_period
 
-    events = events_for_period(_store(args), args.from_quarter, args.to_quarter)
+    events = events_for_period(open_store(args), args.from_quarter, args.to_quarter)
     if not events:
         print("Inga omvärldshändelser.")
     for day, category, title in events:

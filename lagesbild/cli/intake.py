@@ -3,29 +3,23 @@
 from __future__ import annotations
 
 import argparse
-import getpass
 import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
 
 from lagesbild import service as bootstrap
+from lagesbild.cli.common import open_store, user_name
 from lagesbild.domain import config
 from lagesbild.domain.problems import Problem
 from lagesbild.intake import history
 from lagesbild.intake.pipeline import CheckedFile, import_file
-from lagesbild.store import Receipt, Store
+from lagesbild.store import Receipt
 
 MAX_PROBLEMS_SHOWN = 50
 
 
 
-def _open(args: argparse.Namespace) -> Store:
-    return Store.open(config.database_path(args.db))
-
-
-def _user(args: argparse.Namespace) -> str:
-    return getattr(args, "user", None) or getpass.getuser()
 
 
 def _describe(checked: CheckedFile, receipt: Receipt | None, dry_run: bool) -> str:
@@ -69,7 +63,7 @@ def _as_json(checked: CheckedFile, receipt: Receipt | None) -> dict[str, object]
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    store = _open(args)
+    store = open_store(args)
     limits = config.settings().cli_limits
     results: list[dict[str, object]] = []
     lines: list[str] = []
@@ -81,7 +75,7 @@ def cmd_import(args: argparse.Namespace) -> int:
             checked = CheckedFile(path.name, "", [missing])
             receipt = None
         else:
-            checked, receipt = import_file(path, path.name, store, limits, _user(args),
+            checked, receipt = import_file(path, path.name, store, limits, user_name(args),
                                            dry_run=args.dry_run)
         all_ok &= checked.accepted
         if args.json:
@@ -93,7 +87,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_batches(args: argparse.Namespace) -> int:
-    store = _open(args)
+    store = open_store(args)
     if args.json:
         print(json.dumps(store.batches(), ensure_ascii=False, indent=2, default=str))
         return 0
@@ -108,9 +102,9 @@ def cmd_batches(args: argparse.Namespace) -> int:
 
 
 def cmd_rollback(args: argparse.Namespace) -> int:
-    store = _open(args)
-    affected = store.rollback(args.batch_id, _user(args))
-    store.audit(_user(args), "återställning", "ok", target=f"batch {args.batch_id}",
+    store = open_store(args)
+    affected = store.rollback(args.batch_id, user_name(args))
+    store.audit(user_name(args), "återställning", "ok", target=f"batch {args.batch_id}",
                 details=f"{affected} rapporter påverkade")
     print(f"Import {args.batch_id} är återställd; {affected} rapporter har fått tillbaka "
           "sitt tidigare innehåll eller tagits bort.")
@@ -126,9 +120,9 @@ def cmd_template(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    store = _open(args)
+    store = open_store(args)
     if args.remove:
-        removed = bootstrap.remove_demo(store, _user(args))
+        removed = bootstrap.remove_demo(store, user_name(args))
         print(f"Demodata borttagna ({removed} import)." if removed else "Inga demodata fanns.")
         return 0
     try:

@@ -7,16 +7,13 @@ import json
 import sys
 from collections.abc import Callable
 
+from lagesbild.cli.common import open_store
 from lagesbild.domain import config
 from lagesbild.numbers.query import DIMENSIONS, Filters, counts
-from lagesbild.store import Store
 
 MAX_PROBLEMS_SHOWN = 50
 
 
-
-def _open(args: argparse.Namespace) -> Store:
-    return Store.open(config.database_path(args.db))
 
 
 def cmd_indicators(args: argparse.Namespace) -> int:
@@ -25,7 +22,7 @@ def cmd_indicators(args: argparse.Namespace) -> int:
     from lagesbild.numbers.disclosure import protect
 
     by = [b.strip() for b in args.by.split(",") if b.strip()]
-    store = _open(args)
+    store = open_store(args)
     filters = Filters(args.from_quarter, args.to_quarter)
     rule = config.settings().disclosure
     min_cell = rule.threshold if args.min_cell is None else args.min_cell
@@ -70,7 +67,7 @@ def cmd_summary(args: argparse.Namespace) -> int:
     from lagesbild.numbers.indicators import data_span
     from lagesbild.numbers.summary import summarize
 
-    store = _open(args)
+    store = open_store(args)
     quarter = args.quarter or data_span(store)[1]
     if quarter is None:
         print("Det finns inga rapporter ännu.")
