@@ -1,12 +1,16 @@
-"""Context events on charts: dotted lines with numbered labels, and the matching legend."""
+"""Context events on charts: dotted lines with numbered labels, the matching legend, and the
+same marks sized for a slide (with the numbered list above the source line)."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from typing import Any
 
+import pandas as pd
 import plotly.graph_objects as go
 
+from lagesbild.charts.theme import STYLES
 from lagesbild.domain.periods import parse_quarter, quarter_end, quarter_of, quarter_start
 
 EVENT_COLOUR = "#6b4c9a"
@@ -117,3 +121,127 @@ def add_event_annotations(fig: go.Figure, events: Sequence[Event], *,
                 hovertext=f"{day.isoformat()} · {category}<br>{title}",
             )
     return fig
+
+
+# -- on every trend figure, screen and slide -----------------------------------------------
+EVENT_MARK = ANNOTATION_NAME
+
+
+def add_events(fig: go.Figure, events: Sequence[Any], style: str | None = None) -> go.Figure:
+    """Mark context events [(date, kategori, titel), …] (followup.events.events_for_period)
+    on a trend figure, numbered as in `followup.events.event_legend(events)`, sized for the
+    figure's style. Screen and export use this same call, so they show the same marks."""
+    if not events:
+        return fig
+    add_event_annotations(fig, events)
+    meta = fig.layout.meta if isinstance(fig.layout.meta, dict) else {}
+    entries = [f"{i} {day.isoformat()} {_short(str(title))}"
+               for i, (day, _category, title) in enumerate(events, start=1)]
+    fig.layout.meta = {**meta, "lagesbild_events": entries}
+    if (style or meta.get("lagesbild_style")) == "slide":
+        scale_events(fig, STYLES["slide"].font / STYLES["screen"].font)
+        event_key(fig)
+    _event_headroom(fig)
+    return fig
+
+
+def _short(text: str, width: int = 40) -> str:
+    return text if len(text) <= width else text[: width - 1].rstrip() + "…"
+
+
+EVENT_KEY = "omvarld_lista"
+
+
+def event_key(fig: go.Figure) -> None:
+    """On a slide, the numbered events as a small list just above the source line (on
+    screen the page shows them under the chart)."""
+    meta = fig.layout.meta if isinstance(fig.layout.meta, dict) else {}
+    entries = list(meta.get("lagesbild_events") or [])
+    if not entries:
+        return
+    spec = STYLES["slide"]
+    source = next((a for a in fig.layout.annotations if a.name == "kalla"), None)
+    shift = -(source.yshift or 0) if source is not None else spec.source_shift
+    lines, line = [], ""
+    for entry in entries:
+        candidate = f"{line} · {entry}" if line else entry
+        if line and len(candidate) > 130:
+            lines.append(line)
+            line = entry
+        else:
+            line = candidate
+    lines.append(line)
+    if len(lines) > 2:  # no room for more: the rest is in the notes
+        lines = lines[:2]
+        lines[1] += " · …"
+    fig.add_annotation(
+        name=EVENT_KEY, text="Omvärldshändelser: " + "<br>".join(lines), showarrow=False,
+        xref="paper", yref="paper", x=0, y=0, xanchor="left", yanchor="bottom",
+        yshift=-(shift - 4), align="left",
+        font={"size": spec.source, "color": "#6b4c9a"})
+
+
+def _axis_top(fig: go.Figure, x_axis: str, y_axis: str) -> float | None:
+    """The largest y value drawn on a pair of axes (stacked bars summed per x)."""
+    stacked = fig.layout.barmode in ("stack", "relative")
+    top: float | None
+    sums: dict[str, float]
+    top, sums = None, {}
+    for trace in fig.data:
+        if (getattr(trace, "xaxis", None) or "x") != x_axis or trace.y is None:
+            continue
+        if (getattr(trace, "yaxis", None) or "y") != y_axis:
+            continue
+        for x, y in zip(trace.x if trace.x is not None else range(len(trace.y)), trace.y,
+                        strict=False):
+            if y is None or isinstance(y, str) or pd.isna(y):
+                continue
+            if stacked and trace.type == "bar":
+                sums[str(x)] = sums.get(str(x), 0.0) + float(y)
+            else:
+                top = float(y) if top is None else max(top, float(y))
+    if sums:
+        top = max([top or 0.0, *sums.values()])
+    return top
+
+
+def _event_headroom(fig: go.Figure) -> None:
+    """Room at the top of each plot for the event labels, so that they never cover a
+    point: the y range is raised by the share of the plot the label rows take."""
+    rows: dict[tuple[str, str], int] = {}
+    for annotation in fig.layout.annotations:
+        if annotation.name == EVENT_MARK and annotation.yref:
+            y_axis = annotation.yref.split()[0]
+            size = annotation.font.size or 11
+            row = round(-((annotation.yshift or 0) + 2) / (size * 1.6)) + 1
+            key = (annotation.xref, y_axis)
+            rows[key] = max(rows.get(key, 0), row)
+    layout = fig.layout
+    height = (layout.height or STYLES["screen"].height) - (layout.margin.t or 0) \
+        - (layout.margin.b or 0)
+    for (x_axis, y_axis), used in rows.items():
+        axis = layout[y_axis.replace("y", "yaxis", 1)]
+        if axis is None or axis.type in ("category", "log"):
+            continue
+        top = axis.range[1] if axis.range else _axis_top(fig, x_axis, y_axis)
+        if not top or top <= 0:
+            continue
+        domain = axis.domain or (0, 1)
+        pixels = max(height * (domain[1] - domain[0]), 1)
+        size = max((a.font.size or 11) for a in layout.annotations if a.name == EVENT_MARK)
+        share = min(0.4, (used * size * 1.6 + 8) / pixels)
+        axis.range = [0, top * 1.04 / (1 - share)]
+
+
+def scale_events(fig: go.Figure, scale: float) -> None:
+    """Event labels and lines at `scale` (labels keep their rows apart)."""
+    for annotation in fig.layout.annotations:
+        if annotation.name == EVENT_MARK:
+            annotation.update(font_size=round((annotation.font.size or 11) * scale),
+                              yshift=round((annotation.yshift or 0) * scale),
+                              xshift=round((annotation.xshift or 0) * scale))
+    for shape in fig.layout.shapes:
+        if shape.name == EVENT_MARK and shape.line is not None:
+            shape.line.width = round((shape.line.width or 1.2) * scale * 0.8, 1)
+
+
