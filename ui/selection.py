@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from lagesbild.domain import codelists
+from lagesbild.domain import codelists, periods
 from lagesbild.domain.periods import (
     latest_complete_quarter,
     parse_quarter,
@@ -33,7 +33,6 @@ FILTER_WIDGETS: dict[str, tuple[str, str, str]] = {
 PERIOD_KEY = "f_period"  # the chosen period (not a widget key: see _set_period)
 URL_FROM, URL_TO = "fran", "till"
 URL_KEYS = (URL_FROM, URL_TO, *(w[0] for w in FILTER_WIDGETS.values()))
-DEFAULT_QUARTERS = 8
 _INIT_FLAG = "_filters_initialised"
 _IGNORED = "_url_ignored"
 _PERIOD_GENERATION = "_period_generation"
@@ -51,22 +50,12 @@ def quarter_options(data_quarters: list[str]) -> list[str]:
     return quarters_between(data_quarters[0], data_quarters[-1])
 
 
-def latest_quarter(data_quarters: list[str], today: dt.date | None = None) -> str | None:
-    """The latest complete quarter that has data (a running quarter is not complete)."""
-    complete = latest_complete_quarter(today)
-    done = [q for q in data_quarters if parse_quarter(q) <= parse_quarter(complete)]
-    return done[-1] if done else (data_quarters[-1] if data_quarters else None)
-
-
 def default_period(data_quarters: list[str], today: dt.date | None = None) \
         -> tuple[str, str] | None:
-    """The last eight complete quarters that have data."""
-    last = latest_quarter(data_quarters, today)
-    if last is None:
+    """The last eight complete quarters that have data (`periods.default_period`)."""
+    if not data_quarters:
         return None
-    options = quarter_options(data_quarters)
-    end = options.index(last)
-    return options[max(0, end - DEFAULT_QUARTERS + 1)], last
+    return periods.default_period(data_quarters[0], data_quarters[-1], today)
 
 
 # -- URL <-> filter state ------------------------------------------------------------------------

@@ -3,7 +3,9 @@
 Every field with a fixed set of values (form, event type, sector, …) has one CSV file. Matching
 ignores case, surrounding spaces, diacritics and the kind of dash, and goes through aliases.
 Areas have two levels: districts (`omrade.csv`) and SCB's RegSO areas (`omraden_umea.csv`);
-a report may name either, and a RegSO area rolls up to its district.
+a report may name either, and a RegSO area rolls up to its district. A district that is no
+place in the municipality (Digitalt, Okänt: column `plats` = nej in omrade.csv) has no
+population and is not on the map: `no_place()` lists them.
 """
 
 from __future__ import annotations
@@ -44,6 +46,7 @@ class Code:
     valid_to: str = ""  # last quarter in use; "" = still valid
     replaced_by: str = ""
     description: str = ""
+    place: bool = True  # omrade.csv, column plats: a place in the municipality (map, population)
 
 
 @dataclass(frozen=True)
@@ -82,6 +85,9 @@ def _build(name: str, codes: list[Code], extra: dict[str, str] | None = None) ->
     return CodeList(name, tuple(codes), lookup)
 
 
+NOT_A_PLACE = ("nej", "n", "no")  # values of the column plats that say "no place"
+
+
 def read_codelist(path: Path) -> CodeList:
     """Read one code-list CSV (columns varde, alias, giltig_fran, giltig_till, ersatts_av, …)."""
     codes = [
@@ -92,6 +98,7 @@ def read_codelist(path: Path) -> CodeList:
             valid_to=row.get("giltig_till", ""),
             replaced_by=row.get("ersatts_av", ""),
             description=row.get("beskrivning", ""),
+            place=row.get("plats", "").lower() not in NOT_A_PLACE,
         )
         for row in _read_csv(path)
         if row.get("varde")
@@ -186,6 +193,13 @@ class Codelists(ColumnVocabulary):
                     hit.district)
             return self.lists["omrade"].lookup[hits[0]]
         return self.for_field(name).suggest(raw)
+
+
+def no_place(lists: Codelists | None = None) -> tuple[str, ...]:
+    """Districts that are no place in the municipality (Digitalt, Okänt): they have no
+    population (no rate per inhabitant) and are not drawn on the map."""
+    return tuple(code.value for code in (lists or load()).lists["omrade"].codes
+                 if not code.place)
 
 
 def band_age(age: float) -> str | None:

@@ -50,3 +50,21 @@ def quarters_between(first: str, last: str) -> list[str]:
 def latest_complete_quarter(today: dt.date | None = None) -> str:
     """The last quarter that has ended before `today`."""
     return shift_quarter(quarter_of(today or dt.date.today()), -1)
+
+
+DEFAULT_QUARTERS = 8  # the dashboard's and the exports' default period
+
+
+def default_period(first: str | None, last: str | None, today: dt.date | None = None,
+                   quarters: int = DEFAULT_QUARTERS) -> tuple[str, str] | None:
+    """The default period for data from `first` to `last`: the last `quarters` complete
+    quarters that have data (the latest quarter with data when none is complete yet), never
+    starting before `first`. None without data."""
+    if not first or not last:
+        return None
+    complete = latest_complete_quarter(today)
+    end = last if parse_quarter(last) <= parse_quarter(complete) else complete
+    if parse_quarter(end) < parse_quarter(first):
+        end = last
+    start = shift_quarter(end, -(quarters - 1))
+    return (start if parse_quarter(start) >= parse_quarter(first) else first), end

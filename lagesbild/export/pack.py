@@ -24,10 +24,10 @@ import plotly.graph_objects as go
 from lagesbild import charts
 from lagesbild.charts import ChartContext, describe_filters, period_label
 from lagesbild.charts.events import event_legend
-from lagesbild.domain import config
+from lagesbild.domain import config, periods
 from lagesbild.domain.config import Disclosure
 from lagesbild.domain.formatting import fmt_change, fmt_pct
-from lagesbild.domain.periods import latest_complete_quarter, parse_quarter, shift_quarter
+from lagesbild.domain.periods import parse_quarter, shift_quarter
 from lagesbild.export import images
 from lagesbild.export import public as public_module
 from lagesbild.export.common import ExportError
@@ -43,7 +43,6 @@ TITLE = "Lägesbild – våldsbejakande extremism"
 PUBLIC_TITLE = "Våldsbejakande extremism i Umeå – lägesbild"
 ORGANISATION = "UmeBrå – Umeå kommuns brottsförebyggande råd"
 SOURCE = "Källa: UmeBrå, partnernas rapporter."
-DEFAULT_QUARTERS = 8
 NO_PLACE = ("Digitalt", "Okänt")
 FORMATS = ("pptx", "pdf", "xlsx", "png")
 MIMES = {
@@ -428,16 +427,11 @@ DEMO_NOTE = ("Demodata – syntetiska uppgifter, inte verkliga rapporter. Ta bor
 
 
 def default_period(store: Store, today: dt.date | None = None) -> tuple[str, str]:
-    """The dashboard's default: the last eight complete quarters with data."""
-    first, last = ind.data_span(store)
-    if not first or not last:
+    """The dashboard's default period (`periods.default_period`) for the data in `store`."""
+    period = periods.default_period(*ind.data_span(store), today)
+    if period is None:
         raise ExportError("Det finns inga rapporter att exportera.")
-    complete = latest_complete_quarter(today)
-    end = last if parse_quarter(last) <= parse_quarter(complete) else complete
-    if parse_quarter(end) < parse_quarter(first):
-        end = last
-    start = shift_quarter(end, -(DEFAULT_QUARTERS - 1))
-    return (start if parse_quarter(start) >= parse_quarter(first) else first), end
+    return period
 
 
 def _key_table(figures: summary.KeyFigures, keys: Sequence[str] | None) -> pd.DataFrame:

@@ -8,9 +8,11 @@ protects the counts). Results are pandas DataFrames in long form; counts are in 
 
 This module is the public face of the families that implement them: `tables` (counts,
 shares, cross-tabulations, the gender and age lens, the consultation funnel), `rates` (per
-10 000 inhabitants), `trend` (series, changes, control limits) and `coverage` (deliveries).
+10 000 inhabitants), `trend` (series, changes, control limits), `coverage` (deliveries) and
+`calendar` (quarters, years and total as one table).
 """
 
+from lagesbild.numbers.calendar import quarters_and_years
 from lagesbild.numbers.coverage import (
     DELIVERED,
     MISSING,
@@ -52,6 +54,7 @@ __all__ = [
     "funnel",
     "lens",
     "missing_partners",
+    "quarters_and_years",
     "rates",
     "series_breaks",
     "shares",

@@ -23,9 +23,6 @@ from lagesbild.numbers.tables import (
 )
 from lagesbild.store import Store
 
-NO_POPULATION = ("Digitalt", "Okänt")
-
-
 # -- 2. rates per 10 000 inhabitants ----------------------------------------------------------
 PERIOD = "period"  # rates(period=PERIOD): the filter's whole period as one
 
@@ -36,11 +33,12 @@ def rates(store: Store, level: str = "omrade", period: str = "ar",
     `period` (all quarters of the filter's period together: one row per area, the column
     `period` holding e.g. '2024K4–2026K3').
 
-    Every area of the level is listed (0 where no reports); Digitalt, Okänt and reports without
-    a RegSO code are listed when they have reports, without population. Columns: level,
-    period, antal, befolkning, befolkning_ar (the year the population is from; for `period`
-    text naming the years, e.g. '2025'), per10k (NA when the population is unknown or the
-    count hidden), befolkning_saknas, befolkning_anm, undertryckt, visas.
+    Every area of the level is listed (0 where no reports); the districts that are no place
+    (`codelists.no_place()`: Digitalt, Okänt) and reports without a RegSO code are listed when
+    they have reports, without population. Columns: level, period, antal, befolkning,
+    befolkning_ar (the year the population is from; for `period` text naming the years, e.g.
+    '2025'), per10k (NA when the population is unknown or the count hidden),
+    befolkning_saknas, befolkning_anm, undertryckt, visas.
 
     Population (see `lagesbild.numbers.population`): each year's own figure, else the nearest year
     at most one year away, named in befolkning_anm ("befolkning 2025 används för 2024"); else
@@ -92,7 +90,7 @@ def rates(store: Store, level: str = "omrade", period: str = "ar",
     table.loc[no_pop, "befolkning_saknas"] = True
     table.loc[no_pop, "befolkning_anm"] = [
         pop.NO_REGSO if n == NOT_GIVEN and level == "regso" else pop.NOT_APPLICABLE
-        if n in NO_POPULATION else pop.MISSING for n in table.loc[no_pop, level]]
+        if n in codelist_module.no_place() else pop.MISSING for n in table.loc[no_pop, level]]
     table["befolkning_saknas"] = table["befolkning_saknas"].astype(bool)
     if period == PERIOD:
         table["befolkning_ar"] = table["befolkning_ar"].fillna("").astype(object)

@@ -23,7 +23,6 @@ from lagesbild.numbers.disclosure import (
     round_count,
 )
 from lagesbild.numbers.query import DIMENSIONS, Filters, check_dimensions
-from lagesbild.numbers.rates import NO_POPULATION
 from lagesbild.numbers.tables import (
     category_order,
     data_span,
@@ -255,10 +254,10 @@ def _per10k(store: Store, out: pd.DataFrame, by: str | None, filters: Filters) \
         out = out.merge(population, on=["omrade", "ar"], how="left", sort=False)
         lacking = out["befolkning"].isna()
         out.loc[lacking, "befolkning_anm"] = [
-            pop.NOT_APPLICABLE if o in NO_POPULATION else pop.MISSING
+            pop.NOT_APPLICABLE if o in codelist_module.no_place() else pop.MISSING
             for o in out.loc[lacking, "omrade"]]
     else:
-        districts = [d for d in filters.omrade if d not in NO_POPULATION]
+        districts = [d for d in filters.omrade if d not in codelist_module.no_place()]
         if filters.omrade and not districts:
             population = pd.DataFrame({"ar": years, "befolkning": pd.NA, "befolkning_ar": pd.NA,
                                        "befolkning_anm": pop.NOT_APPLICABLE})
