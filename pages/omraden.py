@@ -4,21 +4,15 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-import pandas as pd
 import streamlit as st
 
-from lagesbild import charts
-from lagesbild.domain.formatting import fmt_number
-from lagesbild.numbers import indicators as ind
-from lagesbild.numbers.disclosure import TOTAL
-from ui import render, selection, state, view
+from lagesbild.views import DistrictMap, DistrictQuarters, DistrictRanking
+from ui import render, selection, state
 
 state.ensure_entrypoint()
 
 filters = selection.current_filters()
-disclosure = view.disclosure()
 ALL_FORMS = "Alla former i urvalet"
-NO_PLACE = ("Digitalt", "Okänt")
 
 st.title("Områden")
 st.markdown("Var i kommunen rapporterna gäller. Kartan visar Umeås 42 RegSO-områden (SCB), "
@@ -28,78 +22,17 @@ st.markdown("Var i kommunen rapporterna gäller. Kartan visar Umeås 42 RegSO-om
 left, right = st.columns([3, 4])
 form_options = [ALL_FORMS, *(filters.form or selection.filter_options()["form"])]
 form = left.selectbox("Form av extremism", form_options, key="omr_form")
-measure = right.segmented_control("Mått", ["Antal", "Per 10 000 invånare"], default="Antal",
-                                  key="omr_measure") or "Antal"
+MEASURES = {"Antal": "antal", "Per 10 000 invånare": "per10k"}
+measure = MEASURES[right.segmented_control("Mått", list(MEASURES), default="Antal",
+                                           key="omr_measure") or "Antal"]
 chosen = filters if form == ALL_FORMS else replace(filters, form=(form,))
-per10k = measure != "Antal"
+focus = "" if form == ALL_FORMS else form
 
-table = state.call(ind.crosstab, "omrade", "kvartal", chosen, disclosure)
-totals = table[table["kvartal"] == TOTAL]
-per_district = totals[totals["omrade"] != TOTAL].reset_index(drop=True)
-grand = totals[totals["omrade"] == TOTAL]
-if grand.empty or (not grand["undertryckt"].iloc[0] and int(grand["antal"].iloc[0]) == 0):
-    st.info("Inga rapporter i urvalet.")
+if render.show_view(DistrictMap(measure), chosen, key="omr_karta", focus=focus) is None:
     st.stop()
-ctx = view.chart_context(chosen)
-what_form = "" if form == ALL_FORMS else f" – {form}"
-
-if per10k:
-    # One rate per district over the whole chosen period (population: see ind.rates).
-    rates = state.call(ind.rates, "omrade", ind.PERIOD, chosen, disclosure)
-    map_data = rates.reset_index(drop=True)
-    places = map_data[~map_data["omrade"].isin(NO_PLACE)]
-    notes = sorted({str(n) for n in places.loc[~places["befolkning_saknas"].astype(bool),
-                                               "befolkning_anm"] if str(n)})
-    map_ctx = ctx.with_extra(*(n[:1].upper() + n[1:] for n in notes))
-    rank_ctx = map_ctx
-    value, colour_title, decimals = "per10k", "Per 10 000", 1
-    what_map = f"Rapporter per 10 000 invånare per stadsdel{what_form}"
-    missing = places[places["befolkning_saknas"].astype(bool)]
-    if len(missing):
-        reasons = sorted({str(n) for n in missing["befolkning_anm"] if str(n)})
-        st.caption("Befolkning saknas för perioden – kvot visas inte för "
-                   + ", ".join(missing["omrade"]) + (f" ({'; '.join(reasons)})" if reasons
-                                                      else "") + ".")
-    map_data = map_data.assign(_rate=[
-        vis if h else ("–" if pd.isna(v) else fmt_number(v, 1))
-        for v, h, vis in zip(map_data["per10k"], map_data["undertryckt"], map_data["visas"],
-                             strict=True)])
-    map_label = "_rate"
-else:
-    map_data, map_ctx = per_district, ctx
-    rank_ctx = ctx
-    value, colour_title, decimals, map_label = "antal", "Antal", 0, "visas"
-    what_map = f"Rapporter per stadsdel{what_form}"
-
-on_map = map_data[~map_data["omrade"].isin(NO_PLACE)].reset_index(drop=True)
-elsewhere = per_district[per_district["omrade"].isin(NO_PLACE)]
-if len(elsewhere):
-    map_ctx = map_ctx.with_extra("Ej på kartan: " + ", ".join(
-        f"{r.omrade} {r.visas}" for r in elsewhere.itertuples(index=False)))
-fig = charts.district_map(
-    on_map, map_ctx, what=what_map, value=value, label=map_label, colour_title=colour_title,
-    decimals=decimals,
-)
-render.show_chart(fig, map_data, what_map, key="omr_karta",
-                  caption="Färgen gäller hela stadsdelen: alla RegSO-områden i en stadsdel har "
-                          "samma färg. Håll muspekaren över ett område för detaljer.")
 
 st.subheader("Stadsdelar kvartal för kvartal")
-grid = table[(table["omrade"] != TOTAL) & (table["kvartal"] != TOTAL)]
-fig = charts.heatmap(grid, ctx, what=f"Rapporter per stadsdel och kvartal{what_form}",
-                     x="kvartal", y="omrade",
-                     y_order=ind.category_order("omrade", list(grid["omrade"])))
-render.show_chart(fig, table, f"Rapporter per stadsdel och kvartal{what_form}", key="omr_rutnat",
-                  caption="Grå rutor: färre än 5 rapporter (<5) eller dolda för att skydda "
-                          "ett litet tal i samma rad eller kolumn (..).")
+render.show_view(DistrictQuarters(), chosen, key="omr_rutnat", focus=focus)
 
 st.subheader("Rangordning")
-rank_data = map_data if per10k else per_district
-rank_what = (f"Rapporter per 10 000 invånare per stadsdel{what_form}" if per10k
-             else f"Rapporter per stadsdel{what_form}")
-rank_data = rank_data[~(rank_data["omrade"].isin(NO_PLACE) & per10k)]
-fig = charts.ranked_bar(rank_data, rank_ctx, what=rank_what,
-                        category="omrade", value=value, label=map_label,
-                        x_title="Per 10 000 invånare" if per10k else "Antal rapporter",
-                        decimals=decimals, muted=NO_PLACE)
-render.show_chart(fig, rank_data, rank_what, key="omr_rang")
+render.show_view(DistrictRanking(measure), chosen, key="omr_rang", focus=focus)

@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from lagesbild import charts
-from lagesbild.charts.events import event_legend
-from lagesbild.domain.formatting import fmt_change, fmt_diff
-from lagesbild.numbers import indicators as ind
-from lagesbild.numbers import signals, summary
-from lagesbild.numbers.events import events_for_period
+from lagesbild.numbers import summary
+from lagesbild.views import Trend
+from lagesbild.views.keyfigures import EIGHT_QUARTERS, change_words, delta_text, spc_words
 from ui import render, selection, state, view
 
 state.ensure_entrypoint()
@@ -37,32 +34,6 @@ HELP = {
 }
 
 
-def change_words(change: summary.Change) -> str:
-    if change.p_value is None:
-        return "jämförelsen visas inte (små tal)"
-    if change.significant:
-        return f"tydlig {change.direction}"
-    return "ingen säkerställd förändring"
-
-
-def delta_text(change: summary.Change) -> str | None:
-    if change.percent is not None:
-        return fmt_change(change.percent)
-    if change.difference is not None:
-        return fmt_diff(change.difference)
-    return None
-
-
-def spc_words(spc: str) -> str:
-    if spc in (signals.HIGH, signals.LOW):
-        return f"{spc} {signals.SPC_SUFFIX}"
-    if spc == signals.SHORT:
-        return "för kort serie för att bedöma variationen"
-    if spc == signals.WITHIN:
-        return "inom normal variation"
-    return "visas inte (små tal)"
-
-
 columns = st.columns(len(figures.figures))
 for column, figure in zip(columns, figures.figures, strict=True):
     prev, year = figure.vs_previous, figure.vs_last_year
@@ -76,7 +47,7 @@ for column, figure in zip(columns, figures.figures, strict=True):
             f"Mot föregående kvartal: **{change_words(prev)}**  \n"
             f"Mot {year.base_quarter} (samma kvartal i fjol): {delta_text(year) or '–'}, "
             f"**{change_words(year)}**  \n"
-            f"Jämfört med de senaste åtta kvartalen: **{spc_words(figure.spc)}**"
+            f"{EIGHT_QUARTERS}: **{spc_words(figure.spc, with_comparison=False)}**"
         )
 
 st.caption("Tydlig ökning eller minskning = statistiskt säkerställd (p < 0,05). Procent visas "
@@ -87,22 +58,4 @@ sentences = state.call(summary.summarize, quarter, filters, disclosure)
 st.markdown(" ".join(s.text for s in sentences) if sentences else "Inga rapporter.")
 
 st.subheader("Utvecklingen per form av extremism")
-per_form = state.call(ind.trend, filters, "form", "antal", disclosure)
-if per_form.empty:
-    st.info("Inga rapporter i urvalet.")
-else:
-    ctx = view.chart_context(filters)
-    breaks = sorted({q for q, note in zip(per_form["kvartal"], per_form["serieavbrott"],
-                                          strict=True) if note})
-    events = state.call(events_for_period, filters.from_quarter, filters.to_quarter)
-    fig = charts.small_multiples(
-        per_form, ctx, what="Rapporter per form av extremism", facet="form", value="varde",
-        lower="nedre_grans", upper="ovre_grans", baseline="baslinje", signal="signal",
-        breaks=breaks, y_title="Antal", events=events,
-    )
-    render.show_chart(
-        fig, per_form, "Rapporter per form av extremism",
-        caption="Grått band: normalt intervall utifrån de åtta föregående kvartalen. "
-                "Ring: ovanligt kvartal. Avbrott i linjen: under 5, visas inte.",
-        events=event_legend(events),
-    )
+render.show_view(Trend(by="form", multiples=True), filters)

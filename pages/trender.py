@@ -4,17 +4,12 @@ from __future__ import annotations
 
 import streamlit as st
 
-from lagesbild import charts
-from lagesbild.charts.events import event_legend
-from lagesbild.domain.formatting import fmt_number
-from lagesbild.numbers import indicators as ind
-from lagesbild.numbers.events import events_for_period
-from ui import render, selection, state, view
+from lagesbild.views import Trend
+from ui import render, selection, state
 
 state.ensure_entrypoint()
 
 filters = selection.current_filters()
-disclosure = view.disclosure()
 
 BREAKDOWNS = {
     "Form av extremism": "form",
@@ -40,42 +35,12 @@ layout = right.segmented_control(
     "Visa som", ["Ett diagram", "Ett per kategori"], default="Ett diagram",
     key="trend_layout", disabled=by is None) or "Ett diagram"
 
-table = state.call(ind.trend, filters, by, measure, disclosure)
-if table.empty:
-    st.info("Inga rapporter i urvalet.")
-    st.stop()
-
 per10k = measure == "per10k"
-what = ("Rapporter per 10 000 invånare" if per10k else "Rapporter") + (
-    f" per {label.lower()}" if by else "")
-ctx = view.chart_context(filters)
-if per10k:
-    ctx = ctx.with_extra("Invånare: SCB:s befolkning per RegSO")
-breaks = sorted({q for q, note in zip(table["kvartal"], table["serieavbrott"], strict=True)
-                 if note})
-y_title = "Per 10 000 invånare" if per10k else "Antal rapporter"
-events = state.call(events_for_period, filters.from_quarter, filters.to_quarter)
-if by and layout == "Ett per kategori":
-    fig = charts.small_multiples(
-        table, ctx, what=what, facet=by, value="varde", label=None if per10k else "visas",
-        lower="nedre_grans", upper="ovre_grans", baseline="baslinje", signal="signal",
-        breaks=breaks, y_title=y_title, decimals=1 if per10k else 0, counts=not per10k,
-        events=events)
-else:
-    fig = charts.trend_chart(
-        table, ctx, what=what, series=by, value="varde", label=None if per10k else "visas",
-        lower="nedre_grans", upper="ovre_grans", baseline="baslinje", signal="signal",
-        breaks=breaks, y_title=y_title, decimals=1 if per10k else 0, counts=not per10k,
-        incomplete=sorted(set(table.loc[table["ofullstandig"].astype(bool), "kvartal"])),
-        events=events)
-many = by is not None and table[by].nunique() > 4 and layout == "Ett diagram"
-render.show_chart(
-    fig, table, what,
-    caption=("Normalt intervall visas per kategori när kategorierna är högst fyra; välj "
-             "'Ett per kategori' för att se det för alla. " if many else "")
-    + "Avbrott i linjen: värdet är under 5 eller kan inte visas.",
-    events=event_legend(events),
-)
+entry = Trend(by=by, measure=measure, multiples=bool(by) and layout == "Ett per kategori")
+table = render.show_view(entry, filters)
+if table is None:
+    st.stop()
+what = entry.what()
 
 # -- what stands out ---------------------------------------------------------------------------
 flagged = table[table["signal"].astype(bool)]
@@ -104,19 +69,4 @@ if per10k and "befolkning_anm" in table:
 
 # -- the table ------------------------------------------------------------------------------------
 st.subheader("Tabell")
-if per10k:
-    shown = table.assign(_v=[
-        t if h else "–" if v is None or str(v) == "<NA>" else fmt_number(v, 1)
-        for v, h, t in zip(table["varde"], table["undertryckt"], table["visas"], strict=True)])
-    value_column = "_v"
-else:
-    shown, value_column = table, "visas"
-if by:
-    wide = shown.pivot(index=by, columns="kvartal", values=value_column)
-    wide = wide.reindex(index=ind.category_order(by, list(wide.index)))
-    wide.index.name = label
-    wide = wide.reset_index()
-else:
-    wide = shown[["kvartal", value_column]].set_index("kvartal").T
-    wide.insert(0, "", [y_title])
-render.show_table(wide, f"{what} tabell", download=table)
+render.show_table(entry.display(table), f"{what} tabell", download=table)

@@ -16,9 +16,12 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
+from lagesbild import views
 from lagesbild.charts import describe_filters
+from lagesbild.charts.events import event_legend
 from lagesbild.domain.text import ascii_slug
-from ui import selection
+from lagesbild.numbers.query import Filters
+from ui import selection, view
 from ui.downloads import download_menu as export_menu
 
 PLOTLY_CONFIG = {
@@ -50,6 +53,23 @@ def show_chart(fig: go.Figure, data: pd.DataFrame | None, name: str, *,
         show_events(events)
     export_menu(fig, data, name, describe_filters(selection.current_filters()),
                 key=key or slug, period=_figure_period(fig))
+
+
+def show_view(entry: views.Entry, filters: Filters, *, key: str | None = None,
+              focus: str = "", empty: str = "Inga rapporter i urvalet.") \
+        -> pd.DataFrame | None:
+    """A catalogue entry as the user may see it: its published table drawn, with caption,
+    context events and 'Ladda ner' menu. Returns the table (None and a note when there is
+    nothing to draw)."""
+    table = view.published(entry, filters)
+    if entry.is_empty(table):
+        st.info(empty)
+        return None
+    context = view.context(filters, events=entry.uses_events, focus=focus)
+    show_chart(entry.figure(table, context), table, entry.download_name(context),
+               caption=entry.caption(table, context), key=key,
+               events=event_legend(context.events))
+    return table
 
 
 _MARKDOWN = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~$])")

@@ -1,11 +1,16 @@
-"""What every chart says about itself for the signed-in user: the disclosure rule, the
-published total of the selection, and the context line (period, filters, n, data date)."""
+"""What every chart says about itself for the signed-in user: the disclosure rule (and the
+role's protection), the published total of the selection, the context line (period,
+filters, n, data date), and a catalogue entry's published table, cached."""
 
 from __future__ import annotations
 
+import pandas as pd
+
+from lagesbild import views
 from lagesbild.access import policy
 from lagesbild.charts import ChartContext, describe_filters, period_label
 from lagesbild.domain import config
+from lagesbild.numbers.events import events_for_period
 from lagesbild.numbers.query import Filters
 from ui import signin
 from ui.state import call, data_as_of
@@ -52,3 +57,20 @@ def chart_context(filters: Filters, n: int | None | bool = True, *,
     )
 
 
+def protection() -> views.Protection:
+    """The signed-in user's protection: disclosure rule and merged categories."""
+    return views.protection_for(disclosure())
+
+
+def published(entry: views.Entry, filters: Filters) -> pd.DataFrame:
+    """The entry's published table for the user, its indicator call cached per data version
+    (entries with the same call share it)."""
+    call_ = entry.source(filters, protection())
+    return entry.shape(call(call_.func, *call_.args, **dict(call_.kwargs)))
+
+
+def context(filters: Filters, *, events: bool = False, focus: str = "") -> views.Context:
+    """A figure's context on screen; with `events` the context events of the period."""
+    marked = tuple(call(events_for_period, filters.from_quarter, filters.to_quarter)) \
+        if events else ()
+    return views.Context(chart=chart_context(filters), events=marked, focus=focus)

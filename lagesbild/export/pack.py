@@ -1,10 +1,13 @@
 """The meeting pack: what goes into the PowerPoint, the PDF report, the workbook and the images.
 
-`build_pack(store, PackRequest(filters, charts, public))` computes everything once, with the
-dashboard's own indicator functions, chart builders and disclosure rule (the same Filters give
-the same numbers as on screen): the quarter's key figures and plain-Swedish summary, one
-`ChartItem` per chosen chart (slide-style figure, the data behind it, key figures for the
-speaker notes), the tables for the workbook, and the method text. The writers in slides.py,
+`build_pack(store, PackRequest(filters, charts, public))` computes everything once, from the
+dashboard's own chart catalogue (`lagesbild.views`: the same entries, the same published
+tables, so the same Filters give the same numbers as on screen): the quarter's key figures
+(in the words of Översikt, `views.keyfigures`) and plain-Swedish summary, one `ChartItem` per
+chosen chart (the entry's published table, the slide-style figure drawn from it, its notes,
+and the entry and context that draw it again from the table alone), the tables for the
+workbook (in the public variant one published table per view: the quarters, years and total
+as one table, the same tables as its charts), and the method text. The writers in slides.py,
 report.py and workbook.py only lay it out; `lagesbild.export.files.write_pack` writes a format
 to a path.
 
@@ -15,18 +18,16 @@ whole period.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 import pandas as pd
 import plotly.graph_objects as go
 
-from lagesbild import charts
+from lagesbild import views
 from lagesbild.charts import ChartContext, describe_filters, period_label
-from lagesbild.charts.events import event_legend
 from lagesbild.domain import config, periods
 from lagesbild.domain.config import Disclosure
-from lagesbild.domain.formatting import fmt_change, fmt_pct
 from lagesbild.domain.periods import parse_quarter, shift_quarter
 from lagesbild.export import images
 from lagesbild.export import public as public_module
@@ -34,16 +35,15 @@ from lagesbild.export.common import ExportError
 from lagesbild.export.naming import export_name
 from lagesbild.numbers import indicators as ind
 from lagesbild.numbers import signals, summary
-from lagesbild.numbers.disclosure import TOTAL
 from lagesbild.numbers.events import events_for_period
 from lagesbild.numbers.query import Filters
 from lagesbild.store import Store
+from lagesbild.views import keyfigures
 
 TITLE = "Lägesbild – våldsbejakande extremism"
 PUBLIC_TITLE = "Våldsbejakande extremism i Umeå – lägesbild"
 ORGANISATION = "UmeBrå – Umeå kommuns brottsförebyggande råd"
 SOURCE = "Källa: UmeBrå, partnernas rapporter."
-NO_PLACE = ("Digitalt", "Okänt")
 FORMATS = ("pptx", "pdf", "xlsx", "png")
 MIMES = {
     "pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
@@ -53,248 +53,101 @@ MIMES = {
 }
 
 
-# -- what a chart builder gets and gives ----------------------------------------------------------
-@dataclass(frozen=True)
-class Scope:
-    """Everything a chart builder needs: the selection, the quarter, the disclosure rule."""
-
-    store: Store
-    filters: Filters  # period first..last and the dimension filters
-    quarter: str  # the last quarter of the period: what the meeting is about
-    disclosure: Disclosure
-    ctx: ChartContext  # for charts over the period
-    quarter_ctx: ChartContext  # for charts of the quarter
-    public: bool = False
-    events: tuple = ()  # context events of the period [(date, kategori, titel)]; none public
-
-    @property
-    def quarter_filters(self) -> Filters:
-        return self.filters.with_period(self.quarter, self.quarter)
-
-
+# -- the charts: entries of the catalogue ------------------------------------------------------
 @dataclass
 class ChartItem:
     key: str
     title: str  # as in the chart: "Rapporter per stadsdel, 2025K4–2026K3"
     figure: go.Figure  # slide style
-    data: pd.DataFrame  # disclosure-controlled, exactly what the chart shows
+    data: pd.DataFrame  # the published table the figure is drawn from
     notes: list[str]  # key figures in words (speaker notes, report text)
     sheet: str  # its sheet in the workbook
     file_stem: str  # e.g. "trender_per_form"
+    entry: views.Entry | None = None  # the catalogue entry: entry.figure(data, context)
+    context: views.Context | None = None  # redraws the figure from `data` alone
+    alt_text: str = ""  # the image's text alternative
 
 
 @dataclass(frozen=True)
 class ChartDef:
+    """A chart the pack offers: its catalogue entry, and where it goes in the files."""
+
     key: str
     label: str  # shown when choosing charts
-    build: Callable[[Scope], ChartItem]
+    entry: views.Entry
+    sheet: str  # its sheet in the workbook
+    file_stem: str
     public: bool = False  # coarse enough for the public variant
+    public_entry: views.Entry | None = None  # drawn instead in the public variant
+    quarter: bool = False  # about the pack's quarter, not the whole period
+
+    def entry_for(self, public: bool) -> views.Entry:
+        return (self.public_entry or self.entry) if public else self.entry
 
 
-def _published_total(scope: Scope, filters: Filters) -> int | None:
-    table = ind.counts(scope.store, (), filters, scope.disclosure)
+CHARTS: dict[str, ChartDef] = {d.key: d for d in (
+    ChartDef("trender_per_form", "Utvecklingen per form av extremism",
+             views.Trend(by="form", multiples=True), "Per form och kvartal",
+             "trender_per_form"),
+    ChartDef("trend_totalt", "Rapporter per kvartal (totalt)", views.Trend(by=None),
+             "Per kvartal", "rapporter_per_kvartal", public=True,
+             public_entry=views.QuartersAndYears()),
+    ChartDef("per_omrade", "Rapporter per stadsdel", views.DistrictRanking(), "Per stadsdel",
+             "rapporter_per_stadsdel", public=True),
+    ChartDef("per_form", "Rapporter per form av extremism (perioden)",
+             views.Ranking("form"), "Per form", "rapporter_per_form", public=True),
+    ChartDef("per_verksamhet", "Rapporter per verksamhet", views.Ranking("verksamhet"),
+             "Per verksamhet", "rapporter_per_verksamhet"),
+    ChartDef("kon_alder", "Ålder och kön", views.AgeGender(), "Ålder och kön",
+             "alder_och_kon"),
+    ChartDef("konsultation", "Konsultationsforum per verksamhet (kvartalet)", views.Funnel(),
+             "Konsultationsforum", "konsultationsforum", quarter=True),
+    ChartDef("omrade_kvartal", "Stadsdelar kvartal för kvartal", views.DistrictQuarters(),
+             "Stadsdel och kvartal", "stadsdel_och_kvartal"),
+    ChartDef("karta_omraden", "Karta per stadsdel", views.DistrictMap(), "Karta per stadsdel",
+             "karta_stadsdelar", public=True),
+)}
+DEFAULT_CHARTS = ("trender_per_form", "per_omrade", "per_verksamhet", "kon_alder",
+                  "konsultation")
+PUBLIC_CHARTS = ("trend_totalt", "per_form", "per_omrade")
+# The public variant's workbook: one published table per view, the same its charts show.
+PUBLIC_QUARTERS = views.QuartersAndYears()
+PUBLIC_SHEETS = {"Per form": views.Ranking("form"), "Per stadsdel": views.DistrictRanking()}
+
+
+class _Tables:
+    """The pack's published tables: each indicator call made once, whichever entries share
+    it (a district ranking and a map have the same counts)."""
+
+    def __init__(self, store: Store, protection: views.Protection) -> None:
+        self.store, self.protection = store, protection
+        self._raw: dict[str, pd.DataFrame] = {}
+
+    def __call__(self, entry: views.Entry, filters: Filters) -> pd.DataFrame:
+        call = entry.source(filters, self.protection)
+        key = call.key()
+        if key not in self._raw:
+            self._raw[key] = call(self.store)
+        return entry.shape(self._raw[key])
+
+
+def _published_total(store: Store, filters: Filters, disclosure: Disclosure) -> int | None:
+    table = ind.counts(store, (), filters, disclosure)
     if table.empty or bool(table["undertryckt"].iloc[0]) or pd.isna(table["antal"].iloc[0]):
         return None
     return int(table["antal"].iloc[0])
 
 
-def _list(frame: pd.DataFrame, label: str, value: str = "visas") -> str:
-    return ", ".join(f"{getattr(r, label)} {getattr(r, value)}"
-                     for r in frame.itertuples(index=False))
-
-
-def _breaks(table: pd.DataFrame) -> list[str]:
-    if "serieavbrott" not in table:
-        return []
-    return sorted({q for q, note in zip(table["kvartal"], table["serieavbrott"], strict=True)
-                   if note})
-
-
-def _signal_notes(table: pd.DataFrame, by: str | None, quarters: Sequence[str]) -> list[str]:
-    flagged = table[table["signal"].astype(bool) & table["kvartal"].isin(quarters)]
-    return [f"{r.kvartal}{' – ' + str(getattr(r, by)) if by else ''}: {r.visas}, "
-            f"{r.signal_text}." for r in flagged.itertuples(index=False)]
-
-
-# -- the charts ---------------------------------------------------------------------------------
-def _event_notes(scope: Scope) -> list[str]:
-    """The context events marked on a trend chart, numbered as in the chart."""
-    if not scope.events:
-        return []
-    return ["Omvärldshändelser (numren i diagrammet): " + "; ".join(
-        event_legend(scope.events)) + "."]
-
-
-def _trend_per_form(scope: Scope) -> ChartItem:
-    table = ind.trend(scope.store, scope.filters, "form", "antal", scope.disclosure)
-    what = "Rapporter per form av extremism"
-    fig = charts.small_multiples(
-        table, scope.ctx, what=what, facet="form", value="varde", lower="nedre_grans",
-        upper="ovre_grans", baseline="baslinje", signal="signal", breaks=_breaks(table),
-        y_title="Antal", events=scope.events, style="slide")
-    now = table[table["kvartal"] == scope.quarter]
-    notes = [f"{scope.quarter} per form: {_list(now, 'form')}."]
-    notes += _signal_notes(table, "form", [scope.quarter])
-    notes.append("Grått band: normalt intervall utifrån de åtta föregående kvartalen; ring: "
-                 "ovanligt kvartal; avbrott i linjen: värdet visas inte.")
-    notes += _event_notes(scope)
-    return ChartItem("trender_per_form", fig.layout.title.text, fig, table, notes,
-                     "Per form och kvartal", "trender_per_form")
-
-
-def _trend_total(scope: Scope) -> ChartItem:
-    table = ind.trend(scope.store, scope.filters, None, "antal", scope.disclosure)
-    what = "Rapporter per kvartal"
-    if scope.public:  # plain bars for the web page: no control limits
-        fig = charts.trend_chart(table, scope.ctx, what=what, value="varde", kind="bar",
-                                 breaks=_breaks(table), style="slide")
-    else:
-        fig = charts.trend_chart(
-            table, scope.ctx, what=what, value="varde", lower="nedre_grans",
-            upper="ovre_grans", baseline="baslinje", signal="signal", breaks=_breaks(table),
-            events=scope.events, style="slide")
-    now = table[table["kvartal"] == scope.quarter]
-    notes = [f"{scope.quarter}: {now['visas'].iloc[0] if len(now) else '–'} rapporter."]
-    notes += [] if scope.public else _signal_notes(table, None, list(table["kvartal"]))
-    notes += _event_notes(scope)
-    return ChartItem("trend_totalt", fig.layout.title.text, fig, table, notes,
-                     "Per kvartal", "rapporter_per_kvartal")
-
-
-def _per_district_table(scope: Scope) -> pd.DataFrame:
-    table = ind.crosstab(scope.store, "omrade", "kvartal", scope.filters, scope.disclosure)
-    totals = table[(table["kvartal"] == TOTAL) & (table["omrade"] != TOTAL)]
-    return totals.drop(columns="kvartal").reset_index(drop=True)
-
-
-def _ranked_notes(frame: pd.DataFrame, label: str, threshold: int, top: int = 5) -> list[str]:
-    shown = frame[~frame["undertryckt"].astype(bool)].copy()
-    shown["_v"] = shown["antal"].astype("Float64")
-    shown = shown.sort_values("_v", ascending=False)
-    notes = [f"Flest rapporter: {_list(shown.head(top), label)}."]
-    hidden = frame[frame["undertryckt"].astype(bool)]
-    if len(hidden):
-        notes.append(f"Visas inte (under {threshold} eller dolt för att skydda ett litet tal): "
-                     + ", ".join(map(str, hidden[label])) + ".")
-    return notes
-
-
-def _per_district(scope: Scope) -> ChartItem:
-    data = _per_district_table(scope)
-    what = "Rapporter per stadsdel"
-    fig = charts.ranked_bar(data, scope.ctx, what=what, category="omrade", style="slide")
-    return ChartItem("per_omrade", fig.layout.title.text, fig, data,
-                     _ranked_notes(data, "omrade", scope.disclosure.threshold),
-                     "Per stadsdel", "rapporter_per_stadsdel")
-
-
-def _district_map(scope: Scope) -> ChartItem:
-    data = _per_district_table(scope)
-    on_map = data[~data["omrade"].isin(NO_PLACE)].reset_index(drop=True)
-    elsewhere = data[data["omrade"].isin(NO_PLACE)]
-    ctx = scope.ctx
-    if len(elsewhere):
-        ctx = ctx.with_extra("Ej på kartan: " + _list(elsewhere, "omrade"))
-    what = "Karta: rapporter per stadsdel"
-    fig = charts.district_map(on_map, ctx, what=what, style="slide")
-    return ChartItem("karta_omraden", fig.layout.title.text, fig, data,
-                     _ranked_notes(data, "omrade", scope.disclosure.threshold),
-                     "Karta per stadsdel", "karta_stadsdelar")
-
-
-def _district_quarter(scope: Scope) -> ChartItem:
-    table = ind.crosstab(scope.store, "omrade", "kvartal", scope.filters, scope.disclosure)
-    grid = table[(table["omrade"] != TOTAL) & (table["kvartal"] != TOTAL)]
-    what = "Rapporter per stadsdel och kvartal"
-    fig = charts.heatmap(grid, scope.ctx, what=what, x="kvartal", y="omrade",
-                         y_order=ind.category_order("omrade", list(grid["omrade"])),
-                         style="slide")
-    now = grid[grid["kvartal"] == scope.quarter]
-    notes = [f"{scope.quarter} per stadsdel: {_list(now, 'omrade')}."]
-    return ChartItem("omrade_kvartal", fig.layout.title.text, fig, table, notes,
-                     "Stadsdel och kvartal", "stadsdel_och_kvartal")
-
-
-def _per_form(scope: Scope) -> ChartItem:
-    data = ind.counts(scope.store, ["form"], scope.filters, scope.disclosure)
-    what = "Rapporter per form av extremism"
-    fig = charts.ranked_bar(data, scope.ctx, what=what, category="form", style="slide")
-    return ChartItem("per_form", fig.layout.title.text, fig, data,
-                     _ranked_notes(data, "form", scope.disclosure.threshold, top=9),
-                     "Per form", "rapporter_per_form")
-
-
-def _per_sector(scope: Scope) -> ChartItem:
-    data = ind.counts(scope.store, ["verksamhet"], scope.filters, scope.disclosure)
-    what = "Rapporter per rapporterande verksamhet"
-    fig = charts.ranked_bar(data, scope.ctx, what=what, category="verksamhet", style="slide")
-    return ChartItem("per_verksamhet", fig.layout.title.text, fig, data,
-                     _ranked_notes(data, "verksamhet", scope.disclosure.threshold, top=12),
-                     "Per verksamhet", "rapporter_per_verksamhet")
-
-
-def _gender_age(scope: Scope) -> ChartItem:
-    table = ind.crosstab(scope.store, "aldersgrupp", "kon", scope.filters, scope.disclosure)
-    grid = table[(table["aldersgrupp"] != TOTAL) & (table["kon"] != TOTAL)]
-    what = "Rapporter efter ålder och kön"
-    fig = charts.heatmap(grid, scope.ctx, what=what, x="kon", y="aldersgrupp",
-                         y_order=ind.category_order("aldersgrupp", list(grid["aldersgrupp"])),
-                         style="slide")
-    by_gender = table[(table["aldersgrupp"] == TOTAL) & (table["kon"] != TOTAL)]
-    by_age = table[(table["kon"] == TOTAL) & (table["aldersgrupp"] != TOTAL)]
-    notes = [f"Per kön: {_list(by_gender, 'kon')}.",
-             f"Per åldersgrupp: {_list(by_age, 'aldersgrupp')}.",
-             "Grå rutor: under tröskeln (<) eller dolda för att skydda ett litet tal (..)."]
-    return ChartItem("kon_alder", fig.layout.title.text, fig, table, notes,
-                     "Ålder och kön", "alder_och_kon")
-
-
-def _funnel(scope: Scope) -> ChartItem:
-    table = ind.funnel(scope.store, scope.quarter_filters, scope.disclosure)
-    table = table[table["kvartal"] == scope.quarter].reset_index(drop=True)
-    parts = table[table["verksamhet"] != TOTAL]  # the total is in the notes, not a bar
-    long = pd.concat([
-        pd.DataFrame({"verksamhet": parts["verksamhet"], "steg": "Rapporter",
-                      "antal": parts["antal"], "undertryckt": parts["undertryckt"],
-                      "visas": parts["visas"]}),
-        pd.DataFrame({"verksamhet": parts["verksamhet"], "steg": "Till konsultationsforum",
-                      "antal": parts["konsultation"],
-                      "undertryckt": parts["konsultation_undertryckt"],
-                      "visas": parts["konsultation_visas"]}),
-    ], ignore_index=True)
-    what = "Rapporter och ärenden i konsultationsforum per verksamhet"
-    fig = charts.funnel_chart(long, scope.quarter_ctx, what=what, stage="steg",
-                              group="verksamhet",
-                              stage_order=["Rapporter", "Till konsultationsforum"],
-                              group_order=list(parts["verksamhet"]), style="slide")
-    total = table[table["verksamhet"] == TOTAL]
-    notes = []
-    if len(total):
-        row = total.iloc[0]
-        share = "" if pd.isna(row["andel"]) else f" ({fmt_pct(float(row['andel']), 0)})"
-        notes.append(f"{scope.quarter}: {row['konsultation_visas']} av {row['visas']} "
-                     f"rapporter togs upp i konsultationsforum{share}.")
-    notes.append("Till konsultationsforum per verksamhet: "
-                 + _list(parts, "verksamhet", "konsultation_visas") + ".")
-    return ChartItem("konsultation", fig.layout.title.text, fig, table, notes,
-                     "Konsultationsforum", "konsultationsforum")
-
-
-CHARTS: dict[str, ChartDef] = {d.key: d for d in (
-    ChartDef("trender_per_form", "Utvecklingen per form av extremism", _trend_per_form),
-    ChartDef("trend_totalt", "Rapporter per kvartal (totalt)", _trend_total, public=True),
-    ChartDef("per_omrade", "Rapporter per stadsdel", _per_district, public=True),
-    ChartDef("per_form", "Rapporter per form av extremism (perioden)", _per_form,
-             public=True),
-    ChartDef("per_verksamhet", "Rapporter per verksamhet", _per_sector),
-    ChartDef("kon_alder", "Ålder och kön", _gender_age),
-    ChartDef("konsultation", "Konsultationsforum per verksamhet (kvartalet)", _funnel),
-    ChartDef("omrade_kvartal", "Stadsdelar kvartal för kvartal", _district_quarter),
-    ChartDef("karta_omraden", "Karta per stadsdel", _district_map, public=True),
-)}
-DEFAULT_CHARTS = ("trender_per_form", "per_omrade", "per_verksamhet", "kon_alder",
-                  "konsultation")
-PUBLIC_CHARTS = ("trend_totalt", "per_form", "per_omrade")
+def _item(definition: ChartDef, public: bool, tables: _Tables, filters: Filters,
+          context: views.Context) -> ChartItem:
+    entry = definition.entry_for(public)
+    if not entry.uses_events:
+        context = replace(context, events=())
+    table = tables(entry, filters)
+    figure = entry.figure(table, context)
+    return ChartItem(definition.key, figure.layout.title.text, figure, table,
+                     entry.notes(table, context), definition.sheet, definition.file_stem,
+                     entry, context, entry.alt_text(table, context, figure))
 
 
 def check_charts(keys: Sequence[str], public: bool = False) -> tuple[str, ...]:
@@ -434,40 +287,6 @@ def default_period(store: Store, today: dt.date | None = None) -> tuple[str, str
     return period
 
 
-def _key_table(figures: summary.KeyFigures, keys: Sequence[str] | None) -> pd.DataFrame:
-    rows = []
-    first = figures.figures[0]
-    prev_q, year_q = first.vs_previous.base_quarter, first.vs_last_year.base_quarter
-    for fig in figures.figures:
-        if keys is not None and fig.key not in keys:
-            continue
-        rows.append({
-            "Nyckeltal": fig.label,
-            figures.quarter: fig.display,
-            f"{prev_q}": fig.vs_previous.base_display,
-            f"Förändring mot {prev_q}": _change_text(fig.vs_previous),
-            f"{year_q}": fig.vs_last_year.base_display,
-            f"Förändring mot {year_q}": _change_text(fig.vs_last_year),
-            "Jämfört med åtta kvartal": _spc_text(fig.spc),
-        })
-    return pd.DataFrame(rows, dtype=object)
-
-
-def _change_text(change: summary.Change) -> str:
-    if change.p_value is None and change.percent is None:
-        return "–"
-    size = fmt_change(change.percent) if change.percent is not None else ""
-    verdict = (f"tydlig {change.direction}" if change.significant
-               else "ingen säkerställd förändring")
-    return f"{size} ({verdict})" if size else verdict
-
-
-def _spc_text(spc: str) -> str:
-    return {signals.HIGH: "ovanligt högt", signals.LOW: "ovanligt lågt",
-            signals.WITHIN: "inom normal variation",
-            signals.SHORT: "för kort serie"}.get(spc, "visas inte")
-
-
 def method_paragraphs(disclosure: Disclosure, public: bool) -> list[str]:
     t = disclosure.threshold
     parts = [
@@ -518,38 +337,43 @@ def build_pack(store: Store, request: PackRequest, *, today: dt.date | None = No
     keys = request.charts
     data_as_of = store.data_as_of()
     filters_text = describe_filters(filters)
-    base_ctx = ChartContext(period=period_label(first, last), filters=filters_text,
-                            data_as_of=data_as_of, threshold=disclosure.threshold,
-                            extra=((f"Antal avrundade till {disclosure.rounding}-tal",)
-                                   if disclosure.rounding > 1 else ()))
+    quarter_filters = filters.with_period(last, last)
+    extra = (f"Antal avrundade till {disclosure.rounding}-tal",) if disclosure.rounding > 1 \
+        else ()
+    chart = ChartContext(filters=filters_text, data_as_of=data_as_of,
+                         threshold=disclosure.threshold, extra=extra)
     # Context events are the analysts' notes: on internal trend charts, not in the public one.
     events = () if request.public else tuple(events_for_period(store, first, last))
-    scope = Scope(store, filters, last, disclosure, base_ctx, base_ctx, request.public,
-                  events)
-    scope = replace(scope, ctx=base_ctx.with_n(_published_total(scope, filters)),
-                    quarter_ctx=ChartContext(
-                        period=last, filters=filters_text, data_as_of=data_as_of,
-                        threshold=disclosure.threshold, extra=base_ctx.extra,
-                        n=_published_total(scope, scope.quarter_filters)))
+    over_period = views.Context(
+        replace(chart, period=period_label(first, last),
+                n=_published_total(store, filters, disclosure)),
+        style="slide", events=events, quarter=last)
+    of_quarter = views.Context(
+        replace(chart, period=last, n=_published_total(store, quarter_filters, disclosure)),
+        style="slide", quarter=last)
+    tables = _Tables(store, views.protection_for(disclosure))
+    items = [_item(CHARTS[k], request.public, tables,
+                   quarter_filters if CHARTS[k].quarter else filters,
+                   of_quarter if CHARTS[k].quarter else over_period) for k in keys]
     figures = summary.key_figures(store, last, filters, disclosure)
     if request.public:
         sentences = public_module.summary_sentences(figures)
-        key_table = _key_table(figures, ["totalt"])
+        key_table = keyfigures.key_table(figures, ["totalt"])
+        quarters_and_years = tables(PUBLIC_QUARTERS, filters)
+        sheets = {"Per kvartal": PUBLIC_QUARTERS.quarters(quarters_and_years),
+                  "Per år": PUBLIC_QUARTERS.years(quarters_and_years)}
+        sheets.update({name: tables(entry, filters) for name, entry in PUBLIC_SHEETS.items()})
     else:
         sentences = [s.text for s in summary.summarize(store, last, filters, disclosure)]
-        key_table = _key_table(figures, None)
-    items = [CHARTS[k].build(scope) for k in keys]
-    if request.public:
-        tables = public_module.public_tables(store, filters, disclosure)
-    else:
-        tables = {"Nyckeltal": key_table}
-        tables.update({item.sheet: item.data for item in items})
+        key_table = keyfigures.key_table(figures)
+        sheets = {"Nyckeltal": key_table}
+        sheets.update({item.sheet: item.data for item in items})
     return Pack(
         title=PUBLIC_TITLE if request.public else TITLE, quarter=last,
         period=period_label(first, last), filters=filters, filters_text=filters_text,
         disclosure=disclosure, public=request.public, data_as_of=data_as_of,
         created=today or dt.date.today(), demo=store.has_demo_data(), key_figures=figures,
-        key_table=key_table, summary=sentences, charts=items, tables=tables,
+        key_table=key_table, summary=sentences, charts=items, tables=sheets,
         method=method_paragraphs(disclosure, request.public),
         support=public_module.support_lines() if request.public else [],
         events=list(events),

@@ -3,8 +3,10 @@
 Only coarse indicators — reports per quarter and per year, per form of extremism and per
 district over the period; no cross-tabulation of gender and age, no partners, no consultation
 forum — under the stricter public disclosure rule (config.settings().public_disclosure:
-threshold 10, rounding to 5), plus the support lines from data/stodlinjer.toml when that file
-exists (entries or fields still marked "[Fyll i: …]" are left out).
+threshold 10, rounding to 5); the tables are the public charts' own (see `export.pack`).
+This module has the variant's words: the short summary and the support lines from
+data/stodlinjer.toml when that file exists (entries or fields still marked "[Fyll i: …]" are
+left out).
 """
 
 from __future__ import annotations
@@ -13,14 +15,8 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-import pandas as pd
-
 from lagesbild.domain import config
-from lagesbild.domain.config import Disclosure
-from lagesbild.numbers import indicators as ind
 from lagesbild.numbers import summary
-from lagesbild.numbers.query import Filters
-from lagesbild.store import Store
 
 SUPPORT_FILE_NAME = "stodlinjer.toml"
 SUPPORT_GROUPS = {"nationella": "Nationella stödlinjer", "kommunen": "I Umeå kommun"}
@@ -98,14 +94,3 @@ def summary_sentences(figures: summary.KeyFigures) -> list[str]:
         out.append("Alla verksamheter har ännu inte rapporterat för kvartalet; siffrorna kan "
                    "bli högre.")
     return out
-
-
-def public_tables(store: Store, filters: Filters, disclosure: Disclosure) \
-        -> dict[str, pd.DataFrame]:
-    """The coarse tables of the public variant, each disclosure-controlled on its own."""
-    return {
-        "Per kvartal": ind.counts(store, ["kvartal"], filters, disclosure),
-        "Per år": ind.counts(store, ["ar"], filters, disclosure),
-        "Per form": ind.counts(store, ["form"], filters, disclosure),
-        "Per stadsdel": ind.counts(store, ["omrade"], filters, disclosure),
-    }

@@ -169,8 +169,7 @@ def _chart_slide(prs, pack: Pack, item, image: bytes) -> None:
     top = max(int((SLIDE_H - height) / 2), 0)
     picture = slide.shapes.add_picture(io.BytesIO(image), 0, top, SLIDE_W, height)
     picture.name = f"Diagram: {item.title}"
-    subtitle = item.figure.layout.title.subtitle.text or ""
-    picture._element.nvPicPr.cNvPr.set("descr", f"{item.title}. {subtitle}".strip())
+    picture._element.nvPicPr.cNvPr.set("descr", item.alt_text or item.title)
     _notes(slide, [item.title, *item.notes, pack.footer])
 
 

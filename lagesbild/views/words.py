@@ -1,0 +1,66 @@
+"""Sentences about a published table, the same on screen, in speaker notes and in the report:
+lists of published counts, the top of a ranking, unusual quarters, series breaks, events."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pandas as pd
+
+from lagesbild.charts.events import event_legend
+from lagesbild.views.base import Event
+
+BAND = ("Grått band: normalt intervall utifrån de åtta föregående kvartalen. Ring: ovanligt "
+        "kvartal.")
+
+
+def gap_text(threshold: int) -> str:
+    return f"Avbrott i linjen: värdet är under {threshold} eller kan inte visas."
+
+
+def hidden_cells_text(threshold: int) -> str:
+    return (f"Grå rutor: färre än {threshold} rapporter (<{threshold}) eller dolda för att "
+            "skydda ett litet tal i samma rad eller kolumn (..).")
+
+
+def listing(frame: pd.DataFrame, label: str, value: str = "visas") -> str:
+    """'Centrum 70, Teg 50, …': each row's label and published value."""
+    return ", ".join(f"{getattr(r, label)} {getattr(r, value)}"
+                     for r in frame.itertuples(index=False))
+
+
+def ranked_notes(frame: pd.DataFrame, label: str, threshold: int, top: int = 5) -> list[str]:
+    """The largest published counts, and the categories that are not shown."""
+    shown = frame[~frame["undertryckt"].astype(bool)].copy()
+    shown["_v"] = shown["antal"].astype("Float64")
+    shown = shown.sort_values("_v", ascending=False)
+    notes = [f"Flest rapporter: {listing(shown.head(top), label)}."]
+    hidden = frame[frame["undertryckt"].astype(bool)]
+    if len(hidden):
+        notes.append(f"Visas inte (under {threshold} eller dolt för att skydda ett litet tal): "
+                     + ", ".join(map(str, hidden[label])) + ".")
+    return notes
+
+
+def breaks(table: pd.DataFrame) -> list[str]:
+    """The quarters where a series break starts."""
+    if "serieavbrott" not in table:
+        return []
+    return sorted({q for q, note in zip(table["kvartal"], table["serieavbrott"], strict=True)
+                   if note})
+
+
+def signal_notes(table: pd.DataFrame, by: str | None, quarters: Sequence[str]) -> list[str]:
+    """'2026K3 – Högerextremism: 60, ovanligt högt …' for the flagged quarters."""
+    if "signal" not in table:
+        return []
+    flagged = table[table["signal"].astype(bool) & table["kvartal"].isin(quarters)]
+    return [f"{r.kvartal}{' – ' + str(getattr(r, by)) if by else ''}: {r.visas}, "
+            f"{r.signal_text}." for r in flagged.itertuples(index=False)]
+
+
+def event_notes(events: Sequence[Event]) -> list[str]:
+    """The context events marked on a trend chart, numbered as in the chart."""
+    if not events:
+        return []
+    return ["Omvärldshändelser (numren i diagrammet): " + "; ".join(event_legend(events)) + "."]
