@@ -83,7 +83,8 @@ class DistrictMap(_Districts):
 
     def figure(self, table: pd.DataFrame, context: Context) -> go.Figure:
         drawn, value, label, decimals = self._drawn(table)
-        elsewhere = drawn["omrade"].isin(codelists.no_place())
+        no_place = codelists.no_place()
+        elsewhere = drawn["omrade"].isin(no_place)
         chart = self._population_notes(table, context.chart)
         if elsewhere.any():
             chart = chart.with_extra("Ej på kartan: " + words.listing(drawn[elsewhere],
@@ -91,7 +92,8 @@ class DistrictMap(_Districts):
         return charts.district_map(
             drawn[~elsewhere].reset_index(drop=True), chart, what=self.title(context),
             value=value, label=label, colour_title="Per 10 000" if self.per10k else "Antal",
-            decimals=decimals, style=context.style)
+            decimals=decimals, style=context.style,
+            areas=[a for a in codelists.areas() if a.district not in no_place])
 
     def caption(self, table: pd.DataFrame, context: Context) -> str:
         text = ("Färgen gäller hela stadsdelen: alla RegSO-områden i en stadsdel har samma "
