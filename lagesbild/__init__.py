@@ -15,9 +15,14 @@ in the order data flow through them; a part may import the parts below it, never
     numbers/   every number shown: filters and queries, indicators, disclosure control (the
                one place that protects numbers), signals, population and rates, the summary,
                the follow-up figures, context events
-    charts/    plotly figures built from protected tables (theme, events on charts, builders)
-    views/     the chart catalogue: each chart's published table and the figure built from it
-    export/    the meeting pack and its files (PowerPoint, PDF, Excel, images), public variant
+    charts/    plotly figures built from protected tables: theme, context (titles, source
+               line), points, figure assembly, events on charts, geometry (shapely), and
+               one module per chart family (trend, multiples, bars, heatmap, maps)
+    views/     the chart catalogue the pages and the exports share: each entry's published
+               table (indicator call, shaping, the role's protection) and the figure built
+               from that table alone; the key figures' words; one breakdown per role
+    export/    the meeting pack and its files (PowerPoint, PDF, Excel, images), public
+               variant; every chart of the pack is a views entry
     access/    roles, local accounts, sign-in modes and the access policy through which every
                guarded action and every audit entry of an action goes
     service/   opening the database for the app (and seeding demo data)
@@ -32,8 +37,9 @@ Glossary (one name per concept; Swedish names are the ones users see):
     rapporttyp       Incident or Oro (concern)
     partner          the organisation that sends reports (a school, the police, …)
     verksamhet       the sector a report comes from (Polis, Grundskola, …); a partner has one
-    område           one of the municipality's districts (13 in Umeå, plus Digitalt, Okänt,
-                     Utanför kommunen); the UI calls it "Område" (never "stadsdel")
+    område           one of the municipality's districts (13 in Umeå, plus Digitalt and Okänt,
+                     which are no place: column plats = nej in omrade.csv); the UI calls it
+                     "Område" (exports say "stadsdel" in chart titles)
     RegSO            SCB's regional statistical area (42 in Umeå); each belongs to one område
     form             form of violent extremism (Högerextremism, …)
     händelse         event type (Propaganda, Hot, Oro för individ, …)

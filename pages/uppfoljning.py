@@ -13,18 +13,17 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from lagesbild import charts
 from lagesbild.access import policy, roles
-from lagesbild.charts.events import add_event_annotations, event_legend
 from lagesbild.domain.contracts import ACTIVITY, TRAINING, contract
-from lagesbild.domain.formatting import fmt_int, fmt_number
+from lagesbild.domain.formatting import fmt_int
 from lagesbild.domain.periods import latest_complete_quarter, shift_quarter
 from lagesbild.intake.followup.edits import EditRefused
 from lagesbild.intake.followup.imports import describe
 from lagesbild.intake.followup.templates import template_bytes
 from lagesbild.numbers import activities as act
 from lagesbild.numbers import followup as fi
-from lagesbild.numbers.events import events_for_period
+from lagesbild.numbers.query import Filters
+from lagesbild.views import ConcernsAndTraining, Trainings
 from ui import render, selection, signin, state, view
 
 state.ensure_entrypoint()
@@ -37,14 +36,6 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 def flash(text: str) -> None:
     st.session_state[FLASH] = text
     st.rerun()
-
-
-def set_source(fig: go.Figure, text: str) -> go.Figure:
-    """Name the real source in the chart's source line (the builders assume reports)."""
-    for annotation in fig.layout.annotations:
-        if annotation.name == "kalla":
-            annotation.text = text
-    return fig
 
 
 def problems_frame(problems: list) -> pd.DataFrame:
@@ -88,7 +79,6 @@ store = state.get_store()
 user = signin.current_user()
 editor = policy.can_edit(user)
 first, last = selection.current_period(TODAY)
-events = state.call(events_for_period, first, last)
 
 st.title("Uppföljning av handlingsplanen")
 st.markdown(f"Vad som har gjorts inom handlingsplanen mot våldsbejakande extremism: "
@@ -115,26 +105,10 @@ with tab_training:
     cols[2].metric(f"Verksamheter som nåtts {quarter}", len(summary["verksamheter"]),
                    help=", ".join(summary["verksamheter"]) or "Inga")
 
-    per_quarter = state.call(fi.trainings_per_quarter, first, last, "malgrupp")
-    if per_quarter["insatser"].sum() == 0:
-        st.info(f"Inga utbildningsinsatser är registrerade för {first}–{last}.")
-    else:
-        efforts = int(per_quarter["insatser"].sum())
-        ctx = charts.ChartContext(period=charts.period_label(first, last),
-                                  filters="Alla utbildningsinsatser",
-                                  threshold=view.threshold(),
-                                  extra=(f"{fmt_int(efforts)} insatser",))
-        shown = per_quarter[per_quarter.groupby("malgrupp")["deltagare"].transform("sum") > 0]
-        fig = charts.trend_chart(shown, ctx, what="Deltagare per målgrupp", series="malgrupp",
-                                 value="deltagare", label=None, suppressed=None, kind="bar",
-                                 y_title="Deltagare")
-        set_source(fig, "Källa: UmeBrå, registrerade utbildningsinsatser. Antal deltagare "
-                        "gäller yrkesverksamma och visas exakt.")
-        add_event_annotations(fig, events)
-        render.show_chart(
-            fig, per_quarter, "Deltagare per målgrupp",
-            caption=("Omvärldshändelser: " + "; ".join(event_legend(events))) if events
-            else None, key="chart_deltagare_malgrupp")
+    period = Filters(first, last)
+    if render.show_view(Trainings(), period, key="chart_deltagare_malgrupp",
+                        empty=f"Inga utbildningsinsatser är registrerade för {first}–{last}."
+                        ) is not None:
         by_sector = state.call(fi.trainings, first, last, ("malgrupp",))
         table = by_sector.rename(columns={
             "malgrupp": "Målgrupp", "insatser": "Insatser", "deltagare": "Deltagare",
@@ -147,52 +121,15 @@ with tab_training:
     st.markdown("Verksamheter som står för en stor del av orosrapporterna men har fått lite "
                 "utbildning kan behöva nästa insats. Andelarna gäller perioden "
                 f"{first}–{last}.")
-    gap = state.call(fi.concern_vs_training, first, last, view.disclosure())
-    if gap.empty:
-        st.info("Inga orosrapporter eller utbildningsinsatser i perioden.")
-    else:
-        flagged = gap[gap["lite_utbildning"]]["verksamhet"].tolist()
-        if flagged:
-            st.warning(f"**{fi.GAP_TEXT}:** {', '.join(flagged)}.",
-                       icon=":material/school:")
-        fig = go.Figure()
-        names = gap["verksamhet"].tolist()[::-1]
-        fig.add_bar(y=names, x=gap["oro_andel"].astype("Float64").fillna(0)
-                    .tolist()[::-1], orientation="h", name="Andel av orosrapporterna (%)",
-                    marker_color="#D55E00",
-                    text=[f"{fmt_number(v, 1)} % ({n} rapporter)" if pd.notna(v)
-                          else f"visas inte ({n} rapporter)"
-                          for v, n in zip(gap["oro_andel"], gap["oro_visas"],
-                                          strict=True)][::-1],
-                    textposition="none", hoverinfo="text+y")
-        fig.add_bar(y=names, x=gap["deltagar_andel"].astype("Float64").fillna(0)
-                    .tolist()[::-1], orientation="h", name="Andel av deltagarna (%)",
-                    marker_color="#0072B2", textposition="none", hoverinfo="text+y",
-                    text=[f"{fmt_number(v, 1)} % ({fmt_int(n)} deltagare)" for v, n in zip(
-                        gap["deltagar_andel"], gap["deltagare"], strict=True)][::-1])
-        fig.update_layout(
-            barmode="group", template="plotly_white", height=120 + 34 * len(names),
-            title=dict(text=f"Orosrapporter och utbildningsdeltagare per verksamhet, "
-                            f"{first}–{last}", x=0),
-            xaxis_title="Procent", legend=dict(orientation="h", y=-0.15),
-            margin=dict(l=16, r=16, t=60, b=60), separators=", ")
-        render.show_chart(
-            fig, gap, "Orosrapporter och utbildning per verksamhet",
-            caption=f"Markering: minst {fi.MANY_CONCERNS_SHARE:.0f} % av orosrapporterna och "
-                    "mindre än hälften så stor andel av utbildningsdeltagarna. Antal "
-                    f"orosrapporter under {view.threshold()} visas inte.",
-            key="chart_oro_utbildning")
-        def decimal(values: pd.Series) -> list[str]:
-            return [fmt_number(v, 1) if pd.notna(v) else "–" for v in values]
-
-        shown = pd.DataFrame({
-            "Verksamhet": gap["verksamhet"], "Orosrapporter": gap["oro_visas"],
-            "Andel av orosrapporterna (%)": decimal(gap["oro_andel"]),
-            "Insatser": gap["insatser"], "Deltagare": gap["deltagare"],
-            "Andel av deltagarna (%)": decimal(gap["deltagar_andel"]),
-            "Deltagare per orosrapport": decimal(gap["deltagare_per_oro"]),
-            "Bedömning": gap["bedomning"]})
-        render.show_table(shown, "Orosrapporter och utbildning per verksamhet",
+    concerns = ConcernsAndTraining()
+    gap = view.published(concerns, period)
+    flagged = gap[gap["lite_utbildning"]]["verksamhet"].tolist() if len(gap) else []
+    if flagged:
+        st.warning(f"**{fi.GAP_TEXT}:** {', '.join(flagged)}.", icon=":material/school:")
+    if render.show_view(concerns, period, key="chart_oro_utbildning",
+                        empty="Inga orosrapporter eller utbildningsinsatser i perioden."
+                        ) is not None:
+        render.show_table(concerns.display(gap), "Orosrapporter och utbildning per verksamhet",
                           download=gap.drop(columns=["oro"]), key="tabell_oro_utbildning")
 
     if editor:

@@ -25,11 +25,15 @@ with `add_trace`/`update_*` is several times slower). One module per job:
     events     context events on trend charts
     geo        the RegSO outlines (shapely): simplified shapes, label points, bounds
     trend      trend_chart            multiples  small_multiples
-    bars       ranked_bar, stacked_shares, funnel_chart
+    bars       ranked_bar, stacked_shares, funnel_chart, paired_bars
     heatmap    heatmap                maps       district_map
+
+Every builder takes the protected table's columns by the same keywords (`value="antal"`,
+`label="visas"`, `suppressed="undertryckt"`) and a `style`: their signatures look alike on
+purpose (the `duplicates` tool lists them as pairs; they are the convention, not copies).
 """
 
-from lagesbild.charts.bars import funnel_chart, ranked_bar, stacked_shares
+from lagesbild.charts.bars import Bars, funnel_chart, paired_bars, ranked_bar, stacked_shares
 from lagesbild.charts.context import (
     FIELD_LABELS,
     ActiveFilters,
@@ -65,11 +69,11 @@ from lagesbild.charts.theme import (
 from lagesbild.charts.trend import trend_chart
 
 __all__ = [
-    "CATEGORY_PALETTE", "EVENT_KEY", "EVENT_MARK", "FIELD_LABELS", "FORM_COLOURS", "GREY",
+    "CATEGORY_PALETTE", "Bars", "EVENT_KEY", "EVENT_MARK", "FIELD_LABELS", "FORM_COLOURS", "GREY",
     "OKABE_ITO", "SEQUENTIAL", "STYLES", "SUPPRESSED_COLOUR", "SUPPRESSED_LINE",
     "UNKNOWN_VALUES", "ActiveFilters", "ChartContext", "Style", "StyleSpec", "add_events",
     "apply_slide_style", "colour_map", "describe_filters", "district_map", "funnel_chart",
-    "heatmap", "ordered_quarters", "period_label", "quarter_axis", "ranked_bar",
+    "heatmap", "ordered_quarters", "paired_bars", "period_label", "quarter_axis", "ranked_bar",
     "shown_count", "small_multiples", "source_line", "stacked_shares", "style_spec",
     "subtitle", "text_colour", "trend_chart",
 ]

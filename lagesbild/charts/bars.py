@@ -1,10 +1,12 @@
 """Horizontal bars by category: ranked counts or rates (`ranked_bar`), 100 % shares
-(`stacked_shares`) and the consultation-forum funnel per sector (`funnel_chart`). Hidden
-values are grey and hatched, never drawn as 0."""
+(`stacked_shares`), the consultation-forum funnel per sector (`funnel_chart`) and two
+measures side by side (`paired_bars`). Hidden values are grey and hatched (or left out), never
+drawn as 0."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -248,4 +250,52 @@ def funnel_chart(
             "font": {"size": spec.font - 3, "color": SUPPRESSED_LINE}}]
     height = max(spec.height, 150 + 15 * len(groups) * max(len(stages), 1)) \
         if style == "screen" else spec.height
+    return assemble(traces, layout, ctx, what, style, legend=True, height=height)
+
+
+# -- two measures side by side ---------------------------------------------------------------------
+@dataclass(frozen=True)
+class Bars:
+    """One measure of `paired_bars`: its column, legend name, colour and the hover text of
+    each row (which says what a missing value means)."""
+
+    column: str
+    name: str
+    colour: str
+    texts: Sequence[str]
+
+
+def paired_bars(
+    df: pd.DataFrame,
+    ctx: ChartContext,
+    *,
+    what: str,
+    category: str,
+    bars: Sequence[Bars],
+    x_title: str = "Procent",
+    style: Style = "screen",
+) -> go.Figure:
+    """Per `category` (top to bottom in the order of `df`), one bar for each measure, e.g. a
+    sector's share of the concern reports beside its share of the training participants. A
+    missing (hidden) value has no bar; its hover text says why."""
+    if df.empty:
+        return empty_figure(ctx, what, style, "Inga uppgifter för urvalet.")
+    spec = style_spec(style)
+    names = [str(n) for n in df[category]]
+    traces: list[Trace] = [{
+        "type": "bar", "orientation": "h", "y": names, "name": measure.name,
+        "x": [None if pd.isna(v) else float(v) for v in df[measure.column]],
+        "marker": {"color": measure.colour}, "hovertext": list(measure.texts),
+        "hoverinfo": "text+y", "textposition": "none",
+    } for measure in reversed(bars)]  # horizontal groups are drawn bottom-up
+    layout = {
+        "barmode": "group", "bargap": 0.25,
+        "legend": {"orientation": "h", "x": 0, "xanchor": "left", "y": 1.0,
+                   "yanchor": "bottom", "traceorder": "reversed"},
+        "yaxis": {"type": "category", "categoryorder": "array",
+                  "categoryarray": list(reversed(names)), "automargin": True,
+                  "ticksuffix": " "},
+        "xaxis": {"title": {"text": x_title}, "rangemode": "tozero", "showgrid": True},
+    }
+    height = max(spec.height, 150 + 34 * len(names)) if style == "screen" else spec.height
     return assemble(traces, layout, ctx, what, style, legend=True, height=height)

@@ -30,6 +30,7 @@ class ChartContext:
     data_as_of: dt.date | dt.datetime | None = None
     threshold: int = 5
     extra: tuple[str, ...] = field(default=())  # more subtitle parts
+    source: str = ""  # the whole source line, when the figure is not of partners' reports
 
     def with_n(self, n: int | None) -> ChartContext:
         return replace(self, n=n)
@@ -77,6 +78,8 @@ def shown_count(n: int | None, threshold: int) -> str:
 
 
 def source_line(ctx: ChartContext) -> str:
+    if ctx.source:
+        return ctx.source
     when = ""
     if ctx.data_as_of is not None:
         day = ctx.data_as_of.date() if isinstance(ctx.data_as_of, dt.datetime) else ctx.data_as_of

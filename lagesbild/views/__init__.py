@@ -21,6 +21,7 @@ contexts have JSON forms (`Entry.spec`, `catalogue.from_spec`, `Context.to_dict`
     groups       Lens (Målgrupper), AgeGender (pack), Funnel (Målgrupper, pack)
     categories   Ranking per form or sector (pack)
     coverage     Coverage (Rapportering)
+    followup     Trainings, ConcernsAndTraining (Uppföljning)
     keyfigures   the key figures in words (Översikt, pack)
     words        sentences about a table shared by captions and notes
     catalogue    every entry by key; `from_spec`
@@ -33,11 +34,13 @@ from lagesbild.views.breakdowns import protection_for
 from lagesbild.views.catalogue import ENTRIES, from_spec
 from lagesbild.views.categories import Ranking
 from lagesbild.views.coverage import Coverage
+from lagesbild.views.followup import ConcernsAndTraining, Trainings
 from lagesbild.views.groups import AgeGender, Funnel, Lens
 from lagesbild.views.trends import QuartersAndYears, Trend
 
 __all__ = [
-    "ENTRIES", "AgeGender", "Context", "Coverage", "DistrictMap", "DistrictQuarters",
-    "DistrictRanking", "Entry", "Funnel", "Lens", "Protection", "QuartersAndYears", "Ranking",
-    "Source", "Trend", "from_spec", "protection_for",
+    "ENTRIES", "AgeGender", "ConcernsAndTraining", "Context", "Coverage", "DistrictMap",
+    "DistrictQuarters", "DistrictRanking", "Entry", "Funnel", "Lens", "Protection",
+    "QuartersAndYears", "Ranking", "Source", "Trainings", "Trend", "from_spec",
+    "protection_for",
 ]

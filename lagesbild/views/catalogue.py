@@ -9,12 +9,13 @@ from lagesbild.views.areas import DistrictMap, DistrictQuarters, DistrictRanking
 from lagesbild.views.base import Entry
 from lagesbild.views.categories import Ranking
 from lagesbild.views.coverage import Coverage
+from lagesbild.views.followup import ConcernsAndTraining, Trainings
 from lagesbild.views.groups import AgeGender, Funnel, Lens
 from lagesbild.views.trends import QuartersAndYears, Trend
 
 ENTRIES: dict[str, type[Entry]] = {cls.key: cls for cls in (
     Trend, QuartersAndYears, DistrictMap, DistrictRanking, DistrictQuarters, Lens, AgeGender,
-    Funnel, Ranking, Coverage,
+    Funnel, Ranking, Coverage, Trainings, ConcernsAndTraining,
 )}
 
 
