@@ -7,6 +7,8 @@ Every import (and every edit made in the app) is a batch with provenance. The da
 serves them all: versions are never deleted (only demo data are removed for good); rolling back
 a batch marks it rolled back and rebuilds the current state of the keys it touched from the
 versions that remain.
+
+Over 500 lines as one cohesive job: the `Store` class, the only code that writes the file.
 """
 
 from __future__ import annotations

@@ -32,13 +32,9 @@ ENTRIES = [
 ]
 
 
-@pytest.fixture(scope="module")
-def demo(demo_db_file, tmp_path_factory):
-    copy = tmp_path_factory.mktemp("views") / "demo.duckdb"
-    shutil.copy(demo_db_file, copy)
-    db = Store.open(copy)
-    yield db
-    db.close()
+@pytest.fixture
+def demo(demo_store: Store) -> Store:
+    return demo_store
 
 
 def protected() -> views.Protection:
