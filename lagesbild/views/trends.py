@@ -74,9 +74,11 @@ class Trend(Entry):
     def caption(self, table: pd.DataFrame, context: Context) -> str:
         many = (self.by is not None and not self.multiples
                 and table[self.by].nunique() > BAND_SERIES)
-        hint = ("Normalt intervall visas per kategori när kategorierna är högst fyra; välj "
-                "'Ett per kategori' för att se det för alla. " if many else "")
-        return f"{hint}{words.BAND} {words.gap_text(context.threshold)}"
+        if many:  # no band is drawn
+            return ("Normalt intervall visas per kategori när kategorierna är högst fyra; välj "
+                    f"'Ett per kategori' för att se det för alla. {words.RING} "
+                    f"{words.gap_text(context.threshold)}")
+        return f"{words.BAND} {words.RING} {words.gap_text(context.threshold)}"
 
     def notes(self, table: pd.DataFrame, context: Context) -> list[str]:
         quarter = context.about
@@ -88,7 +90,7 @@ class Trend(Entry):
             shown = now["visas"].iloc[0] if len(now) else "–"
             notes = [f"{quarter}: {shown} rapporter."]
             notes += words.signal_notes(table, None, list(table["kvartal"]))
-        notes.append(f"{words.BAND} {words.gap_text(context.threshold)}")
+        notes.append(self.caption(table, context))
         return notes + words.event_notes(context.events)
 
     def display(self, table: pd.DataFrame) -> pd.DataFrame:

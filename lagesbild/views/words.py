@@ -10,8 +10,8 @@ import pandas as pd
 from lagesbild.charts.events import event_legend
 from lagesbild.views.base import Event
 
-BAND = ("Grått band: normalt intervall utifrån de åtta föregående kvartalen. Ring: ovanligt "
-        "kvartal.")
+BAND = "Grått band: normalt intervall utifrån de åtta föregående kvartalen."
+RING = "Ring: ovanligt kvartal."
 
 
 def gap_text(threshold: int) -> str:
