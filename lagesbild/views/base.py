@@ -20,7 +20,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 import pandas as pd
@@ -47,10 +47,6 @@ class Protection:
     def merge(self, dimension: str) -> dict[str, str] | None:
         """{category: merged label} for a dimension, or None when it is shown as it is."""
         return next((dict(pairs) for name, pairs in self.merges if name == dimension), None)
-
-    @property
-    def threshold(self) -> int:
-        return self.disclosure.threshold if self.disclosure else 0
 
 
 @dataclass(frozen=True)
@@ -92,9 +88,6 @@ class Context:
     @property
     def threshold(self) -> int:
         return self.chart.threshold
-
-    def with_chart(self, chart: ChartContext) -> Context:
-        return replace(self, chart=chart)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON values (dates as ISO text)."""
