@@ -182,3 +182,26 @@ def test_health_answers_from_the_app_or_the_file_and_fails_when_something_is_wro
     code, out, _ = run(capsys, "health", "--db", str(tmp_path / "saknas.duckdb"))
     assert code == 1 and "finns inte" in out
     assert not (tmp_path / "saknas.duckdb").exists()  # a health check creates nothing
+
+
+def test_a_file_held_by_a_program_that_does_not_answer_is_reported(tmp_path: Path) -> None:
+    import subprocess
+
+    db = tmp_path / "held.duckdb"
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); "
+         "print('ok', flush=True); time.sleep(60)", str(db)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "ok"
+        for argv in (["health"], ["backup", str(tmp_path / "k")]):
+            out = subprocess.run([sys.executable, "-m", "lagesbild", *argv, "--db", str(db)],
+                                 capture_output=True, text=True, timeout=120,
+                                 cwd=Path(__file__).resolve().parents[2])
+            assert out.returncode == 1, argv
+            assert "används redan av ett annat program" in out.stdout + out.stderr
+            assert "Inget program svarar" in out.stdout + out.stderr
+    finally:
+        holder.kill()
+        holder.wait()
+        holder.stdout.close()
+    assert not (tmp_path / "k").exists()
