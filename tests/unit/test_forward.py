@@ -205,3 +205,28 @@ def test_a_file_held_by_a_program_that_does_not_answer_is_reported(tmp_path: Pat
         holder.wait()
         holder.stdout.close()
     assert not (tmp_path / "k").exists()
+
+
+def test_concurrent_imports_and_backups_through_the_app_are_whole(
+        demo_db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Imports and backups at once: every import is stored whole and every backup is one
+    snapshot, holding a whole number of imports."""
+    files = [make_xlsx([HEADERS, *report_rows(25, start=1 + 25 * i)], tmp_path / f"f{i}.xlsx")
+             for i in range(7)]
+    with served() as app:
+        assert run(capsys, "import", str(files[0]))[0] == 0  # the demo data go first
+        jobs = [["import", str(f)] for f in files[1:]]
+        jobs += [["backup", str(tmp_path / f"b{i}")] for i in range(3)]
+        codes: list[int] = []
+        threads = [threading.Thread(target=lambda a=a: codes.append(cli.main(a)))
+                   for a in jobs]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(300)
+        assert codes == [0] * len(jobs), capsys.readouterr()
+        assert app.store.report_count() == 25 * len(files)
+    for i in range(3):
+        manifest = verify_backup(tmp_path / f"b{i}")
+        assert manifest["tables"]["reports"]["rows"] % 25 == 0
+        assert manifest["tables"]["report_versions"]["rows"] % 25 == 0
