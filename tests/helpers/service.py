@@ -24,12 +24,12 @@ def served(run_command: Any = run_in_app, backups: config.Backups = NO_SCHEDULE)
     """`runtime.serving(run_command)` started on $LAGESBILD_DB with the given backup settings
     (default: no scheduled backups); stopped on leaving."""
     settings = dataclasses.replace(config.settings(), backups=backups)
-    original, config.settings = config.settings, lambda: settings  # type: ignore[method-assign]
+    original, config.settings = config.settings, lambda: settings
     try:
         with _serving(run_command) as resources:
             yield resources
     finally:
-        config.settings = original  # type: ignore[method-assign]
+        config.settings = original
 
 
 @contextmanager
