@@ -3,7 +3,7 @@ app's store, and the caller gets the same output, files and exit code as without
 
 The app here is the real lifespan (database, channel) in this process (tests/helpers/service.py);
 the command line reaches it over the real socket. The cross-process case (`streamlit run`) is
-in tests/browser/test_operations.py.
+in tests/browser/test_browser_operations.py.
 """
 
 from __future__ import annotations
