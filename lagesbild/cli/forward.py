@@ -109,8 +109,9 @@ def _write_files(files: dict[str, dict[str, str]], allowed: list[str]) -> None:
         if hashlib.sha256(data).hexdigest() != item["sha256"]:
             raise ValueError(f"{path} kom fram skadad")
         target = Path(path)
-        target.parent.mkdir(parents=True, exist_ok=True)
+        target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         target.write_bytes(data)
+        target.chmod(0o600)  # also a file that was there before
 
 
 # -- the app's side --------------------------------------------------------------------------

@@ -14,7 +14,8 @@ CODELIST_DIR = DATA_DIR / "kodlistor"
 AREAS_FILE = DATA_DIR / "omraden_umea.csv"
 POPULATION_FILE = DATA_DIR / "befolkning.csv"
 GEOJSON_FILE = DATA_DIR / "umea_regso2025.geojson"
-SETTINGS_FILE = Path(os.environ.get("LAGESBILD_SETTINGS") or DATA_DIR / "installningar.toml")
+SETTINGS_FILE = DATA_DIR / "installningar.toml"
+SETTINGS_ENV = "LAGESBILD_SETTINGS"
 DEFAULT_DB = DATA_DIR / "lagesbild.duckdb"
 
 
@@ -59,24 +60,30 @@ class Settings:
     backups: Backups = Backups()
 
 
-def _backups(raw: dict) -> Backups:
+def settings_path() -> Path:
+    """The settings file: $LAGESBILD_SETTINGS, else data/installningar.toml."""
+    return Path(os.environ.get(SETTINGS_ENV) or SETTINGS_FILE)
+
+
+def _backups(raw: dict, path: Path) -> Backups:
     time_of_day = str(raw.get("tid", "02:30")).strip() or None
     if time_of_day is not None:
         hour, _, minute = time_of_day.partition(":")
         if not (hour.isdigit() and minute.isdigit() and int(hour) < 24 and int(minute) < 60):
-            raise ValueError(f"[sakerhetskopia] tid = {time_of_day!r} i {SETTINGS_FILE} ska "
+            raise ValueError(f"[sakerhetskopia] tid = {time_of_day!r} i {path} ska "
                              "vara en tid som \"02:30\" (eller \"\" för inga automatiska).")
     keep = int(raw.get("behall", 14))
     if keep < 1:
-        raise ValueError(f"[sakerhetskopia] behall i {SETTINGS_FILE} ska vara minst 1.")
+        raise ValueError(f"[sakerhetskopia] behall i {path} ska vara minst 1.")
     return Backups(time_of_day, keep, str(raw.get("katalog", "")).strip() or None,
                    float(raw.get("vid_start_efter_sekunder", 60)))
 
 
 @cache
 def settings() -> Settings:
-    """Read data/installningar.toml once per process."""
-    raw = tomllib.loads(SETTINGS_FILE.read_text("utf-8")) if SETTINGS_FILE.exists() else {}
+    """Read data/installningar.toml (or $LAGESBILD_SETTINGS) once per process."""
+    path = settings_path()
+    raw = tomllib.loads(path.read_text("utf-8")) if path.exists() else {}
     roja = raw.get("roja", {})
     publik = roja.get("publik", {})
     imp = raw.get("import", {})
@@ -95,5 +102,5 @@ def settings() -> Settings:
             int(imp.get("max_rader_webb", 200_000)),
             unzip,
         ),
-        backups=_backups(raw.get("sakerhetskopia", {})),
+        backups=_backups(raw.get("sakerhetskopia", {}), path),
     )

@@ -48,7 +48,7 @@ def _now() -> dt.datetime:
 def extra_files() -> dict[str, Path]:
     """The files outside the database that a restore needs, by their name in a backup."""
     files = {"konton.json": accounts_path(), "roller.toml": roles_path(),
-             "installningar.toml": config.SETTINGS_FILE,
+             "installningar.toml": config.settings_path(),
              "stodlinjer.toml": config.DATA_DIR / "stodlinjer.toml"}
     for name in ("CODELIST_DIR", "AREAS_FILE", "POPULATION_FILE"):  # unless in the database
         path = getattr(config, name, None)

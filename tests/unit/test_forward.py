@@ -67,11 +67,16 @@ def test_export_lands_where_the_caller_asked_private_and_named_as_typed(
     monkeypatch.chdir(here)
     with served():
         code, out, err = run(capsys, "export", "--format", "xlsx", "--out", "ut.xlsx")
-    assert code == 0, err
-    assert "Sparad: ut.xlsx" in out and "lagesbild-kommando-" not in out
+        assert code == 0, err
+        assert "Sparad: ut.xlsx" in out and "lagesbild-kommando-" not in out
+        assert stat.S_IMODE((here / "ut.xlsx").stat().st_mode) == 0o600
+        assert openpyxl.load_workbook(here / "ut.xlsx").sheetnames
+        assert [p.name for p in here.iterdir()] == ["ut.xlsx"]
+        (here / "ut.xlsx").write_bytes(b"gammal")
+        (here / "ut.xlsx").chmod(0o644)  # an older export, readable by all
+        assert run(capsys, "export", "--format", "xlsx", "--out", "ut.xlsx")[0] == 0
     assert stat.S_IMODE((here / "ut.xlsx").stat().st_mode) == 0o600
-    assert openpyxl.load_workbook(here / "ut.xlsx").sheetnames
-    assert [p.name for p in here.iterdir()] == ["ut.xlsx"]
+    assert openpyxl.load_workbook(here / "ut.xlsx").sheetnames  # replaced, as without the app
 
 
 def test_backup_while_served_restores_to_the_same_indicators(
