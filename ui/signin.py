@@ -11,27 +11,12 @@ import streamlit as st
 
 from lagesbild.access import policy, roles, signin
 from ui import state
+from ui.mode import sign_in_mode
 
 # -- sign-in and the current user -------------------------------------------------------------
 USER_KEY = "_lagesbild_user"  # the signed-in User (local accounts)
 _RECORDED = "_lagesbild_sign_in_recorded"  # the name whose sign-in is in the audit log
 _REFUSED = "_lagesbild_sign_in_refused"
-
-
-def _secrets_have_auth() -> bool:
-    """Whether Streamlit's secrets (.streamlit/secrets.toml or --secrets.files) hold [auth]."""
-    try:
-        return bool(st.secrets.get("auth"))
-    except Exception:  # noqa: BLE001 - no secrets file at all, or one that cannot be read
-        return False
-
-
-def sign_in_mode() -> str:
-    """"oidc" ([auth] in the secrets), "lokal" (an accounts file) or "localhost" (neither:
-    the app serves only this computer)."""
-    from lagesbild.access.accounts import accounts_path
-
-    return signin.sign_in_mode(_secrets_have_auth(), accounts_path().exists())
 
 
 def sign_in_configured() -> bool:
