@@ -124,8 +124,8 @@ def test_oidc_user_without_role_is_refused_politely(demo_db: Path, tmp_path: Pat
                         "server_metadata_url": "http://127.0.0.1:9/.well-known/openid"}}
     at = AppTest.from_file(APP, default_timeout=TIMEOUT)
     at.secrets.update(secrets)
-    at.user = {"is_logged_in": True, "email": "okand@example.se", "sub": "x",
-               "groups": ["annan-grupp"]}
+    at.user = {"is_logged_in": True, "email": "okand@example.se", "email_verified": True,
+               "sub": "x", "groups": ["annan-grupp"]}
     at.run()
     assert_ok(at)
     assert at.title[0].value == "Ingen behörighet"
@@ -133,8 +133,8 @@ def test_oidc_user_without_role_is_refused_politely(demo_db: Path, tmp_path: Pat
 
     at = AppTest.from_file(APP, default_timeout=TIMEOUT)
     at.secrets.update(secrets)
-    at.user = {"is_logged_in": True, "email": "bo@example.se", "sub": "bo",
-               "groups": ["lagesbild-beredning"]}
+    at.user = {"is_logged_in": True, "email": "bo@example.se", "email_verified": True,
+               "sub": "bo", "groups": ["lagesbild-beredning"]}
     at.run()
     assert_ok(at)
     assert at.title[0].value == "Översikt"

@@ -147,19 +147,44 @@ MAPPING = signin.RoleMapping(
 
 
 @pytest.mark.parametrize(("claims", "role"), [
-    ({"email": "Anna@Umea.se", "sub": "x"}, "analytiker"),
-    ({"sub": "sub-123", "email": "someone@umea.se"}, "beredningsgrupp"),
+    ({"email": "Anna@Umea.se", "email_verified": True, "sub": "x"}, "analytiker"),
+    ({"sub": "sub-123", "email": "someone@umea.se", "email_verified": True}, "beredningsgrupp"),
     ({"sub": "x", "groups": ["lagesbild-beredning"]}, "beredningsgrupp"),
     ({"sub": "x", "groups": ["lagesbild-beredning", "Lagesbild-Analytiker"]}, "analytiker"),
     ({"sub": "x", "groups": "andra lagesbild-beredning"}, "beredningsgrupp"),
     ({"sub": "x", "groups": ["andra"]}, None),
     ({"sub": "x"}, None),
     ({"email": "anna@umea.se", "email_verified": False, "sub": "x"}, None),
+    # finding 8: a provider that does not say the address is verified does not get it counted
+    ({"email": "anna@umea.se", "sub": "x"}, None),
+    ({"email": "anna@umea.se", "email_verified": "false", "sub": "x"}, None),
+    ({"email": "anna@umea.se", "email_verified": "true", "sub": "x"}, "analytiker"),
     # the user's own entry wins over a higher role from a group
     ({"sub": "sub-123", "groups": ["lagesbild-analytiker"]}, "beredningsgrupp"),
 ])
 def test_role_for_claims(claims: dict, role: str | None) -> None:
     assert signin.role_for_claims(claims, MAPPING) == role
+
+
+def test_an_unverified_email_counts_only_for_a_trusted_provider(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Finding 8: with OIDC an e-mail counted as verified when the provider omitted
+    `email_verified`; now it counts only when the settings trust the provider."""
+    claims = {"email": "anna@umea.se", "sub": "s-1"}
+    assert signin.role_for_claims(claims, MAPPING) is None
+    assert signin.oidc_identity(claims) == "s-1"  # the log never names an unverified address
+    assert signin.role_for_claims(claims, MAPPING, trusted_email=True) == "analytiker"
+    explicit_no = {**claims, "email_verified": False}
+    assert signin.role_for_claims(explicit_no, MAPPING, trusted_email=True) is None
+    settings_file = tmp_path / "installningar.toml"
+    settings_file.write_text("[inloggning]\noidc_betrodd_epost = true\n", "utf-8")
+    monkeypatch.setenv(config.SETTINGS_ENV, str(settings_file))
+    config.settings.cache_clear()
+    try:
+        assert signin.user_from_claims(claims, MAPPING) == User("anna@umea.se", "analytiker",
+                                                                "oidc")
+    finally:
+        config.settings.cache_clear()
 
 
 def test_group_claim_name_and_default_role_come_from_the_mapping() -> None:
@@ -172,7 +197,8 @@ def test_group_claim_name_and_default_role_come_from_the_mapping() -> None:
 def test_example_role_file_is_valid_and_gives_no_access_by_default(tmp_path: Path) -> None:
     mapping = signin.load_role_mapping(PROJECT / "data" / "roller.exempel.toml")
     assert mapping.default_role is None and mapping.group_claim == "groups"
-    assert signin.role_for_claims({"email": "anna.analytiker@umea.se"}, mapping) == "analytiker"
+    assert signin.role_for_claims({"email": "anna.analytiker@umea.se", "email_verified": True},
+                                  mapping) == "analytiker"
     assert signin.role_for_claims({"groups": ["lagesbild-beredningsgrupp"]},
                                 mapping) == "beredningsgrupp"
     assert signin.role_for_claims({"email": "okand@umea.se"}, mapping) is None
@@ -184,8 +210,8 @@ def test_example_role_file_is_valid_and_gives_no_access_by_default(tmp_path: Pat
 
 
 def test_user_from_claims() -> None:
-    user = signin.user_from_claims({"email": "anna@umea.se", "sub": "s", "name": "Anna A"},
-                                 MAPPING)
+    user = signin.user_from_claims({"email": "anna@umea.se", "email_verified": True, "sub": "s",
+                                    "name": "Anna A"}, MAPPING)
     assert user == User("anna@umea.se", "analytiker", "oidc")
     assert user.shown_name == "Anna A"
     assert signin.user_from_claims({"sub": "okänd"}, MAPPING) is None
@@ -204,7 +230,9 @@ def test_sign_in_mode_and_address() -> None:
     for address in ("", None, "0.0.0.0", "::", "192.168.1.10", "lagesbild.umea.se"):
         assert not signin.is_loopback(address), address
     assert signin.bind_address("localhost") == "127.0.0.1"
-    assert signin.bind_address("oidc") == "0.0.0.0"
+    # finding 7: with sign-in the app listens on loopback too, behind the TLS proxy
+    assert signin.bind_address("oidc") == "127.0.0.1"
+    assert signin.bind_address("lokal") == "127.0.0.1"
     user = signin.localhost_user()
     assert user.role == "analytiker" and user.source == "localhost"
     assert "localhost" in signin.LOCALHOST_NOTE
@@ -387,6 +415,9 @@ def test_mode_and_address_are_read_from_the_files(tmp_path: Path,
     assert capsys.readouterr().out.strip() == "127.0.0.1"
     accounts.add_user(konton, "anna", "analytiker", PASSWORD)
     assert signin.detect_sign_in_mode(secrets, konton) == "lokal"
+    monkeypatch.delenv(signin.NETWORK_ADDRESS_ENV, raising=False)
+    assert cli.main(["address", "--accounts", str(konton)]) == 0
+    assert capsys.readouterr().out.strip() == "127.0.0.1"  # finding 7: was 0.0.0.0
     monkeypatch.setenv(signin.NETWORK_ADDRESS_ENV, "10.1.2.3")
     assert cli.main(["address", "--accounts", str(konton)]) == 0
     assert capsys.readouterr().out.strip() == "10.1.2.3"
