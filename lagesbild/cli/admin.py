@@ -3,6 +3,8 @@
     lagesbild user add NAMN --role analytiker|beredningsgrupp [--password-stdin]
     lagesbild user password NAMN [--password-stdin]
     lagesbild user role NAMN --role ROLL
+    lagesbild user lock NAMN   # spärra (kan inte logga in; öppna sessioner avslutas)
+    lagesbild user unlock NAMN
     lagesbild user list
     lagesbild user remove NAMN
     lagesbild backup KATALOG
@@ -75,6 +77,12 @@ def cmd_user(args: argparse.Namespace) -> int:
             account = accounts.set_role(path, args.name, args.role)
             _log_account_change(args, "roll ändrad", account.name, f"roll {account.role}")
             print(f"Kontot {account.name} har nu rollen {account.role}.")
+        elif args.user_command in ("lock", "unlock"):
+            locked = args.user_command == "lock"
+            account = accounts.set_locked(path, args.name, locked)
+            _log_account_change(args, "konto spärrat" if locked else "konto öppnat",
+                                account.name)
+            print(f"Kontot {account.name} är {'spärrat' if locked else 'öppnat igen'}.")
         elif args.user_command == "remove":
             account = accounts.remove_user(path, args.name)
             _log_account_change(args, "konto borttaget", account.name)
@@ -83,12 +91,14 @@ def cmd_user(args: argparse.Namespace) -> int:
             users = accounts.list_users(path)
             if args.json:
                 print(json.dumps([{"namn": u.name, "roll": u.role, "skapad": u.created_at,
-                                   "andrad": u.changed_at} for u in users],
+                                   "andrad": u.changed_at, "sparrad": u.locked}
+                                  for u in users],
                                  ensure_ascii=False, indent=2))
             elif not users:
                 print(f"Inga lokala konton i {path}.")
             for u in users if not args.json else ():
-                print(f"{u.name:<32} {u.role:<16} skapad {u.created_at[:10]}")
+                print(f"{u.name:<32} {u.role:<16} skapad {u.created_at[:10]}"
+                      + ("  SPÄRRAT" if u.locked else ""))
     except accounts.AccountError as exc:
         print(f"Fel: {exc}", file=sys.stderr)
         return 1
@@ -182,6 +192,13 @@ def add_commands(sub: argparse._SubParsersAction, common: argparse.ArgumentParse
     q = users.add_parser("role", parents=[common, accounts_file], help="byt roll för ett konto")
     q.add_argument("name", metavar="NAMN")
     q.add_argument("--role", required=True, choices=ROLES)
+    q = users.add_parser("lock", parents=[common, accounts_file],
+                         help="spärra ett konto: det kan inte logga in och öppna sessioner "
+                              "avslutas vid nästa klick")
+    q.add_argument("name", metavar="NAMN")
+    q = users.add_parser("unlock", parents=[common, accounts_file],
+                         help="öppna ett spärrat konto igen")
+    q.add_argument("name", metavar="NAMN")
     q = users.add_parser("list", parents=[common, accounts_file], help="lista konton")
     q.add_argument("--json", action="store_true")
     q = users.add_parser("remove", parents=[common, accounts_file], help="ta bort ett konto")
