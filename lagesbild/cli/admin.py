@@ -139,11 +139,11 @@ def cmd_audit(args: argparse.Namespace) -> int:
     from lagesbild.store import audit
 
     since = dt.date.fromisoformat(args.since) if args.since else None
-    frame = audit.entries(open_store(args), since=since,
-                          actor=args.actor, action=args.action, outcome=args.outcome,
-                          limit=args.limit)
+    frame = audit.shown(audit.entries(open_store(args), since=since, actor=args.actor,
+                                      action=args.action, outcome=args.outcome,
+                                      limit=args.limit))
     if args.json:
-        print(frame.to_json(orient="records", force_ascii=False, date_format="iso"))
+        print(frame.to_json(orient="records", force_ascii=False, date_format="iso"))  # escaped
         return 0
     if frame.empty:
         print("Inga händelser i granskningsloggen för det urvalet.")

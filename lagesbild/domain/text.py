@@ -27,3 +27,30 @@ def ascii_slug(text: str) -> str:
     """A file-name-safe ASCII slug: 'Trender per form' -> 'trender_per_form'."""
     folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     return re.sub(r"[^a-z0-9]+", "_", folded.lower()).strip("_") or "fil"
+
+
+_NAMED_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+_INVISIBLE = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
+
+
+def printable(text: str) -> str:
+    """The text with every control, format and line/paragraph separator character written
+    as an escape (ESC -> "\\x1b", CSI -> "\\x9b", RLO -> "\\u202e", newline -> "\\n"), so that
+    a stored text can neither steer a terminal nor hide, reorder or add lines.
+
+    >>> printable("anna\\x1b[2K\\rok")
+    'anna\\\\x1b[2K\\\\rok'
+    """
+    if text.isprintable():
+        return text
+    out = []
+    for ch in text:
+        if ch == " " or unicodedata.category(ch) not in _INVISIBLE:
+            out.append(ch)
+        elif ch in _NAMED_ESCAPES:
+            out.append(_NAMED_ESCAPES[ch])
+        elif ord(ch) < 0x100:
+            out.append(f"\\x{ord(ch):02x}")
+        else:
+            out.append(f"\\u{ord(ch):04x}" if ord(ch) <= 0xFFFF else f"\\U{ord(ch):08x}")
+    return "".join(out)
