@@ -159,8 +159,8 @@ def _load(path: Path) -> dict[str, dict[str, str]]:
 
 
 def _save(path: Path, accounts: dict[str, dict[str, str]]) -> None:
-    """Write the file atomically, readable only by its owner."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """Write the file atomically, readable only by its owner (a new folder: 0700)."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     body = json.dumps({"format": FORMAT, "konton": sorted(accounts.values(),
                                                          key=lambda e: _key(e["namn"]))},
                       ensure_ascii=False, indent=2)
