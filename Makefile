@@ -13,8 +13,9 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 ## Start the dashboard on data/lagesbild.duckdb (demo data are loaded into a new database).
+## FORWARDED_ALLOW_IPS= : the request guard, not uvicorn, decides whose proxy headers count.
 run: $(STAMP)
-	$(BIN)/streamlit run app.py
+	FORWARDED_ALLOW_IPS= $(BIN)/streamlit run app.py
 
 ## Install everything (Chromium included), check the rules the tools enforce (style, the
 ## architecture's import contracts, types) and run the whole test suite.
