@@ -19,6 +19,7 @@ import streamlit as st
 
 from lagesbild.access import accounts, policy, roles, signin
 from lagesbild.domain import config
+from lagesbild.domain.text import literal_markdown
 from lagesbild.service.guard import CLIENT_HEADER, MODE_HEADER, PROXY
 from ui import state
 from ui.mode import sign_in_mode
@@ -160,7 +161,7 @@ def signed_in_sidebar(user: Any) -> None:
     if mode == "localhost":
         sidebar.caption(f":material/lock: {signin.LOCALHOST_NOTE}")
         return
-    sidebar.caption(f":material/person: {user.shown_name} · {user.role_label}")
+    sidebar.caption(f":material/person: {literal_markdown(user.shown_name)} · {user.role_label}")
     if mode == "oidc":
         if sidebar.button("Logga ut", icon=":material/logout:", key="logga_ut"):
             st.session_state.pop(_RECORDED, None)
@@ -228,8 +229,9 @@ def _oidc_gate() -> Any:
             st.session_state[_REFUSED] = identity
             policy.record_sign_in_refused(state.get_store(), identity, "ingen roll i roller.toml")
         st.title("Ingen behörighet")
-        st.info(f"Du är inloggad som **{identity}**, men ditt konto har ingen roll i "
-                "lägesbilden. Kontakta en analytiker på UmeBrå om du behöver tillgång.",
+        st.info(f"Du är inloggad som **{literal_markdown(identity)}**, men ditt konto har "
+                "ingen roll i lägesbilden. Kontakta en analytiker på UmeBrå om du behöver "
+                "tillgång.",
                 icon=":material/block:")
         if st.button("Logga ut", icon=":material/logout:"):
             st.session_state.pop(_REFUSED, None)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 import unicodedata
 
@@ -54,3 +55,38 @@ def printable(text: str) -> str:
         else:
             out.append(f"\\u{ord(ch):04x}" if ord(ch) <= 0xFFFF else f"\\U{ord(ch):08x}")
     return "".join(out)
+
+
+# -- text that did not come from the code, shown as plain text -----------------------------------
+# Characters that mean something in Streamlit's Markdown (CommonMark, GFM tables and
+# strikethrough, Streamlit's :colour[...] and :icon: directives, $math$) or in HTML.
+_MARKDOWN_SPECIAL = frozenset("\\`*_{}[]()<>#+-.!|~$:&\"'=^")
+# Where GFM would turn plain text into a link (https://…, www.…, a@b.se): a word joiner
+# (U+2060, invisible) keeps it text. Character references do not stop that autolinking.
+_AUTOLINK = re.compile(r"(?i)(?<=[a-z])(?=://)|(?<=\bwww)(?=\.)|(?=@[^\s@]+\.[^\s@])")
+_WORD_JOINER = "\u2060"
+
+
+def _one_line(value: object) -> str:
+    return printable(" ".join(str(value).split()))
+
+
+def literal_markdown(value: object) -> str:
+    """A text from outside the code (a URL value, a file name, a code-list value or
+    description, an event title, an activity text, a user name) for a Markdown context
+    (Streamlit's st.markdown, captions, alerts, labels), so that it shows as itself: every
+    Markdown or HTML character as a numeric character reference (which CommonMark shows as the
+    character and never as markup), no link made of a bare URL or e-mail address, control
+    characters written out ("\\x1b"), line breaks as spaces.
+
+    >>> literal_markdown("**x** [y](z)")
+    '&#42;&#42;x&#42;&#42; &#91;y&#93;&#40;z&#41;'
+    """
+    text = _AUTOLINK.sub(_WORD_JOINER, _one_line(value))
+    return "".join(f"&#{ord(ch)};" if ch in _MARKDOWN_SPECIAL else ch for ch in text)
+
+
+def literal_html(value: object) -> str:
+    """The same for a context that reads (a little) HTML: plotly's text, hover and annotation
+    labels (which make <a href> a link) and reportlab's paragraphs."""
+    return html.escape(_one_line(value), quote=True)
