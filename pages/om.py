@@ -173,5 +173,7 @@ with support:
     with right:
         st.subheader("Umeå kommun")
         support_list(data.get("kommunen", []))
-    st.caption(f"Uppgifterna finns i {STODLINJER_FILE.relative_to(config.PROJECT_DIR)} "
+    where = (STODLINJER_FILE.relative_to(config.PROJECT_DIR)
+             if STODLINJER_FILE.is_relative_to(config.PROJECT_DIR) else STODLINJER_FILE)
+    st.caption(f"Uppgifterna finns i {where} "
                "och kan redigeras där. Uppgifter inom hakparentes är inte ifyllda ännu.")

@@ -133,8 +133,8 @@ with tab_training:
         add_event_annotations(fig, events)
         render.show_chart(
             fig, per_quarter, "Deltagare per målgrupp",
-            caption=("Omvärldshändelser: " + "; ".join(event_legend(events))) if events
-            else None, key="chart_deltagare_malgrupp")
+            caption=("Omvärldshändelser: " + render.plain_list(event_legend(events), "; "))
+            if events else None, key="chart_deltagare_malgrupp")
         by_sector = state.call(fi.trainings, first, last, ("malgrupp",))
         table = by_sector.rename(columns={
             "malgrupp": "Målgrupp", "insatser": "Insatser", "deltagare": "Deltagare",

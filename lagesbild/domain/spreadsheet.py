@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from decimal import Decimal
 from typing import Any
 
@@ -27,6 +28,8 @@ import numpy as np
 import pandas as pd
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+# Control characters that an .xlsx cannot hold (openpyxl refuses them): written out instead.
+_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 def looks_like_formula(value: object) -> bool:
@@ -84,9 +87,12 @@ def write_cell(cell: Any, value: object, *, editable: bool = False) -> Any:
 
     `editable=False`: through `safe_cell` (formula-like text gets an apostrophe).
     `editable=True`: the value as it is; formula-like text is marked "quote prefix".
-    Text is always stored as text (openpyxl would otherwise make "=…" a formula).
+    Text is always stored as text (openpyxl would otherwise make "=…" a formula); control
+    characters a workbook cannot hold are written out ("\\x1b").
     """
     value = _editable(value) if editable else safe_cell(value)
+    if isinstance(value, str):
+        value = _ILLEGAL.sub(lambda m: f"\\x{ord(m.group()):02x}", value)
     cell.value = value
     if isinstance(value, str):
         cell.data_type = "s"

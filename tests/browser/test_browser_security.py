@@ -15,6 +15,7 @@ Three server starts in all: one per mode (module-scoped) and one that must refus
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import os
 import shutil
 import socket
@@ -24,13 +25,14 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import urlparse
+from urllib.parse import quote, urlparse
 
 import httpx
 import pytest
 
-from lagesbild.access import accounts
+from lagesbild.access import accounts, policy, roles
 from lagesbild.domain import config
+from lagesbild.domain.periods import latest_complete_quarter, quarter_start, shift_quarter
 from lagesbild.store import Store, audit
 from tests.helpers.browser import (
     CHROMIUM_ARGS,
@@ -52,12 +54,46 @@ CADDY = shutil.which("caddy")
 
 
 # -- servers -------------------------------------------------------------------------------------
+# What an adversary puts in a link, an event title, an activity or a code list (findings 1, 2).
+HOSTILE = ("**x** [länk](https://evil.example/p) ![bild](http://evil.example/i.png) "
+           "<img src=http://evil.example/e.png onerror=alert(1)> \x1b[2K")
+SHOWN = HOSTILE.replace("\x1b", "\\x1b")  # what the page shows: the escape written out
+
+
+def hostile_data(db: Path, folder: Path) -> Path:
+    """An event title and an overdue activity in the database, and a code-list description in
+    a copy of data/, all hostile; returns the copy."""
+    today = dt.date.today()
+    quarter = shift_quarter(latest_complete_quarter(today), -1)
+    store = Store.open(db)
+    try:
+        analyst = roles.User("anna", roles.ANALYTIKER, "lokal")
+        policy.add_event(store, analyst, quarter_start(quarter) + dt.timedelta(days=10),
+                         "Nationell hotnivå", HOSTILE[:80], today)
+        policy.save_activity(store, analyst, {
+            "aktivitet": HOSTILE[:120], "mal": "Målet", "omrade": "Samverkan",
+            "ansvarig": "UmeBrå", "start_kvartal": "2024K1",
+            "klart_kvartal": latest_complete_quarter(today), "status": "Pågår"}, today)
+    finally:
+        store.close()
+    data = folder / "data"
+    shutil.copytree(config.DATA_DIR, data, ignore=shutil.ignore_patterns(
+        "*.duckdb*", "konton.json", "roller.toml", "historik", "*.trasig-*", "*.ersatt-*"))
+    path = data / "kodlistor" / "former.csv"
+    lines = path.read_text("utf-8-sig").splitlines()
+    lines[1] = lines[1].rsplit(",", 1)[0] + f',"{HOSTILE}"'
+    path.write_text("\n".join(lines) + "\n", "utf-8")
+    return data
+
+
 @pytest.fixture(scope="module")
 def local(demo_db_file: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """localhost mode: no sign-in, one person on this computer."""
-    db = tmp_path_factory.mktemp("lokal") / "demo.duckdb"
+    """localhost mode: no sign-in, one person on this computer; hostile texts in the data."""
+    folder = tmp_path_factory.mktemp("lokal")
+    db = folder / "demo.duckdb"
     db.write_bytes(demo_db_file.read_bytes())
-    with streamlit_server(db) as url:
+    data = hostile_data(db, folder)
+    with streamlit_server(db, env={"LAGESBILD_DATA": str(data)}) as url:
         yield url
 
 
@@ -250,6 +286,50 @@ def test_the_start_page_is_swedish_and_for_one_person_on_one_computer(local: str
         page.get_by_role("heading", name="Trender", exact=True).wait_for(timeout=TIMEOUT)
         assert page.evaluate("document.documentElement.lang") == "sv"
         assert page.elsewhere == []
+    finally:
+        page.context.close()
+
+
+def visible(page, where: str = '[data-testid="stApp"]') -> str:  # noqa: ANN001
+    """The text a reader sees (without the invisible word joiners that keep URLs text)."""
+    return page.locator(where).inner_text().replace("\u2060", "")
+
+
+def test_hostile_texts_show_literally_and_fetch_nothing(local: str, browser) -> None:
+    """Findings 1 and 2: a link's values, event titles, overdue activities and code-list
+    descriptions rendered as Markdown (a bold warning, a working link to another site, a
+    remote image). Now each shows as the text it is; nothing is linked, nothing fetched."""
+    page = new_page(browser)
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    echo = "**Sessionen har gått ut.** [Logga in igen här](https://evil.example/p)"
+    try:
+        page.goto(f"{local}/?fran={quote(echo)}&form={quote('![p](http://evil.example/i.png)')}"
+                  f"&omrade={quote('<img src=http://evil.example/e.png onerror=alert(1)>')}")
+        page.get_by_role("heading", name="Översikt", exact=True).wait_for(timeout=TIMEOUT)
+        wait_until_idle(page)
+        sidebar = visible(page, '[data-testid="stSidebar"]')
+        assert "fran=" + echo in sidebar and "form=![p](http://evil.example/i.png)" in sidebar
+        assert "<img src=http://evil.example/e.png onerror=alert(1)>" in sidebar
+        for path, heading in (("uppfoljning", "Uppföljning av handlingsplanen"),
+                              ("trender", "Trender"), ("om", "Om lägesbilden")):
+            page.goto(f"{local}/{path}")
+            page.get_by_role("heading", name=heading, exact=True).wait_for(timeout=TIMEOUT)
+            wait_until_idle(page)
+            if path == "uppfoljning":
+                page.get_by_role("tab", name="Aktivitetsplan").click()
+                page.locator("strong", has_text="Försenade").wait_for(timeout=TIMEOUT)
+                assert SHOWN[:120].strip() in visible(page)  # the overdue activity
+            if path == "om":
+                assert SHOWN in visible(page)  # the code list's description
+            else:
+                assert SHOWN[:80].strip() in visible(page)  # the event under the charts
+            links = page.evaluate("[...document.querySelectorAll('a[href]')].map(a => a.href)")
+            images = page.evaluate("[...document.querySelectorAll('img')].map(i => i.src)")
+            assert not [u for u in links + images if "evil.example" in u], path
+            assert page.locator("strong", has_text="Sessionen").count() == 0
+        assert dialogs == []
+        assert page.elsewhere == [], page.elsewhere
     finally:
         page.context.close()
 

@@ -121,3 +121,14 @@ def test_no_module_writes_a_spreadsheet_cell_except_through_the_one_writer() -> 
 def test_the_check_itself_finds_a_direct_write() -> None:
     assert _cell_writes(ast.parse("ws.cell(1, 2, text)\ncell.value = t\nws.append(['=1'])"))
     assert not _cell_writes(ast.parse("cell.value = None\nws.append([None] * 3)"))
+
+
+def test_control_characters_are_written_out_instead_of_breaking_the_download(
+        store: Store) -> None:
+    """An activity text with a terminal escape made the activity plan's Excel (and with it
+    the page) fail: openpyxl refuses control characters in a cell."""
+    data = plan_with(store, "Utbildning \x1b[2K klar")
+    sheet = load_workbook(io.BytesIO(data))[DATA_SHEET[ACTIVITY]]
+    texts = [c.value for row in sheet.iter_rows(min_row=2) for c in row
+             if isinstance(c.value, str)]
+    assert "Utbildning \\x1b[2K klar" in texts
