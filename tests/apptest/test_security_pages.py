@@ -1,11 +1,15 @@
 """What the pages show that could be turned against users (the security review): the import
-history names no analyst to the preparation group (finding 6)."""
+history names no analyst to the preparation group (finding 6), and every text from outside the
+code (URL values, event titles, activities, code-list descriptions, names) is plain text
+(findings 1 and 2; the same in Chromium is in tests/browser/test_browser_security.py)."""
 
 from __future__ import annotations
 
 import csv
 import io
 from pathlib import Path
+
+import pytest
 
 from lagesbild.access import policy, roles
 from lagesbild.store import Store
@@ -158,23 +162,15 @@ def test_hostile_code_list_descriptions_and_names_are_plain_text(
 
 def test_a_hostile_name_from_the_identity_provider_is_plain_text(
         demo_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from streamlit.testing.v1 import AppTest
-
     from lagesbild.access import signin
-    from tests.helpers.apptest import APP, TIMEOUT
+    from tests.helpers.apptest import start_oidc
 
     mapping = tmp_path / "roller.toml"
     mapping.write_text('[grupper]\n"g" = "beredningsgrupp"\n', "utf-8")
     monkeypatch.setenv(signin.ROLES_ENV, str(mapping))
-    secrets = {"auth": {"redirect_uri": "http://localhost:8501/oauth2callback",
-                        "cookie_secret": "x" * 32, "client_id": "c", "client_secret": "s",
-                        "server_metadata_url": "http://127.0.0.1:9/.well-known/openid"}}
     for groups, where in ((["g"], "sidebar"), (["annan"], "main")):
-        at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-        at.secrets.update(secrets)
-        at.user = {"is_logged_in": True, "email": HOSTILE, "email_verified": True,
-                   "sub": "s", "name": HOSTILE, "groups": groups}
-        at.run()
+        at = start_oidc({"email": HOSTILE, "email_verified": True, "sub": "s",
+                         "name": HOSTILE, "groups": groups})
         assert_ok(at)
         body = markdown_bodies(at) + " ".join(c.value for c in at.sidebar.caption)
         for raw in RAW:

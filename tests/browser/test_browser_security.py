@@ -86,12 +86,17 @@ def hostile_data(db: Path, folder: Path) -> Path:
     return data
 
 
+def demo_copy(demo_db_file: Path, folder: Path) -> Path:
+    db = folder / "demo.duckdb"
+    db.write_bytes(demo_db_file.read_bytes())
+    return db
+
+
 @pytest.fixture(scope="module")
 def local(demo_db_file: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """localhost mode: no sign-in, one person on this computer; hostile texts in the data."""
     folder = tmp_path_factory.mktemp("lokal")
-    db = folder / "demo.duckdb"
-    db.write_bytes(demo_db_file.read_bytes())
+    db = demo_copy(demo_db_file, folder)
     data = hostile_data(db, folder)
     with streamlit_server(db, env={"LAGESBILD_DATA": str(data)}) as url:
         yield url
@@ -101,8 +106,7 @@ def local(demo_db_file: Path, tmp_path_factory: pytest.TempPathFactory) -> Itera
 def proxied(demo_db_file: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
     """Local accounts (proxy mode): the host name of the site, a short idle time."""
     folder = tmp_path_factory.mktemp("proxy")
-    db = folder / "demo.duckdb"
-    db.write_bytes(demo_db_file.read_bytes())
+    db = demo_copy(demo_db_file, folder)
     konton = folder / "konton.json"
     for name, role in (("anna", "analytiker"), ("bo", "beredningsgrupp"),
                        ("cecilia", "analytiker"), ("dag", "analytiker")):
@@ -453,8 +457,7 @@ def test_proxy_mode_refuses_to_start_while_uvicorn_would_trust_forwarded_for(
         demo_db_file: Path, tmp_path: Path) -> None:
     """uvicorn replaces the peer by X-Forwarded-For before any middleware unless
     FORWARDED_ALLOW_IPS is empty: the start stops with a message saying so."""
-    db = tmp_path / "demo.duckdb"
-    db.write_bytes(demo_db_file.read_bytes())
+    db = demo_copy(demo_db_file, tmp_path)
     konton = tmp_path / "konton.json"
     accounts.add_user(konton, "anna", "analytiker", PASSWORD)
     env = {k: v for k, v in os.environ.items() if k != "FORWARDED_ALLOW_IPS"}
