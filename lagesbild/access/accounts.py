@@ -301,7 +301,10 @@ def _session_key(entry: dict[str, str]) -> str:
 def session_key(path: str | os.PathLike[str] | None, name: str) -> str | None:
     """What a signed-in session holds on to: None when the account no longer exists or is
     locked; another value once its role or password changed."""
-    entry = _load_current(accounts_path(path)).get(_key(name))
+    try:
+        entry = _load_current(accounts_path(path)).get(_key(name))
+    except AccountError:  # a damaged file: nobody stays signed in on it
+        return None
     if entry is None or entry.get("sparrad"):
         return None
     return _session_key(entry)

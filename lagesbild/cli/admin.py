@@ -10,7 +10,8 @@
     lagesbild backup KATALOG
     lagesbild restore KATALOG [--db FIL] [--force]
     lagesbild audit [--since 2026-01-01] [--actor NAMN] [--action import] [--outcome nekad]
-    lagesbild address          # the value for `streamlit run app.py --server.address …`
+    lagesbild address          # the value for `streamlit run app.py --server.address …`:
+                               # 127.0.0.1, with sign-in $LAGESBILD_ADDRESS when it is set
 """
 
 from __future__ import annotations
@@ -214,7 +215,9 @@ def add_commands(sub: argparse._SubParsersAction, common: argparse.ArgumentParse
                    help="ersätt en fungerande databas (den gamla sparas som .ersatt-<tid>)")
 
     p = sub.add_parser("address", parents=[accounts_file],
-                       help="adressen som dashboarden ska lyssna på: 127.0.0.1 utan inloggning")
+                       help="adressen som dashboarden ska lyssna på: 127.0.0.1 (med inloggning "
+                            "$LAGESBILD_ADDRESS om den är satt; annars når användarna den via "
+                            "en omvänd proxy med TLS)")
     p.add_argument("--verbose", action="store_true", help="skriv också inloggningssättet")
 
     p = sub.add_parser("audit", parents=[common], help="visa granskningsloggen, nyast först")

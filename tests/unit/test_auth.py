@@ -496,6 +496,8 @@ def test_the_session_key_ends_with_a_removed_locked_or_changed_account(tmp_path:
     assert accounts.verify(path, "anna", PASSWORD + " nytt") is not None
     accounts.remove_user(path, "anna")
     assert accounts.session_key(path, "anna") is None
+    path.write_text("{inte json", "utf-8")  # a damaged file signs everybody out
+    assert accounts.session_key(path, "anna") is None
 
 
 def test_old_hash_parameters_are_upgraded_on_sign_in(tmp_path: Path,
