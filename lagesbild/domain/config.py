@@ -58,6 +58,16 @@ class SignIn:
 
 
 @dataclass(frozen=True)
+class Backups:
+    """Scheduled backups made by the running app ([sakerhetskopia])."""
+
+    time_of_day: str | None = "02:30"  # HH:MM local time; None: no scheduled backups
+    keep: int = 14  # how many scheduled backups are kept (the oldest are removed)
+    folder: str | None = None  # None: the folder sakerhetskopior/ beside the database
+    catch_up_seconds: float = 60.0  # after start, when the newest is over a day old
+
+
+@dataclass(frozen=True)
 class Settings:
     disclosure: Disclosure
     public_disclosure: Disclosure
@@ -65,6 +75,7 @@ class Settings:
     web_limits: ImportLimits
     server: Server = Server()
     sign_in: SignIn = SignIn()
+    backups: Backups = Backups()
 
 
 def settings_path() -> Path:
@@ -95,6 +106,20 @@ def _sign_in(raw: dict, path: Path) -> SignIn:
                   oidc_trusted_email=bool(raw.get("oidc_betrodd_epost", False)))
 
 
+def _backups(raw: dict, path: Path) -> Backups:
+    time_of_day = str(raw.get("tid", "02:30")).strip() or None
+    if time_of_day is not None:
+        hour, _, minute = time_of_day.partition(":")
+        if not (hour.isdigit() and minute.isdigit() and int(hour) < 24 and int(minute) < 60):
+            raise ValueError(f"[sakerhetskopia] tid = {time_of_day!r} i {path} ska "
+                             "vara en tid som \"02:30\" (eller \"\" för inga automatiska).")
+    keep = int(raw.get("behall", 14))
+    if keep < 1:
+        raise ValueError(f"[sakerhetskopia] behall i {path} ska vara minst 1.")
+    return Backups(time_of_day, keep, str(raw.get("katalog", "")).strip() or None,
+                   float(raw.get("vid_start_efter_sekunder", 60)))
+
+
 @cache
 def settings() -> Settings:
     """Read data/installningar.toml (or $LAGESBILD_SETTINGS) once per process."""
@@ -120,4 +145,5 @@ def settings() -> Settings:
         ),
         server=_server(raw.get("server", {}), path),
         sign_in=_sign_in(raw.get("inloggning", {}), path),
+        backups=_backups(raw.get("sakerhetskopia", {}), path),
     )
