@@ -55,7 +55,8 @@ st.caption("Tydlig ökning eller minskning = statistiskt säkerställd (p < 0,05
 
 st.subheader(f"Sammanfattning {quarter}")
 sentences = state.call(summary.summarize, quarter, filters, disclosure)
-st.markdown(" ".join(s.text for s in sentences) if sentences else "Inga rapporter.")
+st.markdown(" ".join(render.plain(s.text) for s in sentences) if sentences
+            else "Inga rapporter.")
 
 st.subheader("Utvecklingen per form av extremism")
 render.show_view(Trend(by="form", multiples=True), filters)

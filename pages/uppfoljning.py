@@ -125,7 +125,8 @@ with tab_training:
     gap = view.published(concerns, period)
     flagged = gap[gap["lite_utbildning"]]["verksamhet"].tolist() if len(gap) else []
     if flagged:
-        st.warning(f"**{fi.GAP_TEXT}:** {', '.join(flagged)}.", icon=":material/school:")
+        st.warning(f"**{fi.GAP_TEXT}:** {render.plain_list(flagged)}.",
+                   icon=":material/school:")
     if render.show_view(concerns, period, key="chart_oro_utbildning",
                         empty="Inga orosrapporter eller utbildningsinsatser i perioden."
                         ) is not None:

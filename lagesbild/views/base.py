@@ -152,7 +152,8 @@ class Entry:
         raise NotImplementedError
 
     def caption(self, table: pd.DataFrame, context: Context) -> str | None:
-        """The text under the chart on screen."""
+        """The text under the chart on screen: plain text (no Markdown; the page shows it
+        literally, as it may name categories from the code lists)."""
         return None
 
     def notes(self, table: pd.DataFrame, context: Context) -> list[str]:
