@@ -103,7 +103,7 @@ with tab_training:
                    help="Antal deltagare sammanlagt (en person som deltar två gånger räknas "
                         "två gånger).")
     cols[2].metric(f"Verksamheter som nåtts {quarter}", len(summary["verksamheter"]),
-                   help=", ".join(summary["verksamheter"]) or "Inga")
+                   help=render.plain_list(summary["verksamheter"]) or "Inga")
 
     period = Filters(first, last)
     if render.show_view(Trainings(), period, key="chart_deltagare_malgrupp",
@@ -166,8 +166,9 @@ with tab_plan:
         if len(late):
             st.warning("**Försenade** (klartkvartalet har passerat men aktiviteten är inte "
                        "klar eller stoppad):\n\n" + "\n".join(
-                           f"- {r.aktivitet_id} {r.aktivitet} – {r.ansvarig}, skulle vara klar "
-                           f"{r.klart_kvartal} ({r.status.lower()})"
+                           f"- {render.plain(r.aktivitet_id)} {render.plain(r.aktivitet)} – "
+                           f"{render.plain(r.ansvarig)}, skulle vara klar "
+                           f"{render.plain(r.klart_kvartal)} ({render.plain(r.status.lower())})"
                            for r in late.itertuples()), icon=":material/schedule:")
         areas = state.call(act.progress_by_area, TODAY)
         fig = go.Figure()
