@@ -223,8 +223,10 @@ class Flags:
     expected, lower, upper: the expectation and the range of ordinary counts (NaN where a
     count of the window is hidden), rounded as counts are; model: what the expectation is
     based on; compared: the published count of the comparison's partners; last4, prev4: the
-    published four-quarter sums; p_unusual, p_sustained: the exact two-sided p-values (NaN
-    when not tested; never published); left_out, sustained_left_out: partners not counted.
+    published four-quarter sums (the flag is shown where the sums over all partners are not
+    small counts; the sums themselves only where they give nothing away); p_unusual,
+    p_sustained: the exact two-sided p-values (NaN when not tested; never published);
+    left_out, sustained_left_out: partners not counted.
     """
 
     unusual: np.ndarray
@@ -243,6 +245,19 @@ class Flags:
     left_out: np.ndarray  # of tuples
     sustained_left_out: np.ndarray  # of tuples
 
+    def at(self, r: int, q: int) -> Flag:
+        """One series in one quarter."""
+        def num(name: str) -> float | None:
+            value = float(getattr(self, name)[r, q])
+            return None if np.isnan(value) else value
+
+        return Flag(
+            self.unusual[r, q], self.sustained[r, q], self.reason[r, q],
+            self.sustained_reason[r, q], num("expected"), num("lower"), num("upper"),
+            self.model[r, q], num("compared"), num("last4"), num("prev4"), num("p_unusual"),
+            num("p_sustained"), tuple(self.left_out[r, q]),
+            tuple(self.sustained_left_out[r, q]), self.text(r, q), self.sustained_text(r, q))
+
     def text(self, r: int, q: int) -> str:
         """'ovanligt högt jämfört med snittet av de 8 föregående kvartalen (Polis räknas inte
         med)', or ''."""
@@ -252,13 +267,51 @@ class Flags:
         return f"{flag} jämfört med {self.model[r, q]}{left_out_note(self.left_out[r, q])}"
 
     def sustained_text(self, r: int, q: int) -> str:
-        """'varaktig ökning: 120 de fyra senaste kvartalen mot 90 de fyra före', or ''."""
+        """'varaktig ökning: 120 de fyra senaste kvartalen mot 90 de fyra före' (without the
+        numbers where they cannot be published), or ''."""
         flag = self.sustained[r, q]
         if not flag:
             return ""
-        return (f"{flag}: {_count(self.last4[r, q])} de fyra senaste kvartalen mot "
-                f"{_count(self.prev4[r, q])} de fyra före"
-                f"{left_out_note(self.sustained_left_out[r, q])}")
+        last, prev = self.last4[r, q], self.prev4[r, q]
+        sums = ("de fyra senaste kvartalen mot de fyra före" if np.isnan(last) or np.isnan(prev)
+                else f"{_count(last)} de fyra senaste kvartalen mot {_count(prev)} de fyra före")
+        return f"{flag}: {sums}{left_out_note(self.sustained_left_out[r, q])}"
+
+
+@dataclass(frozen=True)
+class Flag:
+    """One series in one quarter as it may be shown (a cell of `Flags`; None for NaN)."""
+
+    unusual: str
+    sustained: str
+    reason: str
+    sustained_reason: str
+    expected: float | None
+    lower: float | None
+    upper: float | None
+    model: str
+    compared: float | None
+    last4: float | None
+    prev4: float | None
+    p_unusual: float | None
+    p_sustained: float | None
+    left_out: tuple[str, ...]
+    sustained_left_out: tuple[str, ...]
+    text: str
+    sustained_text: str
+
+    @property
+    def withheld(self) -> bool:
+        """No assessment for the quarter (running, before the data, a short series, …)."""
+        return self.reason in sg.WITHHELD
+
+    @property
+    def flagged(self) -> bool:
+        return bool(self.unusual or self.sustained)
+
+
+NO_FLAG = Flag("", "", "", "", None, None, None, "", None, None, None, None, None, (), (), "",
+               "")
 
 
 def left_out_note(names: Sequence[str]) -> str:
@@ -381,10 +434,13 @@ def flag_table(panel: Panel, series: Sequence[str | None], quarters: Sequence[st
             if disclosure is None or not band_hidden:
                 for k in ("expected", "lower", "upper"):
                     nums[k][r, q] = getattr(res, k)[i, j]
-            last4 = published_part(res.last4[i, j], full_last[i], False, disclosure)
-            prev4 = published_part(res.prev4[i, j], full_prev[i], False, disclosure)
-            nums["last4"][r, q], nums["prev4"][r, q] = last4, prev4
-            if not (np.isnan(last4) or np.isnan(prev4)):
+            nums["last4"][r, q] = published_part(res.last4[i, j], full_last[i], False,
+                                                 disclosure)
+            nums["prev4"][r, q] = published_part(res.prev4[i, j], full_prev[i], False,
+                                                 disclosure)
+            # The flagged counts are the two four-quarter sums: shown unless one is small.
+            if disclosure is None or not any(1 <= v < disclosure.threshold
+                                             for v in (full_last[i], full_prev[i])):
                 out["sustained"][r, q] = res.sustained[i, j]
     for k in ("expected", "lower", "upper"):
         nums[k] = _round(nums[k], disclosure)

@@ -129,7 +129,9 @@ METHOD_TEXT = (
     "ett kvartal som pågår bedöms inte. Vid ett serieavbrott (en kategori börjar eller slutar "
     "användas, eller tar över en annan kategoris rapporter) börjar seriens historia om.\n\n"
     "Ett utslag betyder att något troligen har ändrats – i verkligheten eller i hur "
-    "verksamheterna rapporterar – inte varför. Utslag visas bara där antalet de gäller visas."
+    "verksamheterna rapporterar – inte varför. Utslag visas bara där antalet de gäller visas, "
+    "och det väntade antalet och det normala intervallet bara där alla antal de bygger på "
+    "visas."
 )
 
 def quarter_index(label: str) -> int:
