@@ -8,7 +8,7 @@ from lagesbild import charts
 from lagesbild.charts.events import event_legend
 from lagesbild.domain.formatting import fmt_change, fmt_diff
 from lagesbild.numbers import indicators as ind
-from lagesbild.numbers import signals, summary
+from lagesbild.numbers import summary
 from lagesbild.numbers.events import events_for_period
 from ui import render, selection, state, view
 
@@ -60,11 +60,7 @@ for column, figure in zip(columns, figures.figures, strict=True):
             f"Bedömning: **{summary.verdict(figure)}**"
         )
 
-st.caption("Förändringarna mot föregående kvartal och samma kvartal i fjol är antal och procent "
-           f"(procent när jämförelsetalet är minst {signals.MIN_BASE_FOR_PERCENT}), inga "
-           "bedömningar; de räknar bara med "
-           "verksamheter som har rapporterat båda kvartalen. Ovanligt högt eller lågt och "
-           "varaktig ökning eller minskning bedöms enligt metoden på sidan Om lägesbilden.")
+st.caption(summary.CHANGES_NOTE + " Metoden beskrivs på sidan Om lägesbilden.")
 if figures.left_out:
     st.caption("Räknas inte med i jämförelserna (har inte rapporterat alla jämförda kvartal): "
                + ", ".join(figures.left_out) + ".")

@@ -53,6 +53,13 @@ _OF = {"totalt": "rapporterna", "oro": "orosrapporterna", "incident": "incidente
        "konsultation": "ärendena i konsultationsforum"}
 
 
+# Under every table or card of changes (overview, report, slides).
+CHANGES_NOTE = (
+    "Förändringarna är antal och procent (procent när jämförelsetalet är minst "
+    f"{sg.MIN_BASE_FOR_PERCENT}), inga bedömningar, och räknar bara verksamheter som har "
+    "rapporterat båda kvartalen (annars: ej jämförbart).")
+
+
 @dataclass(frozen=True)
 class Change:
     """A key figure against one earlier quarter, like for like (only the partners that
@@ -67,6 +74,9 @@ class Change:
     percent: float | None  # None when the base is below sg.MIN_BASE_FOR_PERCENT
     left_out: tuple[str, ...] = ()  # partners not counted (missing in one of the quarters)
     note: str = ""  # why there is no comparison ('' when there is one)
+    # False: the like-for-like counts would give a left-out partner's small count away, so
+    # base and current are the quarters' own published counts, without a difference.
+    comparable: bool = True
 
     @property
     def available(self) -> bool:
@@ -76,18 +86,26 @@ class Change:
         """'122 → 142' (as published: '<5 → 12'), '' without a comparison."""
         return f"{self.base_display} → {self.current_display}" if self.available else ""
 
+    def _caveat(self) -> str:
+        return f"inte jämförbara: {join_names(self.left_out)} saknas i ett av kvartalen"
+
     def numbers(self) -> str:
-        """'122 → 142 (+16 %)', or why there is no comparison."""
+        """'122 → 142 (+16 %)', '144 → 154 (ej jämförbart)', or why there is no comparison
+        (for cards and tables; the partners left out are named beside them)."""
         if not self.available:
             return self.note
+        if not self.comparable:
+            return f"{self.arrow()} (ej jämförbart)"
         pct = f" ({fmt_change(self.percent)})" if self.percent is not None else ""
         return f"{self.arrow()}{pct}"
 
     def no_change(self) -> str:
-        """'ingen säkerställd förändring (122 → 142)' (`signals.no_change_text`); without the
-        numbers when one of them cannot be shown."""
+        """'ingen säkerställd förändring (122 → 142)' (`signals.no_change_text`); with the
+        caveat when the counts are not like for like."""
+        if not self.comparable:
+            return f"ingen säkerställd förändring ({self.arrow()}, {self._caveat()})"
         if self.base is None or self.current is None:
-            return "ingen säkerställd förändring (antalen visas inte: små tal)"
+            return f"ingen säkerställd förändring ({self.arrow()})"
         return sg.no_change_text(sg.Change(self.current, self.base, self.base_quarter))
 
 
@@ -168,24 +186,23 @@ def _compare(panel: Panel | None, base_q: str, quarter: str,
     if not included.any():
         return without("ingen verksamhet har rapporterat båda kvartalen")
     whole = panel.totals[:, [jb, j]]
-    published = []
-    for k in range(2):
-        full = _published(whole[:, k], disclosure)
-        extra = [full[m][2] for m in range(n)]
-        if disclosure is not None:  # what leaving partners out would give away
-            rest = whole[:, k] - parts[:, k]
-            if ((rest >= 1) & (rest < disclosure.threshold)).any():
-                extra = [True] * n
-        published.append(_published(parts[:, k], disclosure, extra))
+    full = [_published(whole[:, k], disclosure) for k in range(2)]
+    rest = whole - parts
+    if disclosure is not None and ((rest >= 1) & (rest < disclosure.threshold)).any():
+        # Like for like would give the left-out partners' small counts away: show the
+        # quarters' own counts, marked as not comparable, without a difference.
+        return [Change(base_q, full[0][m][0], full[0][m][1], full[1][m][0], full[1][m][1],
+                       None, None, left, comparable=False) for m in range(n)]
+    published = [_published(parts[:, k], disclosure, [full[k][m][2] for m in range(n)])
+                 for k in range(2)]
     out = []
     for m in range(n):
         (base, base_display, _), (now, now_display, _) = published[0][m], published[1][m]
-        both = base is not None and now is not None
-        out.append(Change(
-            base_q, base, base_display, now, now_display,
-            now - base if both else None,  # type: ignore[operator]
-            sg.Change(now, base, base_q).percent if both else None,  # type: ignore[arg-type]
-            left))
+        if base is not None and now is not None:
+            out.append(Change(base_q, base, base_display, now, now_display, now - base,
+                              sg.Change(now, base, base_q).percent, left))
+        else:
+            out.append(Change(base_q, base, base_display, now, now_display, None, None, left))
     return out
 
 
@@ -227,7 +244,11 @@ def verdict(fig: KeyFigure) -> str:
     """What the signal method says about a key figure, in words for a card or a table:
     its flags, 'ingen säkerställd förändring', or why there is no assessment."""
     flag = fig.flag
-    found = [text for text in (flag.text, flag.sustained_text) if text]
+    found = [_flag_words(flag)] if flag.unusual else []
+    if flag.sustained:
+        sums = (f" ({fmt_int(round(flag.last4))} mot {fmt_int(round(flag.prev4))} de fyra "
+                "kvartalen före)" if flag.last4 is not None and flag.prev4 is not None else "")
+        found.append(f"{flag.sustained}{sums}")
     if found:
         return "; ".join(found)
     if fig.suppressed:
@@ -270,6 +291,12 @@ def _expected_words(flag: Flag, threshold: int) -> str:
     return f"; väntat omkring {fmt_int(round(flag.expected))} utifrån {flag.model}"
 
 
+def _flag_words(flag: Flag) -> str:
+    """'ovanligt högt jämfört med snittet av …' (the partners left out are named once, at
+    the end of the summary)."""
+    return f"{flag.unusual} jämfört med {flag.model}"
+
+
 def _count_words(display: str, flag: Flag) -> str:
     """The flagged count: the published one, or the comparison's when partners are left
     out ('120 utan Polis')."""
@@ -301,10 +328,15 @@ _ALSO = {sg.HIGH: "som också är ovanligt många", sg.LOW: "som också är ovan
          sg.UP: "som också ökar varaktigt", sg.DOWN: "som också minskar varaktigt"}
 
 
-def _key_flag_sentences(fig: KeyFigure, views: Mapping[str, SeriesView | None],
+def _key_flag_sentences(figures: KeyFigures, views: Mapping[str, SeriesView | None],
                         threshold: int) -> list[Sentence]:
-    flag, out = fig.flag, []
-    if flag.unusual:
+    """A sentence per key figure flagged unusual; one for the sustained changes (the key
+    figures with the same flag together), drivers only for the total."""
+    out = []
+    for fig in figures.figures:
+        flag = fig.flag
+        if not flag.unusual:
+            continue
         text = (f"{_SUBJECT[fig.key]} är {flag.unusual} "
                 f"({_count_words(fig.display, flag)}{_expected_words(flag, threshold)})")
         facts: dict[str, object] = {"nyckel": fig.key, "flagga": flag.unusual,
@@ -316,14 +348,19 @@ def _key_flag_sentences(fig: KeyFigure, views: Mapping[str, SeriesView | None],
                      f"{_ALSO[flag.unusual]}")
             facts["drivare"] = drivers
         out.append(Sentence(text + ".", "signal", facts))
-    if flag.sustained:
-        text = _sustained_words(_OF[fig.key], flag)
-        facts = {"nyckel": fig.key, "flagga": flag.sustained, "senaste4": flag.last4,
-                 "foregaende4": flag.prev4, "p": flag.p_sustained}
-        drivers = _drivers(views, flag.sustained) if fig.key == "totalt" else []
+    for kind in (sg.UP, sg.DOWN):
+        chosen = [f for f in figures.figures if f.flag.sustained == kind]
+        if not chosen:
+            continue
+        parts = [_sustained_words(_OF[f.key], f.flag).removeprefix(
+            f"De fyra senaste kvartalen: {kind} av ") for f in chosen]
+        text = f"De fyra senaste kvartalen: {kind} av {join_names(parts)}"
+        facts = {"nycklar": [f.key for f in chosen], "flagga": kind,
+                 "senaste4": chosen[0].flag.last4, "foregaende4": chosen[0].flag.prev4,
+                 "p": max(f.flag.p_sustained or 0.0 for f in chosen)}
+        drivers = _drivers(views, kind) if chosen[0].key == "totalt" else []
         if drivers:
-            text += (f"; det gäller främst rapporterna {join_names(drivers)}, "
-                     f"{_ALSO[flag.sustained]}")
+            text += f"; det gäller främst rapporterna {join_names(drivers)}, {_ALSO[kind]}"
             facts["drivare"] = drivers
         out.append(Sentence(text + ".", "signal", facts))
     return out
@@ -331,19 +368,18 @@ def _key_flag_sentences(fig: KeyFigure, views: Mapping[str, SeriesView | None],
 
 def _sustained_words(what: str, flag: Flag) -> str:
     """'De fyra senaste kvartalen: varaktig ökning av rapporterna (520 mot 430 de fyra
-    kvartalen före; Polis räknas inte med)' (the sums only where they may be shown)."""
-    notes = []
+    kvartalen före)' (the sums only where they may be shown)."""
+    tail = ""
     if flag.last4 is not None and flag.prev4 is not None:
-        notes.append(f"{fmt_int(round(flag.last4))} mot {fmt_int(round(flag.prev4))} de fyra "
-                     "kvartalen före")
-    if flag.sustained_left_out:
-        notes.append(f"{join_names(flag.sustained_left_out)} räknas inte med")
-    tail = f" ({'; '.join(notes)})" if notes else ""
+        tail = (f" ({fmt_int(round(flag.last4))} mot {fmt_int(round(flag.prev4))} de fyra "
+                "kvartalen före)")
     return f"De fyra senaste kvartalen: {flag.sustained} av {what}{tail}"
 
 
-def _series_flag_sentences(views: Mapping[str, SeriesView | None]) -> list[Sentence]:
-    """One sentence per form or district flagged (as shown)."""
+def _series_flag_sentences(views: Mapping[str, SeriesView | None],
+                           named: Sequence[str]) -> list[Sentence]:
+    """One sentence per form or district flagged (as shown) and not `named` as a driver of
+    the same flag already."""
     out = []
     for panel, view in views.items():
         if view is None or view.flags is None:
@@ -357,11 +393,12 @@ def _series_flag_sentences(views: Mapping[str, SeriesView | None]) -> list[Sente
             where = (f"om {_lower_first(category)}" if panel == "former"
                      else _place(category))
             facts = {"panel": panel, "serie": category, "antal": display}
-            if flag.unusual:
-                out.append(Sentence(f"Antalet rapporter {where} ({display}) är {flag.text}.",
-                                    "signal", {**facts, "flagga": flag.unusual,
-                                               "p": flag.p_unusual, "vantat": flag.expected}))
-            if flag.sustained:
+            if flag.unusual and (where, flag.unusual) not in named:
+                out.append(Sentence(f"Antalet rapporter {where} ({display}) är "
+                                    f"{_flag_words(flag)}.", "signal",
+                                    {**facts, "flagga": flag.unusual, "p": flag.p_unusual,
+                                     "vantat": flag.expected}))
+            if flag.sustained and (where, flag.sustained) not in named:
                 out.append(Sentence(_sustained_words(f"rapporterna {where}", flag) + ".",
                                     "signal", {**facts, "flagga": flag.sustained,
                                                "p": flag.p_sustained}))
@@ -425,12 +462,13 @@ def summarize(store: Store, quarter: str, filters: Filters | None = None,
         views = {panel: series_view(store, filters.with_period(quarter, quarter), dim,
                                     disclosure)
                  for panel, dim in (("former", "form"), ("områden", "omrade"))}
-        for fig in figures.figures:
-            sentences += _key_flag_sentences(fig, views, threshold)
+        sentences += _key_flag_sentences(figures, views, threshold)
         if not total.flag.flagged:
             panels = signal_panels(store, filters.with_period(None, quarter))
             sentences += _no_flag_sentences(figures, views, panels)
-        sentences += _series_flag_sentences(views)
+        named = [(d, s.figures["flagga"]) for s in sentences
+                 for d in s.figures.get("drivare", [])]  # type: ignore[attr-defined]
+        sentences += _series_flag_sentences(views, named)
     sentences += _coverage_sentences(figures)
     return sentences
 
@@ -438,34 +476,33 @@ def summarize(store: Store, quarter: str, filters: Filters | None = None,
 def _part_sentences(figures: KeyFigures) -> list[Sentence]:
     oro, incident, forum, total = (figures["oro"], figures["incident"],
                                    figures["konsultation"], figures["totalt"])
-    out = [Sentence(f"Av rapporterna var {oro.display} orosrapporter om enskilda personer och "
-                    f"{incident.display} incidenter.", "niva",
-                    {"oro": oro.value, "incident": incident.value})]
     share = ""
     if forum.value is not None and total.value:
         share = f" ({fmt_pct(forum.value / total.value * 100, 0)} av rapporterna)"
-    out.append(Sentence(f"{forum.display} ärenden togs upp i konsultationsforum{share}.",
-                        "niva", {"konsultation": forum.value}))
-    return out
+    return [Sentence(f"Av rapporterna var {oro.display} orosrapporter om enskilda personer och "
+                     f"{incident.display} incidenter; {forum.display} ärenden togs upp i "
+                     f"konsultationsforum{share}.", "niva",
+                     {"oro": oro.value, "incident": incident.value,
+                      "konsultation": forum.value})]
 
 
 def _coverage_sentences(figures: KeyFigures) -> list[Sentence]:
-    out = []
+    """Partners missing for the quarter, and the others the comparisons leave out."""
     names = list(figures.missing_partners)
+    others = [p for p in figures.left_out if p not in names]
+    facts = {"saknas": names, "utan": others}
     if names:
         them = "den" if len(names) == 1 else "dem"
-        out.append(Sentence(
-            f"{join_names(names)} har inte rapporterat för {figures.quarter}; siffrorna för "
-            f"kvartalet är därför ofullständiga, och jämförelserna görs utan {them}.",
-            "tackning", {"saknas": names}))
-    others = [p for p in figures.left_out if p not in names]
+        text = (f"{join_names(names)} har inte rapporterat för {figures.quarter}; siffrorna "
+                f"för kvartalet är därför ofullständiga, och jämförelserna görs utan {them}")
+        if others:
+            text += (f" och utan {join_names(others)}, som inte har rapporterat alla jämförda "
+                     "kvartal")
+        return [Sentence(text + ".", "tackning", facts)]
     if others:
-        out.append(Sentence(
-            f"Jämförelserna räknar {'inte heller' if names else 'inte'} med "
-            f"{join_names(others)}, som inte har rapporterat alla jämförda kvartal.",
-            "tackning", {"utan": others}))
-    return out
-
+        return [Sentence(f"Jämförelserna räknar inte med {join_names(others)}, som inte har "
+                         "rapporterat alla jämförda kvartal.", "tackning", facts)]
+    return []
 
 
 # -- the flags of a quarter as a table (lagesbild signals) --------------------------------------

@@ -259,7 +259,8 @@ def test_trend_flags_an_unusual_quarter_of_a_known_series():
     assert last["baslinje"] == pytest.approx(16)
     assert last["nedre_grans"] < 16 < last["ovre_grans"] < 30
     assert last["signal"]
-    assert last["signal_text"] == "ovanligt högt jämfört med snittet av de åtta föregående kvartalen"
+    assert last["signal_text"] == ("ovanligt högt jämfört med snittet av de åtta föregående "
+                                   "kvartalen")
 
 
 def test_trend_per10k_uses_population_and_marks_missing(seven):
@@ -506,7 +507,9 @@ def test_cli_measures_and_compare(db, capsys):
 def test_cli_summary(db, capsys):
     code, out = run(capsys, "summary", "--quarter", "2026K3", "--db", db, "--min-cell", "0")
     assert code == 0
-    assert out.startswith("Under 2026K3 kom 4 rapporter, ungefär som föregående kvartal")
+    # issue 13: the level, then the changes as numbers; never "ungefär som"
+    assert out.startswith("Under 2026K3 kom 4 rapporter.\n") and "ungefär" not in out
+    assert "Mot föregående kvartal (2026K2): 1 → 2" in out
     assert "Grundskola har inte rapporterat för 2026K3" in out
     _, out = run(capsys, "summary", "--db", db)
     assert "kom <5 rapporter" in out

@@ -386,3 +386,13 @@ def test_percent_change_needs_a_base_of_at_least_ten():
     assert sg.Change(12, 10, "2026K2").percent == pytest.approx(20.0)
     assert sg.Change(45, 20, "2026K2").percent == pytest.approx(125.0)
     assert sg.Change(45, 20, "2026K2").difference == 25
+
+
+def test_the_method_summary_states_the_same_parameters() -> None:
+    text = sg.METHOD_SUMMARY
+    assert f"de {sg.SHORT_WINDOW} föregående kvartalen" in text
+    assert f"från {sg.GLM_FROM} tidigare kvartal upp till {sg.MAX_WINDOW}" in text
+    assert f"en gång på {round(1 / sg.ALPHA_TAIL)} kvartal" in text
+    assert f"en gång på {round(1 / sg.SUSTAINED_ALPHA)}." in text
+    assert f"högst {round(sg.FDR * 100)} %" in text and "fyra senaste kvartalen" in text
+    assert "ungefär" not in text and "p < 0,05" not in text
