@@ -90,10 +90,10 @@ class Panel:
         if not len(reasons) or all(r in sg.WITHHELD for r in reasons):
             return ()
         span = (2 * sg.SUSTAINED_QUARTERS - 1) if sustained else sg.MAX_WINDOW
-        active = self.delivered[:, max(0, col - span):col + 1].any(axis=1)
-        included = (res.sustained_included if sustained else res.included)[col]
-        return tuple(p for p, a, i in zip(self.partners, active, included, strict=True)
-                     if a and not i)
+        active = np.asarray(self.delivered[:, max(0, col - span):col + 1].any(axis=1))
+        included = np.asarray((res.sustained_included if sustained else res.included)[col])
+        return tuple(p for p, a, i in zip(self.partners, active.tolist(), included.tolist(),
+                                          strict=True) if a and not i)
 
 
 def _index(values: Sequence[str], value: str) -> int | None:
@@ -153,8 +153,8 @@ def _build(store: Store, filters: Filters, found: frozenset[tuple[str, str]],
     names = {p for p, q in found if q in inside and (not wanted or p in wanted)}
     names |= {row[0] for row in counted}
     partners = category_order("verksamhet", sorted(names))
-    col = {q: j for j, q in enumerate(quarters)}
-    pid = {p: i for i, p in enumerate(partners)}
+    col: dict[str, int] = {q: j for j, q in enumerate(quarters)}
+    pid: dict[str, int] = {p: i for i, p in enumerate(partners)}
     delivered = np.zeros((len(partners), len(quarters)), bool)
     for p, q in found:
         if p in pid and q in col:
@@ -174,13 +174,13 @@ def _build(store: Store, filters: Filters, found: frozenset[tuple[str, str]],
               for name, s in series.items()}
     rows = {name: {v: i for i, v in enumerate(s)} for name, s in series.items()}
     for partner, quarter, form, area, g_form, g_area, *figures in counted:
-        p, t = pid[partner], col[quarter]
+        at_p, at_t = pid[partner], col[quarter]
         if g_form and g_area:
-            counts["nyckeltal"][:, p, t] = figures
+            counts["nyckeltal"][:, at_p, at_t] = figures
         elif not g_form and form in rows["former"]:
-            counts["former"][rows["former"][form], p, t] = figures[0]
+            counts["former"][rows["former"][form], at_p, at_t] = figures[0]
         elif not g_area and area in rows["områden"]:
-            counts["områden"][rows["områden"][area], p, t] = figures[0]
+            counts["områden"][rows["områden"][area], at_p, at_t] = figures[0]
     valid = {name: _valid(codes, PANELS[name] or "", series[name], quarters)
              for name in ("former", "områden")}
     done = np.array([q <= complete for q in quarters])
@@ -376,12 +376,10 @@ def flag_table(panel: Panel, series: Sequence[str | None], quarters: Sequence[st
     cols = [panel.column(q) for q in quarters]
     start = panel.quarters[0] if panel.quarters else None
 
-    def empty(fill: object, dtype: object = object) -> np.ndarray:
-        if isinstance(fill, tuple):  # np.full would broadcast a tuple
-            out = np.empty((n_r, n_q), dtype=object)
-            out.fill(fill)
-            return out
-        return np.full((n_r, n_q), fill, dtype=dtype)
+    def empty(fill: object, dtype: type = object) -> np.ndarray:
+        out: np.ndarray = np.empty((n_r, n_q), dtype=dtype)
+        out.fill(fill)  # (np.full would broadcast a tuple)
+        return out
 
     out = {k: empty("") for k in ("unusual", "sustained", "reason", "sustained_reason",
                                  "model")}

@@ -148,7 +148,7 @@ _LINE = Line((list(KEY_FIGURES).index("oro"), list(KEY_FIGURES).index("incident"
              list(KEY_FIGURES).index("totalt"))
 
 
-def _published(values: Sequence[int], disclosure: Disclosure | None,
+def _published(values: Sequence[int] | np.ndarray, disclosure: Disclosure | None,
                also_hidden: Sequence[bool] | None = None) -> list[tuple[int | None, str, bool]]:
     """Publish one quarter's key figures (value, display, hidden): Oro + Incident = total is a
     line. `also_hidden`: cells to hide whatever their value (then no line is left with one
@@ -180,8 +180,8 @@ def _compare(panel: Panel | None, base_q: str, quarter: str,
     if jb is None or j is None:
         return without(f"inget att jämföra med: {base_q} är före de första uppgifterna")
     parts, included = sg.comparable(panel.counts, panel.delivered, [jb, j])
-    involved = panel.delivered[:, [jb, j]].any(axis=1)
-    left = tuple(p for p, a, i in zip(panel.partners, involved, included, strict=True)
+    involved = np.asarray(panel.delivered[:, [jb, j]].any(axis=1)).tolist()
+    left = tuple(p for p, a, i in zip(panel.partners, involved, included.tolist(), strict=True)
                  if a and not i)
     if not included.any():
         return without("ingen verksamhet har rapporterat båda kvartalen")
@@ -377,7 +377,7 @@ def _sustained_words(what: str, flag: Flag) -> str:
 
 
 def _series_flag_sentences(views: Mapping[str, SeriesView | None],
-                           named: Sequence[str]) -> list[Sentence]:
+                           named: Sequence[tuple[object, object]]) -> list[Sentence]:
     """One sentence per form or district flagged (as shown) and not `named` as a driver of
     the same flag already."""
     out = []

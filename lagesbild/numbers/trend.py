@@ -122,7 +122,8 @@ def change(store: Store, quarter: str, by: Sequence[str] = (), compare: str = "f
     now_hidden = out["undertryckt"].to_numpy(dtype=bool)
     base_hidden = np.zeros(len(keys), bool)
     if disclosure is not None:
-        base_hidden = ((whole[:, 1:] >= 1) & (whole[:, 1:] < disclosure.threshold)).any(axis=1)
+        base_hidden = np.asarray(((whole[:, 1:] >= 1) & (whole[:, 1:] < disclosure.threshold))
+                                 .any(axis=1))
     pub = np.array([[published_part(float(part[r, k]), float(whole[r, k]),
                                     bool(now_hidden[r] if k == 0 else base_hidden[r]),
                                     disclosure) for k in range(len(compared))]
