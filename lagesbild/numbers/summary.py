@@ -455,6 +455,8 @@ def summarize(store: Store, quarter: str, filters: Filters | None = None,
     if total.value == 0:
         sentences.append(Sentence(f"Under {quarter} kom inga rapporter.", "niva",
                                   {"totalt": 0}))
+        if total.flag.flagged:  # no reports can be unusually few (nil returns are zeros)
+            sentences += _key_flag_sentences(figures, {}, threshold)
     else:
         sentences.append(Sentence(f"Under {quarter} kom {total.display} rapporter.", "niva",
                                   {"totalt": total.value, "visas": total.display}))

@@ -111,7 +111,7 @@ def change(store: Store, quarter: str, by: Sequence[str] = (), compare: str = "f
         groups[()] = np.zeros((2, len(compared)), np.int64)
     keys = list(groups)
     table = pd.DataFrame({b: pd.Series([k[i] for k in keys], dtype=object)
-                          for i, b in enumerate(by)})
+                          for i, b in enumerate(by)}, index=pd.RangeIndex(len(keys)))
     table["kvartal"] = quarter
     table["antal"] = pd.array([int(groups[k][0, 0]) for k in keys], dtype="int64")
     out = protect(table, disclosure, known_total=True)
