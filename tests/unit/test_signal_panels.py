@@ -188,7 +188,7 @@ def test_expected_values_are_rounded_as_counts_are():
     assert row["signal"] and row["baslinje"] % 5 == 0 and row["ovre_grans"] % 5 == 0
 
 
-# -- season, running quarter, other breakdowns ------------------------------------------------------
+# -- season, running quarter, other breakdowns ---------------------------------------------
 def test_a_seasonal_fourth_quarter_is_not_unusual():
     """Today Q4 got 'tydlig ökning' in 21 % of unchanged years."""
     season = [1.042, 0.908, 0.857, 1.193]
