@@ -19,6 +19,7 @@ comparison by name.
 from __future__ import annotations
 
 import datetime as dt
+import threading
 import weakref
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -106,6 +107,7 @@ def _index(values: Sequence[str], value: str) -> int | None:
 # -- building the panels ----------------------------------------------------------------------
 _CACHE: weakref.WeakKeyDictionary[Store, OrderedDict] = weakref.WeakKeyDictionary()
 _CACHE_SIZE = 32
+_LOCK = threading.Lock()  # the app's sessions share the store (and so this cache)
 
 
 def signal_panels(store: Store, filters: Filters | None = None,
@@ -121,14 +123,16 @@ def signal_panels(store: Store, filters: Filters | None = None,
     ends = [q for q in (span[1], filters.to_quarter and norm_quarter(filters.to_quarter)) if q]
     complete = latest_complete_quarter(today)
     key = (store.data_version(), found, dims, max(ends) if ends else None, complete)
-    cache = _CACHE.setdefault(store, OrderedDict())
-    if key in cache:
-        cache.move_to_end(key)
-        return cache[key]
+    with _LOCK:
+        cache = _CACHE.setdefault(store, OrderedDict())
+        if key in cache:
+            cache.move_to_end(key)
+            return cache[key]
     panels = _build(store, dims, found, span[0], key[3], complete)
-    cache[key] = panels
-    while len(cache) > _CACHE_SIZE:
-        cache.popitem(last=False)
+    with _LOCK:
+        cache[key] = panels
+        while len(cache) > _CACHE_SIZE:
+            cache.popitem(last=False)
     return panels
 
 
