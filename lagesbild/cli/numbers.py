@@ -10,6 +10,7 @@ from collections.abc import Callable
 from lagesbild.cli.common import open_store
 from lagesbild.domain import config
 from lagesbild.numbers.query import DIMENSIONS, Filters, counts
+from lagesbild.store import Store
 
 MAX_PROBLEMS_SHOWN = 50
 
@@ -63,18 +64,29 @@ def cmd_indicators(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_summary(args: argparse.Namespace) -> int:
+def _quarter_view(args: argparse.Namespace) -> tuple[Store, str | None,
+                                                     config.Disclosure | None]:
+    """The store, the quarter asked for (default the latest with reports; None without
+    reports) and the protection (--min-cell; default the threshold the preparation group's
+    pages use)."""
     from lagesbild.numbers.indicators import data_span
-    from lagesbild.numbers.summary import summarize
 
     store = open_store(args)
     quarter = args.quarter or data_span(store)[1]
+    rule = config.settings().disclosure
+    min_cell = rule.threshold if args.min_cell is None else args.min_cell
+    if min_cell < 0:
+        raise ValueError("--min-cell ska vara 0 (exakta antal) eller större.")
+    return store, quarter, None if min_cell == 0 else config.Disclosure(min_cell, rule.rounding)
+
+
+def cmd_summary(args: argparse.Namespace) -> int:
+    from lagesbild.numbers.summary import summarize
+
+    store, quarter, disclosure = _quarter_view(args)
     if quarter is None:
         print("Det finns inga rapporter ännu.")
         return 0
-    rule = config.settings().disclosure
-    min_cell = rule.threshold if args.min_cell is None else args.min_cell
-    disclosure = None if min_cell == 0 else config.Disclosure(min_cell, rule.rounding)
     sentences = summarize(store, quarter, Filters(), disclosure)
     if args.json:
         print(json.dumps([{"text": s.text, "typ": s.kind, "underlag": s.figures}
@@ -86,19 +98,12 @@ def cmd_summary(args: argparse.Namespace) -> int:
 
 def cmd_signals(args: argparse.Namespace) -> int:
     from lagesbild.domain.formatting import table_csv, table_json
-    from lagesbild.numbers.indicators import data_span
     from lagesbild.numbers.summary import SIGNAL_COLUMNS, signal_table
 
-    store = open_store(args)
-    quarter = args.quarter or data_span(store)[1]
+    store, quarter, disclosure = _quarter_view(args)
     if quarter is None:
         print("Det finns inga rapporter ännu.")
         return 0
-    rule = config.settings().disclosure  # the preparation group's protection, as on the pages
-    min_cell = rule.threshold if args.min_cell is None else args.min_cell
-    if min_cell < 0:
-        raise ValueError("--min-cell ska vara 0 (exakta antal) eller större.")
-    disclosure = None if min_cell == 0 else config.Disclosure(min_cell, rule.rounding)
     table = signal_table(store, quarter, Filters(), disclosure)
     if args.format == "json":
         print(table_json(table if disclosure else table.drop(columns="undertryckt"),

@@ -14,7 +14,7 @@ where the count it flags is published, an expected value only where its window i
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -276,11 +276,6 @@ def _place(district: str) -> str:
     return "digitalt" if district == "Digitalt" else f"i {district}"
 
 
-def _series_name(panel: str, name: str) -> str:
-    """'högerextremism', 'Centrum'."""
-    return _lower_first(name) if panel == "former" else name
-
-
 def _expected_words(flag: Flag, threshold: int) -> str:
     """'; väntat omkring 118 utifrån snittet av …', or with a small or hidden expectation
     only what it is based on."""
@@ -307,21 +302,29 @@ def _count_words(display: str, flag: Flag) -> str:
     return f"{fmt_int(round(flag.compared))} utan {join_names(flag.left_out)}"
 
 
-def _drivers(views: Mapping[str, SeriesView | None], flag: str) -> list[str]:
-    """Forms and districts flagged `flag` themselves in the same quarter (as shown)."""
-    names = []
+def _shown_flags(views: Mapping[str, SeriesView | None]) \
+        -> Iterator[tuple[str, str, Flag, str]]:
+    """(panel, category, flag, displayed count) of every form and district in the last
+    quarter of its view (the summary's quarter)."""
     for panel, view in views.items():
         if view is None or view.flags is None:
             continue
         q = len(view.window) - 1
         for r, category in enumerate(view.categories):
-            if category in _NOT_DRIVERS or category is None:
-                continue
-            shown = view.flags.at(r, q)
-            if flag in (shown.unusual, shown.sustained):
-                names.append(f"om {_lower_first(category)}" if panel == "former"
-                             else _place(category))
-    return names
+            if category is not None:
+                yield (panel, category, view.flags.at(r, q),
+                       view.protected.display[r * len(view.window) + q])
+
+
+def _about(panel: str, category: str) -> str:
+    """'om högerextremism', 'i Centrum', 'digitalt'."""
+    return f"om {_lower_first(category)}" if panel == "former" else _place(category)
+
+
+def _drivers(views: Mapping[str, SeriesView | None], flag: str) -> list[str]:
+    """Forms and districts flagged `flag` themselves in the same quarter (as shown)."""
+    return [_about(panel, category) for panel, category, shown, _ in _shown_flags(views)
+            if category not in _NOT_DRIVERS and flag in (shown.unusual, shown.sustained)]
 
 
 _ALSO = {sg.HIGH: "som också är ovanligt många", sg.LOW: "som också är ovanligt få",
@@ -381,27 +384,18 @@ def _series_flag_sentences(views: Mapping[str, SeriesView | None],
     """One sentence per form or district flagged (as shown) and not `named` as a driver of
     the same flag already."""
     out = []
-    for panel, view in views.items():
-        if view is None or view.flags is None:
-            continue
-        q = len(view.window) - 1
-        for r, category in enumerate(view.categories):
-            if category is None:
-                continue
-            flag = view.flags.at(r, q)
-            display = view.protected.display[r * len(view.window) + q]
-            where = (f"om {_lower_first(category)}" if panel == "former"
-                     else _place(category))
-            facts = {"panel": panel, "serie": category, "antal": display}
-            if flag.unusual and (where, flag.unusual) not in named:
-                out.append(Sentence(f"Antalet rapporter {where} ({display}) är "
-                                    f"{_flag_words(flag)}.", "signal",
-                                    {**facts, "flagga": flag.unusual, "p": flag.p_unusual,
-                                     "vantat": flag.expected}))
-            if flag.sustained and (where, flag.sustained) not in named:
-                out.append(Sentence(_sustained_words(f"rapporterna {where}", flag) + ".",
-                                    "signal", {**facts, "flagga": flag.sustained,
-                                               "p": flag.p_sustained}))
+    for panel, category, flag, display in _shown_flags(views):
+        where = _about(panel, category)
+        facts = {"panel": panel, "serie": category, "antal": display}
+        if flag.unusual and (where, flag.unusual) not in named:
+            out.append(Sentence(f"Antalet rapporter {where} ({display}) är "
+                                f"{_flag_words(flag)}.", "signal",
+                                {**facts, "flagga": flag.unusual, "p": flag.p_unusual,
+                                 "vantat": flag.expected}))
+        if flag.sustained and (where, flag.sustained) not in named:
+            out.append(Sentence(_sustained_words(f"rapporterna {where}", flag) + ".",
+                                "signal", {**facts, "flagga": flag.sustained,
+                                           "p": flag.p_sustained}))
     return out
 
 
