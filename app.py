@@ -2,7 +2,9 @@
 
 `streamlit run` finds the `st.App` below (it must stay a literal `app = st.App(...)`) and
 serves it with uvicorn. This file owns the request path: the lifespan opens the database when
-the server starts (lagesbild.service.runtime). The Streamlit script every visitor runs is
+the server starts, schedules the backups and serves the local channel through which the
+command line runs its commands in this process while the dashboard holds the database
+(lagesbild.service.runtime, lagesbild.cli.forward). The Streamlit script every visitor runs is
 dashboard.py (sign-in, navigation, sidebar, banners); the pages live in pages/.
 """
 
@@ -12,6 +14,8 @@ from pathlib import Path
 
 import streamlit as st
 
-from lagesbild.service.runtime import lifespan
+from lagesbild.cli.forward import run_in_app
+from lagesbild.service import runtime
 
-app = st.App(Path(__file__).with_name("dashboard.py"), lifespan=lifespan)
+app = st.App(Path(__file__).with_name("dashboard.py"), lifespan=runtime.serving(run_in_app),
+             routes=runtime.ROUTES)

@@ -5,8 +5,9 @@
     lagesbild user role NAMN --role ROLL
     lagesbild user list
     lagesbild user remove NAMN
-    lagesbild backup KATALOG
-    lagesbild restore KATALOG [--db FIL] [--force]
+    lagesbild backup KATALOG   # also while the dashboard runs (it writes the backup then)
+    lagesbild restore KATALOG [--db FIL] [--force] [--files]   # not while it runs
+    lagesbild health [--json]  # database, latest backup, schema version, disk; exit 1: problem
     lagesbild audit [--since 2026-01-01] [--actor NAMN] [--action import] [--outcome nekad]
     lagesbild address          # the value for `streamlit run app.py --server.address …`
 """
@@ -17,13 +18,16 @@ import argparse
 import datetime as dt
 import getpass
 import json
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
 
 from lagesbild.access import signin
-from lagesbild.cli.common import open_store, user_name
+from lagesbild.cli.common import caller_path, in_app, open_store, user_name
 from lagesbild.domain import config
+from lagesbild.service import operations
+from lagesbild.service.channel import ChannelForbidden, answers, socket_for
 from lagesbild.store import Store, StoreError
 
 
@@ -96,33 +100,100 @@ def cmd_user(args: argparse.Namespace) -> int:
 
 
 def cmd_backup(args: argparse.Namespace) -> int:
-    from lagesbild.store.backup import backup
-
     store = open_store(args)
     try:
-        manifest = backup(store, args.directory, by=user_name(args))
+        manifest = operations.make_backup(store, args.directory, by=user_name(args),
+                                          shown_as=caller_path(args.directory))
     finally:
         store.close()
     tables = manifest["tables"]
-    print(f"Säkerhetskopian är sparad i {args.directory}: {len(tables)} tabeller, "
-          f"{tables.get('reports', {}).get('rows', 0)} rapporter, schemaversion "
-          f"{manifest['schema_version']}. Återställ med `lagesbild restore {args.directory} "
-          "--db FIL`.")
+    extra = len(manifest.get("extra_files", {}))
+    print(f"Säkerhetskopian är sparad och kontrollerad i {args.directory}: {len(tables)} "
+          f"tabeller, {tables.get('reports', {}).get('rows', 0)} rapporter, {extra} filer "
+          f"utanför databasen, schemaversion {manifest['schema_version']}. Återställ med "
+          f"`lagesbild restore {args.directory} --db FIL` (med --files även konton, "
+          "inställningar och kodlistor).")
     return 0
 
 
 def cmd_restore(args: argparse.Namespace) -> int:
-    from lagesbild.store.backup import restore
+    from lagesbild.cli.forward import REFUSED
+    from lagesbild.store.backup import restore, restore_files
 
-    result = restore(args.directory, config.database_path(args.db), force=args.force,
-                     by=user_name(args))
+    db = config.database_path(args.db)
+    try:
+        running = answers(socket_for(db))
+    except ChannelForbidden:  # it runs; this user may not ask it anything
+        running = {"pid": "?"}
+    if running is not None:
+        print(f"Fel: Dashboarden kör (process {running.get('pid')}) och använder {db}. "
+              f"{REFUSED['restore']}", file=sys.stderr)
+        return 1
+    result = restore(args.directory, db, force=args.force, by=user_name(args))
     print(f"Databasen {result.path} är återställd från {args.directory} "
           f"({result.tables.get('reports', 0)} rapporter, schemaversion "
           f"{result.schema_version}).")
     if result.moved_aside is not None:
         what = "skadade" if result.previous_state == "skadad" else "tidigare"
         print(f"Den {what} databasfilen ligger kvar som {result.moved_aside}.")
+    if args.files:
+        kept = False
+        for path, outcome in restore_files(args.directory, operations.extra_files(),
+                                           force=args.force).items():
+            print(f"  {outcome:<17} {path}")
+            kept |= outcome.startswith("behölls")
+        if kept:
+            print("Filer som har ändrats sedan säkerhetskopian behölls; ersätt dem med "
+                  "--force (de nuvarande sparas bredvid som .ersatt-<tid>).")
     return 0
+
+
+def cmd_health(args: argparse.Namespace) -> int:
+    from lagesbild.service import runtime
+
+    db = config.database_path(args.db)
+    store, problem = None, None
+    if not in_app() and not db.exists():
+        problem = f"Databasfilen {db} finns inte."
+    else:
+        try:
+            store = open_store(args)  # forwarded to the dashboard when it runs
+        except StoreError as exc:
+            problem = str(exc)
+    try:
+        report = operations.health(store, store.path if store and store.path else db)
+    finally:
+        if store is not None:
+            store.close()
+    problems = ([problem] if problem else []) + list(report.problems)
+    served = runtime.current()
+    answered = (f"dashboarden (process {os.getpid()})" if in_app()
+                else "databasfilen (ingen dashboard kör)" if store is not None
+                else "ingen")
+    if args.json:
+        body = {**report.as_dict(), "ok": not problems, "problem": problems,
+                "svarar": "dashboarden" if in_app() else "databasfilen" if store else None,
+                "pid": os.getpid() if in_app() else None,
+                "nasta_schemalagda": (served.scheduler.next_run.isoformat()
+                                      if served and served.scheduler.next_run else None)}
+        print(json.dumps(body, ensure_ascii=False, indent=2))
+        return 0 if not problems else 1
+    latest = report.backups.latest_ok
+    lines = [f"Lägesbild: {'ok' if not problems else 'PROBLEM'}",
+             f"Svarar:          {answered}",
+             f"Databas:         {report.database}"
+             + (f", {report.reports} rapporter" if report.reports is not None else ""),
+             f"Schemaversion:   {report.schema_version} (programmet: "
+             f"{operations.LATEST_VERSION})",
+             "Säkerhetskopia:  " + (f"{operations.shown_time(latest.when)} ({latest.kind}, "
+                                    f"kontrollerad)" if latest else "ingen"),
+             f"Ledigt utrymme:  {report.disk_free / 2**30:.1f} GB"]
+    if served is not None and served.scheduler.next_run is not None:
+        lines.append("Nästa schemalagda: "
+                     f"{operations.shown_time(served.scheduler.next_run)}")
+    lines += [f"  - {p}" for p in problems]
+    print("\n".join(lines))
+    return 0 if not problems else 1
 
 
 def cmd_audit(args: argparse.Namespace) -> int:
@@ -163,6 +234,7 @@ def add_commands(sub: argparse._SubParsersAction, common: argparse.ArgumentParse
     command("restore")(cmd_restore)
     command("audit")(cmd_audit)
     command("address")(cmd_address)
+    command("health")(cmd_health)
 
     accounts_file = argparse.ArgumentParser(add_help=False)
     accounts_file.add_argument("--accounts", metavar="FIL",
@@ -194,7 +266,15 @@ def add_commands(sub: argparse._SubParsersAction, common: argparse.ArgumentParse
                        help="återställ databasen (--db) från en säkerhetskopia")
     p.add_argument("directory", metavar="KATALOG", type=Path)
     p.add_argument("--force", action="store_true",
-                   help="ersätt en fungerande databas (den gamla sparas som .ersatt-<tid>)")
+                   help="ersätt en fungerande databas och ändrade filer (de gamla sparas som "
+                        ".ersatt-<tid>)")
+    p.add_argument("--files", action="store_true",
+                   help="återställ även konton, roller, inställningar och kodlistor")
+
+    p = sub.add_parser("health", parents=[common],
+                       help="databas, senaste säkerhetskopia, schemaversion och ledigt "
+                            "utrymme; avslutskod 1 när något är fel")
+    p.add_argument("--json", action="store_true")
 
     p = sub.add_parser("address", parents=[accounts_file],
                        help="adressen som dashboarden ska lyssna på: 127.0.0.1 utan inloggning")
