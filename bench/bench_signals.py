@@ -493,7 +493,7 @@ def targets(found: dict[int, dict]) -> None:
                      f"{f['new']:.2f}", f"{f['today']:.2f}", f["new"] <= 0.4))
     if 3 in found:
         f = found[3]
-        rows.append(("seasonal Q4 false alarms from 16 quarters (any flag; today tydlig+)",
+        rows.append(("seasonal Q4 false alarms from 16 quarters (any flag)",
                      "≤ 2 %", pct(f["new"]), pct(f["today"]), f["new"] <= 0.02))
     if 4 in found:
         f = found[4]
