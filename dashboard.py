@@ -49,4 +49,7 @@ if state.has_demo_data():
         icon=":material/science:",
     )
 
+if navigation.url_path == "":  # the start page
+    signin.start_page_note()
+
 navigation.run()

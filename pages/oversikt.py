@@ -63,11 +63,12 @@ for column, figure in zip(columns, figures.figures, strict=True):
 st.caption(summary.CHANGES_NOTE + " Metoden beskrivs på sidan Om lägesbilden.")
 if figures.left_out:
     st.caption("Räknas inte med i jämförelserna (har inte rapporterat alla jämförda kvartal): "
-               + ", ".join(figures.left_out) + ".")
+               + render.plain_list(figures.left_out) + ".")
 
 st.subheader(f"Sammanfattning {quarter}")
 sentences = state.call(summary.summarize, quarter, filters, disclosure)
-st.markdown(" ".join(s.text for s in sentences) if sentences else "Inga rapporter.")
+st.markdown(" ".join(render.plain(s.text) for s in sentences) if sentences
+            else "Inga rapporter.")
 
 st.subheader("Utvecklingen per form av extremism")
 per_form = state.call(ind.trend, filters, "form", "antal", disclosure)

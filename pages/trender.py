@@ -81,8 +81,8 @@ render.show_chart(
 flagged = table[table["signal"].astype(bool)]
 notes = []
 for row in flagged.itertuples(index=False):
-    who = f"{getattr(row, by)}: " if by else ""
-    notes.append(f"- **{row.kvartal}** – {who}{row.signal_text}")
+    who = f"{render.plain(getattr(row, by))}: " if by else ""
+    notes.append(f"- **{row.kvartal}** – {who}{render.plain(row.signal_text)}")
 assessed = by in (None, "form", "omrade")
 if notes:
     st.markdown("**Ovanliga kvartal**\n\n" + "\n".join(notes))
@@ -95,25 +95,29 @@ else:
 lasting = table[table["varaktig"].astype(str) != ""]
 if len(lasting):
     st.markdown("**Varaktiga förändringar** (de fyra senaste kvartalen mot de fyra före)\n\n"
-                + "\n".join(f"- **{r.kvartal}** – {getattr(r, by) + ': ' if by else ''}"
-                             f"{r.varaktig}" for r in lasting.itertuples(index=False)))
+                + "\n".join(f"- **{r.kvartal}** – "
+                             f"{render.plain(getattr(r, by)) + ': ' if by else ''}"
+                             f"{render.plain(r.varaktig)}"
+                             for r in lasting.itertuples(index=False)))
 left_out = sorted({n for names in table["utan_verksamheter"] for n in str(names).split(", ")
                    if n})
 if left_out:
     st.caption("Räknas inte med i jämförelserna för vissa kvartal (har inte rapporterat alla "
-               "jämförda kvartal): " + ", ".join(left_out) + ".")
+               "jämförda kvartal): " + render.plain_list(left_out) + ".")
 incomplete = (table[table["ofullstandig"].astype(bool)][["kvartal", "saknade_verksamheter"]]
               .drop_duplicates())
 if len(incomplete):
     st.caption("Ofullständiga kvartal (verksamheter som inte har rapporterat): " + "; ".join(
-        f"{r.kvartal}: {r.saknade_verksamheter}" for r in incomplete.itertuples(index=False)))
+        f"{r.kvartal}: {render.plain(r.saknade_verksamheter)}"
+        for r in incomplete.itertuples(index=False)))
 break_notes = sorted({note for note in table["serieavbrott"] if note})
 if break_notes:
-    st.caption("Serieavbrott: " + " ".join(break_notes))
+    st.caption("Serieavbrott: " + render.plain_list(break_notes, " "))
 if per10k and "befolkning_anm" in table:
     remarks = sorted({str(n) for n in table["befolkning_anm"].dropna() if str(n)})
     if remarks:
-        st.caption("Befolkning: " + "; ".join(remarks) + ". Där befolkningen saknas visas "
+        st.caption("Befolkning: " + render.plain_list(remarks, "; ") + ". Där befolkningen "
+                   "saknas visas "
                    "ingen kvot.")
     st.caption("Kvoten är per år: kvartalets antal gånger fyra, delat med befolkningen.")
 

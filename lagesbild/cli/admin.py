@@ -3,13 +3,16 @@
     lagesbild user add NAMN --role analytiker|beredningsgrupp [--password-stdin]
     lagesbild user password NAMN [--password-stdin]
     lagesbild user role NAMN --role ROLL
+    lagesbild user lock NAMN   # spärra (kan inte logga in; öppna sessioner avslutas)
+    lagesbild user unlock NAMN
     lagesbild user list
     lagesbild user remove NAMN
     lagesbild backup KATALOG   # also while the dashboard runs (it writes the backup then)
     lagesbild restore KATALOG [--db FIL] [--force] [--files]   # not while it runs
     lagesbild health [--json]  # database, latest backup, schema version, disk; exit 1: problem
     lagesbild audit [--since 2026-01-01] [--actor NAMN] [--action import] [--outcome nekad]
-    lagesbild address          # the value for `streamlit run app.py --server.address …`
+    lagesbild address          # the value for `streamlit run app.py --server.address …`:
+                               # 127.0.0.1, with sign-in $LAGESBILD_ADDRESS when it is set
 """
 
 from __future__ import annotations
@@ -79,6 +82,12 @@ def cmd_user(args: argparse.Namespace) -> int:
             account = accounts.set_role(path, args.name, args.role)
             _log_account_change(args, "roll ändrad", account.name, f"roll {account.role}")
             print(f"Kontot {account.name} har nu rollen {account.role}.")
+        elif args.user_command in ("lock", "unlock"):
+            locked = args.user_command == "lock"
+            account = accounts.set_locked(path, args.name, locked)
+            _log_account_change(args, "konto spärrat" if locked else "konto öppnat",
+                                account.name)
+            print(f"Kontot {account.name} är {'spärrat' if locked else 'öppnat igen'}.")
         elif args.user_command == "remove":
             account = accounts.remove_user(path, args.name)
             _log_account_change(args, "konto borttaget", account.name)
@@ -87,12 +96,14 @@ def cmd_user(args: argparse.Namespace) -> int:
             users = accounts.list_users(path)
             if args.json:
                 print(json.dumps([{"namn": u.name, "roll": u.role, "skapad": u.created_at,
-                                   "andrad": u.changed_at} for u in users],
+                                   "andrad": u.changed_at, "sparrad": u.locked}
+                                  for u in users],
                                  ensure_ascii=False, indent=2))
             elif not users:
                 print(f"Inga lokala konton i {path}.")
             for u in users if not args.json else ():
-                print(f"{u.name:<32} {u.role:<16} skapad {u.created_at[:10]}")
+                print(f"{u.name:<32} {u.role:<16} skapad {u.created_at[:10]}"
+                      + ("  SPÄRRAT" if u.locked else ""))
     except accounts.AccountError as exc:
         print(f"Fel: {exc}", file=sys.stderr)
         return 1
@@ -200,11 +211,11 @@ def cmd_audit(args: argparse.Namespace) -> int:
     from lagesbild.store import audit
 
     since = dt.date.fromisoformat(args.since) if args.since else None
-    frame = audit.entries(open_store(args), since=since,
-                          actor=args.actor, action=args.action, outcome=args.outcome,
-                          limit=args.limit)
+    frame = audit.shown(audit.entries(open_store(args), since=since, actor=args.actor,
+                                      action=args.action, outcome=args.outcome,
+                                      limit=args.limit))
     if args.json:
-        print(frame.to_json(orient="records", force_ascii=False, date_format="iso"))
+        print(frame.to_json(orient="records", force_ascii=False, date_format="iso"))  # escaped
         return 0
     if frame.empty:
         print("Inga händelser i granskningsloggen för det urvalet.")
@@ -254,6 +265,13 @@ def add_commands(sub: argparse._SubParsersAction, common: argparse.ArgumentParse
     q = users.add_parser("role", parents=[common, accounts_file], help="byt roll för ett konto")
     q.add_argument("name", metavar="NAMN")
     q.add_argument("--role", required=True, choices=ROLES)
+    q = users.add_parser("lock", parents=[common, accounts_file],
+                         help="spärra ett konto: det kan inte logga in och öppna sessioner "
+                              "avslutas vid nästa klick")
+    q.add_argument("name", metavar="NAMN")
+    q = users.add_parser("unlock", parents=[common, accounts_file],
+                         help="öppna ett spärrat konto igen")
+    q.add_argument("name", metavar="NAMN")
     q = users.add_parser("list", parents=[common, accounts_file], help="lista konton")
     q.add_argument("--json", action="store_true")
     q = users.add_parser("remove", parents=[common, accounts_file], help="ta bort ett konto")
@@ -277,7 +295,9 @@ def add_commands(sub: argparse._SubParsersAction, common: argparse.ArgumentParse
     p.add_argument("--json", action="store_true")
 
     p = sub.add_parser("address", parents=[accounts_file],
-                       help="adressen som dashboarden ska lyssna på: 127.0.0.1 utan inloggning")
+                       help="adressen som dashboarden ska lyssna på: 127.0.0.1 (med inloggning "
+                            "$LAGESBILD_ADDRESS om den är satt; annars når användarna den via "
+                            "en omvänd proxy med TLS)")
     p.add_argument("--verbose", action="store_true", help="skriv också inloggningssättet")
 
     p = sub.add_parser("audit", parents=[common], help="visa granskningsloggen, nyast först")

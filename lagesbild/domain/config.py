@@ -42,6 +42,22 @@ class ImportLimits:
 
 
 @dataclass(frozen=True)
+class Server:
+    """Who may reach the dashboard when it is shared through a reverse proxy ([server])."""
+
+    host_names: tuple[str, ...] = ()  # the names users type (Host header), lower case
+    proxies: tuple[str, ...] = ("127.0.0.1", "::1")  # peers whose X-Forwarded-For is believed
+
+
+@dataclass(frozen=True)
+class SignIn:
+    """Sessions and the identity provider ([inloggning])."""
+
+    idle_minutes: float = 30.0  # a signed-in user is signed out after this long without use
+    oidc_trusted_email: bool = False  # True: an e-mail counts without email_verified
+
+
+@dataclass(frozen=True)
 class Backups:
     """Scheduled backups made by the running app ([sakerhetskopia])."""
 
@@ -57,12 +73,37 @@ class Settings:
     public_disclosure: Disclosure
     cli_limits: ImportLimits
     web_limits: ImportLimits
+    server: Server = Server()
+    sign_in: SignIn = SignIn()
     backups: Backups = Backups()
 
 
 def settings_path() -> Path:
     """The settings file: $LAGESBILD_SETTINGS, else data/installningar.toml."""
     return Path(os.environ.get(SETTINGS_ENV) or SETTINGS_FILE)
+
+
+def _names(value: object, key: str, path: Path) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ValueError(f"{key} i {path} ska vara en lista med texter, t.ex. "
+                         f'{key} = ["lagesbild.umea.se"].')
+    return tuple(v.strip().lower().rstrip(".") for v in value if v.strip())
+
+
+def _server(raw: dict, path: Path) -> Server:
+    default = Server()
+    return Server(
+        host_names=_names(raw.get("vardnamn", []), "vardnamn", path),
+        proxies=_names(raw.get("proxy", list(default.proxies)), "proxy", path),
+    )
+
+
+def _sign_in(raw: dict, path: Path) -> SignIn:
+    idle = float(raw.get("inaktiv_minuter", SignIn.idle_minutes))
+    if not idle > 0:
+        raise ValueError(f"inaktiv_minuter i {path} måste vara större än 0 (standard 30).")
+    return SignIn(idle_minutes=idle,
+                  oidc_trusted_email=bool(raw.get("oidc_betrodd_epost", False)))
 
 
 def _backups(raw: dict, path: Path) -> Backups:
@@ -102,5 +143,7 @@ def settings() -> Settings:
             int(imp.get("max_rader_webb", 200_000)),
             unzip,
         ),
+        server=_server(raw.get("server", {}), path),
+        sign_in=_sign_in(raw.get("inloggning", {}), path),
         backups=_backups(raw.get("sakerhetskopia", {}), path),
     )

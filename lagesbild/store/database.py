@@ -27,6 +27,7 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
+from lagesbild.domain.text import printable
 from lagesbild.store.schema import (
     DATASETS,
     LATEST_VERSION,
@@ -394,9 +395,12 @@ class Store:
     # -- audit ---------------------------------------------------------------------------
     def audit(self, actor: str, action: str, outcome: str, target: str | None = None,
               details: str | None = None) -> None:
-        """Append one entry to the audit log (there is no way to change or delete entries)."""
+        """Append one entry to the audit log (there is no way to change or delete entries).
+        Texts are stored with control characters escaped (see store.audit)."""
+        texts = [None if t is None else printable(str(t))
+                 for t in (actor, action, target, outcome, details)]
         self.cursor().execute("INSERT INTO audit_log VALUES (?, ?, ?, ?, ?, ?)",
-                              [_now(), actor, action, target, outcome, details])
+                              [_now(), *texts])
 
 
 class _SharedStore(Store):
