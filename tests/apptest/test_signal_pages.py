@@ -5,6 +5,7 @@ lägesbilden, rates per year."""
 from __future__ import annotations
 
 import datetime as dt
+import html
 import re
 from pathlib import Path
 
@@ -14,7 +15,8 @@ from streamlit.proto.Metric_pb2 import Metric
 from lagesbild.domain.periods import quarter_start, quarters_between
 from lagesbild.numbers import signals as sg
 from lagesbild.store import Store
-from tests.helpers.apptest import assert_ok, charts_of, start, texts
+from tests.helpers.apptest import assert_ok, charts_of, start
+from tests.helpers.apptest import texts as raw_texts
 from tests.helpers.reports import SEVEN, load
 
 # Words of the old method that must not come back: a simple change is not a verdict.
@@ -34,6 +36,12 @@ def _steady_then_up(path: Path) -> None:
     store = Store.open(path)
     load(store, rows)
     store.close()
+
+
+def texts(at) -> str:  # noqa: ANN001
+    """Every text on the page as a reader sees it (texts from the data are shown literally,
+    with Markdown's characters as HTML entities)."""
+    return html.unescape(raw_texts(at))
 
 
 @pytest.fixture
@@ -106,7 +114,7 @@ def test_om_lagesbilden_explains_the_method_the_code_uses(demo_db: Path):
     at = start()
     at.switch_page("pages/om.py").run()
     assert_ok(at)
-    shown = "\n".join(m.value for m in at.markdown)
+    shown = html.unescape("\n".join(m.value for m in at.markdown))
     assert sg.METHOD_TEXT in shown
     assert "Hur vi avgör vad som är ovanligt" in "\n".join(s.value for s in at.subheader)
     assert "per 10 000 invånare och år" in shown
