@@ -6,7 +6,7 @@ import streamlit as st
 
 from lagesbild.numbers import summary
 from lagesbild.views import Trend
-from lagesbild.views.keyfigures import EIGHT_QUARTERS, change_words, delta_text, spc_words
+from lagesbild.views.keyfigures import VERDICT, delta_text
 from ui import render, selection, state, view
 
 state.ensure_entrypoint()
@@ -40,18 +40,19 @@ for column, figure in zip(columns, figures.figures, strict=True):
     with column.container(border=True):
         st.metric(
             figure.label, figure.display, delta=delta_text(prev),
-            delta_color="orange" if prev.significant else "off",
+            delta_color="orange" if figure.flag.flagged else "off",
             delta_description=f"mot {prev.base_quarter}", help=HELP.get(figure.key),
         )
         st.markdown(
-            f"Mot föregående kvartal: **{change_words(prev)}**  \n"
-            f"Mot {year.base_quarter} (samma kvartal i fjol): {delta_text(year) or '–'}, "
-            f"**{change_words(year)}**  \n"
-            f"{EIGHT_QUARTERS}: **{spc_words(figure.spc, with_comparison=False)}**"
+            f"Mot föregående kvartal ({prev.base_quarter}): {prev.numbers()}  \n"
+            f"Mot samma kvartal i fjol ({year.base_quarter}): {year.numbers()}  \n"
+            f"{VERDICT}: **{summary.verdict(figure)}**"
         )
 
-st.caption("Tydlig ökning eller minskning = statistiskt säkerställd (p < 0,05). Procent visas "
-           "när jämförelsetalet är minst 10. Läs mer om metoden på sidan Om lägesbilden.")
+st.caption(summary.CHANGES_NOTE + " Metoden beskrivs på sidan Om lägesbilden.")
+if figures.left_out:
+    st.caption("Räknas inte med i jämförelserna (har inte rapporterat alla jämförda kvartal): "
+               + render.plain_list(figures.left_out) + ".")
 
 st.subheader(f"Sammanfattning {quarter}")
 sentences = state.call(summary.summarize, quarter, filters, disclosure)

@@ -293,7 +293,7 @@ def method_paragraphs(disclosure: Disclosure, public: bool) -> list[str]:
         "Underlag: avidentifierade rapporter från UmeBrå:s samverkanspartner (skola, "
         "socialtjänst, polis, säkerhetsavdelningen, regionen m.fl.). En rapport räknas en gång "
         "även om den har rättats i en senare fil. Rapporterna innehåller inga personuppgifter.",
-        signals.METHOD_TEXT,
+        signals.METHOD_SUMMARY,
         f"Röjandekontroll: antal under {t} visas som <{t} och aldrig som siffra. Två punkter "
         "(..) betyder att ett antal är dolt för att ett litet tal i samma rad eller kolumn inte "
         "ska kunna räknas fram ur summorna. Andelar och förändringar som bygger på ett dolt "

@@ -50,7 +50,7 @@ class _Districts(Entry):
                     or table["antal"].fillna(0).astype(int).sum() > 0)
 
     def what(self) -> str:
-        return ("Rapporter per 10 000 invånare per stadsdel" if self.per10k
+        return ("Rapporter per 10 000 invånare och år per stadsdel" if self.per10k
                 else "Rapporter per stadsdel")
 
     def _drawn(self, table: pd.DataFrame) -> tuple[pd.DataFrame, str, str, int]:
@@ -63,12 +63,17 @@ class _Districts(Entry):
         return table.assign(**{RATE_LABEL: shown}), "per10k", RATE_LABEL, 1
 
     def _population_notes(self, table: pd.DataFrame, chart: ChartContext) -> ChartContext:
+        """The population's notes, and how many quarters a rate per year averages."""
         if not self.per10k:
             return chart
         places = table[~table["omrade"].isin(codelists.no_place())]
         notes = sorted({str(n) for n in places.loc[~places["befolkning_saknas"].astype(bool),
                                                    "befolkning_anm"] if str(n)})
-        return chart.with_extra(*(n[:1].upper() + n[1:] for n in notes))
+        quarters = int(table["antal_kvartal"].iloc[0]) \
+            if len(table) and "antal_kvartal" in table else 0
+        return chart.with_extra(*(n[:1].upper() + n[1:] for n in notes),
+                                *([f"Per år: snittet av {quarters} kvartal"] if quarters
+                                  else []))
 
     def notes(self, table: pd.DataFrame, context: Context) -> list[str]:
         return words.ranked_notes(table, "omrade", context.threshold)
@@ -91,7 +96,7 @@ class DistrictMap(_Districts):
                                                                       "omrade"))
         return charts.district_map(
             drawn[~elsewhere].reset_index(drop=True), chart, what=self.title(context),
-            value=value, label=label, colour_title="Per 10 000" if self.per10k else "Antal",
+            value=value, label=label, colour_title="Per 10 000 och år" if self.per10k else "Antal",
             decimals=decimals, style=context.style,
             areas=[a for a in codelists.areas() if a.district not in no_place])
 
@@ -128,7 +133,7 @@ class DistrictRanking(_Districts):
         return charts.ranked_bar(
             drawn, self._population_notes(table, context.chart), what=self.title(context),
             category="omrade", value=value, label=label,
-            x_title="Per 10 000 invånare" if self.per10k else "Antal rapporter",
+            x_title="Per 10 000 invånare och år" if self.per10k else "Antal rapporter",
             decimals=decimals, muted=codelists.no_place(), style=context.style)
 
 

@@ -27,6 +27,7 @@ BREAKDOWNS: dict[str, str] = {
 }
 BAND_SERIES = 4  # a single chart draws the normal band per category up to this many
 POPULATION = "Invånare: SCB:s befolkning per RegSO"
+PER_YEAR = "Per 10 000 invånare och år"
 
 
 @dataclass(frozen=True)
@@ -49,7 +50,7 @@ class Trend(Entry):
         return self.measure == "per10k"
 
     def what(self) -> str:
-        what = "Rapporter per 10 000 invånare" if self.per10k else "Rapporter"
+        what = "Rapporter per 10 000 invånare och år" if self.per10k else "Rapporter"
         return f"{what} per {BREAKDOWNS[self.by] if self.by else 'kvartal'}"
 
     def figure(self, table: pd.DataFrame, context: Context) -> go.Figure:
@@ -58,7 +59,7 @@ class Trend(Entry):
             "value": "varde", "label": None if self.per10k else "visas",
             "lower": "nedre_grans", "upper": "ovre_grans", "baseline": "baslinje",
             "signal": "signal", "breaks": words.breaks(table),
-            "y_title": "Per 10 000 invånare" if self.per10k else "Antal rapporter",
+            "y_title": PER_YEAR if self.per10k else "Antal rapporter",
             "decimals": 1 if self.per10k else 0, "counts": not self.per10k,
             "events": context.events, "style": context.style,
         }
@@ -105,7 +106,7 @@ class Trend(Entry):
             shown, column = table, "visas"
         if not self.by:
             wide = shown[["kvartal", column]].set_index("kvartal").T
-            wide.insert(0, "", ["Per 10 000 invånare" if self.per10k else "Antal rapporter"])
+            wide.insert(0, "", [PER_YEAR if self.per10k else "Antal rapporter"])
             return wide
         wide = shown.pivot(index=self.by, columns="kvartal", values=column)
         wide = wide.reindex(index=list(dict.fromkeys(table[self.by])))

@@ -4,13 +4,14 @@ lists of published counts, the top of a ranking, unusual quarters, series breaks
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import pandas as pd
 
 from lagesbild.charts.events import event_legend
 from lagesbild.views.base import Event
 
-BAND = "Grått band: normalt intervall utifrån de åtta föregående kvartalen."
+BAND = "Grått band: det normala intervallet utifrån tidigare kvartal."
 RING = "Ring: ovanligt kvartal."
 
 
@@ -51,12 +52,19 @@ def breaks(table: pd.DataFrame) -> list[str]:
 
 
 def signal_notes(table: pd.DataFrame, by: str | None, quarters: Sequence[str]) -> list[str]:
-    """'2026K3 – Högerextremism: 60, ovanligt högt …' for the flagged quarters."""
+    """'2026K3 – Högerextremism: 60, ovanligt högt …' for the flagged quarters, then the
+    lasting changes ('varaktig')."""
     if "signal" not in table:
         return []
-    flagged = table[table["signal"].astype(bool) & table["kvartal"].isin(quarters)]
-    return [f"{r.kvartal}{' – ' + str(getattr(r, by)) if by else ''}: {r.visas}, "
-            f"{r.signal_text}." for r in flagged.itertuples(index=False)]
+    inside = table[table["kvartal"].isin(quarters)]
+    flagged = inside[inside["signal"].astype(bool)]
+
+    def who(row: Any) -> str:
+        return f"{row.kvartal}{' – ' + str(getattr(row, by)) if by else ''}"
+
+    notes = [f"{who(r)}: {r.visas}, {r.signal_text}." for r in flagged.itertuples(index=False)]
+    lasting = inside[inside["varaktig"].astype(str) != ""] if "varaktig" in inside else inside[:0]
+    return notes + [f"{who(r)}: {r.varaktig}." for r in lasting.itertuples(index=False)]
 
 
 def event_notes(events: Sequence[Event]) -> list[str]:
