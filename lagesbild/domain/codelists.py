@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import difflib
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -195,26 +196,80 @@ def band_age(age: float) -> str | None:
     return next(label for lower, label in reversed(AGE_BANDS) if age >= lower)
 
 
-def _fingerprint(folder: Path, area_file: Path) -> str:
+def _version(lists: dict[str, CodeList], folder: Path, area_file: Path) -> str:
+    """A fingerprint of the content: every code of every list, the column files and the areas
+    (the same lists read from files or from the database have the same version)."""
     import hashlib
 
     digest = hashlib.sha256()
-    for path in sorted(folder.glob("*.csv")) + [area_file]:
+    for name in sorted(lists):
+        digest.update(name.encode() + b"\0")
+        for code in lists[name].codes:
+            digest.update("\x1f".join([code.value, "|".join(code.aliases), code.valid_from,
+                                       code.valid_to, code.replaced_by, code.description,
+                                       ]).encode() + b"\x1e")
+    for path in sorted(folder.glob("kolumner*.csv")) + [area_file]:
         digest.update(path.name.encode() + path.read_bytes())
     return digest.hexdigest()[:12]
 
 
+# The code lists of the database in use (see `activate`): {list name: codes}, and who set them.
+_active: tuple[int, dict[str, tuple[Code, ...]]] | None = None
+_listeners: list[Callable[[], None]] = []
+
+
+def activate(owner: object, lists: Mapping[str, Sequence[Code]]) -> None:
+    """Make these the code lists `load()` returns (the database's current versions; the files
+    in data/kodlistor are only the defaults a new database starts from). `owner` is the store
+    that holds them: `deactivate(owner)` when it closes."""
+    global _active
+    frozen = {name: tuple(codes) for name, codes in lists.items()}
+    same = _active is not None and _active[1] == frozen
+    _active = (id(owner), frozen)
+    if not same:
+        _changed()
+
+
+def deactivate(owner: object) -> None:
+    """Back to the files, if `owner` set the active lists."""
+    global _active
+    if _active is not None and _active[0] == id(owner):
+        _active = None
+        _changed()
+
+
+def on_change(callback: Callable[[], None]) -> None:
+    """Call `callback` whenever the active code lists change (to clear caches built on them)."""
+    _listeners.append(callback)
+
+
+def _changed() -> None:
+    load.cache_clear()
+    for callback in _listeners:
+        callback()
+
+
 @cache
 def load(folder: Path | None = None, area_file: Path | None = None) -> Codelists:
-    """Load every code list in the folder (default data/kodlistor) and the RegSO areas."""
+    """The code lists in use: those of the database (see `activate`) or, for a folder given
+    (and when no database has set them), every code list in the folder (default
+    data/kodlistor); and the RegSO areas."""
+    active = _active[1] if folder is None and _active is not None else {}
     folder = folder or config.CODELIST_DIR
     area_file = area_file or config.AREAS_FILE
     lists = {p.stem: read_codelist(p) for p in sorted(folder.glob("*.csv"))
              if not p.stem.startswith("kolumner")}  # kolumner*.csv define headers
+    for name, codes in active.items():
+        lists[name] = _build(name, list(codes))
     area_lookup: dict[str, AreaMatch] = {}
     for area in areas(area_file):
         match = AreaMatch(area.district, area.code)
         area_lookup[match_key(area.code)] = match
         area_lookup[match_key(area.name)] = match
     columns = tuple(_read_csv(folder / "kolumner.csv"))
-    return Codelists(lists, area_lookup, columns, _fingerprint(folder, area_file))
+    return Codelists(lists, area_lookup, columns, _version(lists, folder, area_file))
+
+
+def defaults(folder: Path | None = None) -> dict[str, CodeList]:
+    """The code lists of the files (data/kodlistor): what a new database starts from."""
+    return load(Path(folder or config.CODELIST_DIR)).lists

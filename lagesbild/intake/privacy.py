@@ -50,9 +50,10 @@ EMAIL = "e-postadress"
 PHONE = "telefonnummer"
 
 REASONS = {
-    PERSONNUMMER: "Cellen ser ut att innehålla ett personnummer eller samordningsnummer",
-    EMAIL: "Cellen ser ut att innehålla en e-postadress",
-    PHONE: "Cellen ser ut att innehålla ett telefonnummer",
+    PERSONNUMMER: "Cellen ser ut att innehålla en personuppgift: ett personnummer eller "
+                  "samordningsnummer",
+    EMAIL: "Cellen ser ut att innehålla en personuppgift: en e-postadress",
+    PHONE: "Cellen ser ut att innehålla en personuppgift: ett telefonnummer",
 }
 FIX = ("Ta bort personuppgiften ur filen och importera igen. Lägesbilden får bara innehålla "
        "avidentifierade uppgifter.")

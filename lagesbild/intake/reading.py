@@ -492,7 +492,7 @@ def _zip_facts(data: bytes, file_name: str, limits: ImportLimits) -> ZipFacts:
     names = {info.filename for info in infos}
     xlsx = "[Content_Types].xml" in names and any(n.startswith("xl/") for n in names)
     inflater = _Inflater(data, file_name, limits)
-    members = {}
+    members: dict[str, bytes] = {}
     if xlsx:  # the small parts that name the worksheets first
         for part in ("xl/workbook.xml", "xl/_rels/workbook.xml.rels"):
             if part in archive.NameToInfo:
@@ -597,7 +597,7 @@ class _Inflater:
             self._damaged()
         inflate = zlib.decompressobj(-15)
         position, end, produced = begin, len(self.data), 0
-        pending = self.data[position:position + _IN_CHUNK]
+        pending: bytes | memoryview = self.data[position:position + _IN_CHUNK]
         position += len(pending)
         try:
             while True:
@@ -949,19 +949,19 @@ class _Reader:
         if not chosen:
             if not found:
                 self._no_header()
-            _, name, grid, index, typed = min(found, key=lambda f: not f[0])
-            self.build(name, grid, index, typed)  # refuses: the missing columns
+            _, name, grid, row, typed = min(found, key=lambda f: not f[0])
+            self.build(name, grid, row, typed)  # refuses: the missing columns
             raise AssertionError("an incomplete header row is refused")  # pragma: no cover
         read: list[Sheet] = []
         total = 0
         chosen_names = {f[1] for f in chosen}
         complete_names = {f[1] for f in complete}
-        for visible, name, grid, index, typed in found:
+        for visible, name, grid, row, typed in found:
             if name not in chosen_names:
                 not_read.append((name, NOT_READ_HIDDEN if name in complete_names and not visible
                                  else NOT_READ_INCOMPLETE))
                 continue
-            sheet = self.build(name, grid, index, typed, facts.get(name))
+            sheet = self.build(name, grid, row, typed, facts.get(name))
             total += len(sheet)
             if total > self.limits.max_rows:
                 self._too_many_rows(name)

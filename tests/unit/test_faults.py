@@ -64,8 +64,9 @@ def state(path: Path) -> dict[str, object]:
     con = duckdb.connect(str(path), read_only=True)
     try:
         return {
+            # batch 0 holds the defaults a database starts from, not an import
             "batches": con.execute("SELECT batch_id, file_name, rows_total FROM batches "
-                                   "ORDER BY batch_id").fetchall(),
+                                   "WHERE batch_id > 0 ORDER BY batch_id").fetchall(),
             "reports": con.execute("SELECT count(*) FROM reports").fetchone()[0],
             "versions": con.execute("SELECT count(*) FROM report_versions").fetchone()[0],
             "checksum": con.execute("SELECT sum(hash(r))::VARCHAR FROM reports r").fetchone()[0],

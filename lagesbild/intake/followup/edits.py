@@ -11,7 +11,6 @@ import re
 from collections.abc import Sequence
 
 from lagesbild.domain.problems import Problem
-from lagesbild.intake import privacy
 from lagesbild.intake.reading import Cell, Sheet
 from lagesbild.store import Store
 from lagesbild.store.schema import Dataset
@@ -40,12 +39,6 @@ def one_row_sheet(headers: Sequence[str], fields: Sequence[str], values: Sequenc
         -> Sheet:
     """A form's values as a one-row Sheet, so the spreadsheet rules check it."""
     return Sheet(APP_FILE, None, 1, list(headers), list(fields), [list(values)], [2])
-
-
-def refuse_personal_data(sheet: Sheet) -> None:
-    problems = privacy.scan_sheet(sheet)
-    if problems:
-        raise EditRefused(problems)
 
 
 def next_id(store: Store, dataset: Dataset, prefix: str, width: int) -> str:
