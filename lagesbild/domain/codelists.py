@@ -213,28 +213,30 @@ def _version(lists: dict[str, CodeList], folder: Path, area_file: Path) -> str:
     return digest.hexdigest()[:12]
 
 
-# The code lists of the database in use (see `activate`): {list name: codes}, and who set them.
-_active: tuple[int, dict[str, tuple[Code, ...]]] | None = None
+# The code lists of the databases in use (see `activate`): (owner id, {list name: codes}), the
+# last opened last; the last one is in use.
+_active: list[tuple[int, dict[str, tuple[Code, ...]]]] = []
 _listeners: list[Callable[[], None]] = []
 
 
 def activate(owner: object, lists: Mapping[str, Sequence[Code]]) -> None:
     """Make these the code lists `load()` returns (the database's current versions; the files
     in data/kodlistor are only the defaults a new database starts from). `owner` is the store
-    that holds them: `deactivate(owner)` when it closes."""
-    global _active
+    that holds them: `deactivate(owner)` when it closes (the one opened before it is then in
+    use again)."""
     frozen = {name: tuple(codes) for name, codes in lists.items()}
-    same = _active is not None and _active[1] == frozen
-    _active = (id(owner), frozen)
-    if not same:
+    before = _active[-1][1] if _active else None
+    _active[:] = [item for item in _active if item[0] != id(owner)]
+    _active.append((id(owner), frozen))
+    if before != frozen:
         _changed()
 
 
 def deactivate(owner: object) -> None:
-    """Back to the files, if `owner` set the active lists."""
-    global _active
-    if _active is not None and _active[0] == id(owner):
-        _active = None
+    """Forget the lists `owner` set (back to those of the store opened before, or the files)."""
+    before = _active[-1][1] if _active else None
+    _active[:] = [item for item in _active if item[0] != id(owner)]
+    if (_active[-1][1] if _active else None) != before:
         _changed()
 
 
@@ -254,7 +256,7 @@ def load(folder: Path | None = None, area_file: Path | None = None) -> Codelists
     """The code lists in use: those of the database (see `activate`) or, for a folder given
     (and when no database has set them), every code list in the folder (default
     data/kodlistor); and the RegSO areas."""
-    active = _active[1] if folder is None and _active is not None else {}
+    active = _active[-1][1] if folder is None and _active else {}
     folder = folder or config.CODELIST_DIR
     area_file = area_file or config.AREAS_FILE
     lists = {p.stem: read_codelist(p) for p in sorted(folder.glob("*.csv"))

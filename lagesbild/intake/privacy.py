@@ -72,6 +72,8 @@ NAME_FIX = ("Byt namn på filen så att namnet bara anger verksamhet och kvartal
 SHEET_REASON = "Bladets namn ser ut att innehålla en personuppgift"
 SHEET_FIX = ("Byt namn på bladet (högerklicka på fliken > Byt namn), t.ex. till Rapporter eller "
              "2026K3, spara och importera igen. Namnet visas inte.")
+# Every reason the guard gives (a page hides the value of such a problem and says why).
+PERSONAL_REASONS = frozenset([*REASONS.values(), NAME_REASON, SHEET_REASON])
 # What a file or sheet name that looks personal is shown and stored as.
 NAME_PLACEHOLDER = "namn-med-personuppgift"
 

@@ -73,7 +73,8 @@ _RESERVED = re.compile(r"^(con|prn|aux|nul|com[0-9]|lpt[0-9])$", re.IGNORECASE)
 def safe_file_name(name: object, max_length: int = 100) -> str:
     """A file name that is safe to show, log and write: no folders, no control or format
     characters, only letters (Swedish included), digits and . , ( ) + _ - and spaces, at most
-    `max_length` characters with the extension kept; 'fil' when nothing is left."""
+    `max_length` characters with the extension kept; 'fil' when nothing is left; a placeholder
+    when the name looks like it holds personal data (privacy.masked_name)."""
     text = unicodedata.normalize("NFC", str(name or ""))
     text = text.replace("\\", "/").rsplit("/", 1)[-1]
     text = "".join(ch for ch in text if unicodedata.category(ch)[0] not in "CZ" or ch == " ")
@@ -90,7 +91,7 @@ def safe_file_name(name: object, max_length: int = 100) -> str:
     ext = f".{ext}" if ext else ""
     room = max(1, max_length - len(ext))
     stem = stem[:room].rstrip(" ._-") or "fil"
-    return (stem + ext)[:max_length]
+    return privacy.masked_name((stem + ext)[:max_length])
 
 
 def report_file_name(file_name: str) -> str:
