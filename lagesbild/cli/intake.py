@@ -57,8 +57,9 @@ def _describe(checked: CheckedFile, receipt: Receipt | None, dry_run: bool,
             + f"), period {first}–{last}, partner: {', '.join(checked.partners)}")
     lines = [text]
     if checked.hidden_rows:
-        lines.append(f"  {checked.hidden_rows} rader är dolda i filen (t.ex. av ett filter) "
-                     "och räknas med.")
+        lines.append(f"  {checked.hidden_rows} " + ("rad är dold" if checked.hidden_rows == 1
+                                                     else "rader är dolda")
+                     + " i filen (t.ex. av ett filter) och räknas med.")
     if checked.sheets_read and len(checked.sheets_read) > 1:
         lines.append(f"  Lästa blad: {', '.join(checked.sheets_read)}.")
     if checked.sheets_not_read:

@@ -305,7 +305,6 @@ def preview(kind: Kind, checked: CheckedFile, context: Context) -> None:
     if store is None or rows is None:
         return
     dataset = kind.dataset
-    checked.already_imported = store.find_import(checked.sha256, dataset.kind) is not None
     if checked.replace and kind.scope:
         checked.withdrawals = _withdrawals(store, kind, rows)
     if kind.also is not None:
@@ -316,6 +315,12 @@ def preview(kind: Kind, checked: CheckedFile, context: Context) -> None:
     if changed is not None and len(changed):
         checked.changes = _changes(kind, changed, context)
         checked.moved, checked.different = _moves(kind, changed)
+    # the same file again is already imported – unless it would now change something (it is
+    # imported for another partner, as a complete delivery, or after a rollback)
+    nothing = not any(checked.counts.get(k) for k in ("new", "changed", "withdrawn")) and not (
+        checked.also)
+    checked.already_imported = nothing and store.find_import(checked.sha256,
+                                                             dataset.kind) is not None
 
 
 def _with_withdrawals(dataset: Dataset, rows: pa.Table, withdrawals: pa.Table | None) \
@@ -406,12 +411,17 @@ def store_checked(store: Store, checked: CheckedFile, imported_by: str,
     if checked.needs_confirmation and not confirmed:
         raise ChangesUnconfirmed(checked.warning() + " Bekräfta ändringarna för att spara.")
     kind = checked.declared
+    if checked.already_imported:
+        first, last = checked.period
+        return Receipt(checked.file_name, checked.sha256, None, len(checked.reports), 0, 0,
+                       len(checked.reports), checked.duplicates, first, last,
+                       tuple(checked.partners), already_imported=True)
     rows = _with_withdrawals(kind.dataset, checked.reports, checked.withdrawals)
     receipt = store.import_rows(
         kind.dataset, rows, file_name=checked.file_name, sha256=checked.sha256,
         imported_by=imported_by, rows_duplicate=checked.duplicates,
         codelist_version=checked.codelist_version, also=checked.also,
-        remove_demo=kind.removes_demo,
+        remove_demo=kind.removes_demo, dedupe=False,
         rows_hidden=checked.hidden_rows,
         sheets_not_read=tuple(f"{name} ({why})" for name, why in checked.sheets_not_read))
     return receipt
