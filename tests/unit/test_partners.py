@@ -46,7 +46,7 @@ def run(capsys, *args: str) -> tuple[int, str]:
     return code, capsys.readouterr().out
 
 
-# -- the register -----------------------------------------------------------------------------------
+# -- the register ----------------------------------------------------------------------------------
 def test_a_new_database_has_one_partner_per_sector(store: Store):
     from lagesbild.domain import codelists
 
@@ -86,7 +86,7 @@ def test_a_partner_with_personal_data_in_its_name_is_refused(store: Store):
     assert "4177" not in " ".join(p.message() for p in checked.problems)
 
 
-# -- which partner a row belongs to -----------------------------------------------------------------
+# -- which partner a row belongs to ----------------------------------------------------------------
 def test_the_chosen_partner_must_exist_and_the_fix_is_the_command(store: Store,
                                                                   tmp_path: Path):
     path = make_xlsx([HEADERS, *school_rows(2)], tmp_path / "f.xlsx")
@@ -150,7 +150,7 @@ def test_numbering_per_year_keeps_the_years_apart(store: Store, tmp_path: Path):
         ("001", "2025"), ("001", "2026"), ("002", "2025"), ("002", "2026")]
 
 
-# -- the preview and the confirmation ---------------------------------------------------------------
+# -- the preview and the confirmation --------------------------------------------------------------
 def test_the_preview_lists_every_change_and_the_cli_asks_for_confirmation(tmp_path: Path,
                                                                           capsys):
     db = str(tmp_path / "c.duckdb")
@@ -191,7 +191,7 @@ def test_five_changes_need_no_confirmation(store: Store, tmp_path: Path):
     assert {c.field for c in checked.changes} == {"Konsultationsforum"}
 
 
-# -- complete deliveries and withdrawals -------------------------------------------------------------
+# -- complete deliveries and withdrawals -----------------------------------------------------------
 def test_a_complete_delivery_withdraws_what_it_no_longer_has(store: Store, tmp_path: Path):
     add(store, "Polisen Umeå", "Polis")
     six = school_rows(6, sector="Polis")
@@ -222,7 +222,7 @@ def test_a_single_report_is_withdrawn_and_comes_back_with_a_rollback(store: Stor
     assert store.report_count() == 3
 
 
-# -- mending history ------------------------------------------------------------------------------------
+# -- mending history -------------------------------------------------------------------------------
 def test_reassigning_a_batch_brings_back_the_reports_it_overwrote(store: Store,
                                                                   tmp_path: Path):
     a = make_xlsx([HEADERS, *school_rows(4, seed=0)], tmp_path / "ersboda.xlsx")
@@ -260,7 +260,7 @@ def test_a_successor_carries_on_the_predecessor_in_coverage(store: Store, tmp_pa
     assert missing_partners(store, "2026K4") == ["Ersboda skola"]
 
 
-# -- the migration -------------------------------------------------------------------------------------
+# -- the migration ---------------------------------------------------------------------------------
 def test_a_migrated_database_starts_the_register_and_imports_as_before(tmp_path: Path):
     path = tmp_path / "gammal.duckdb"
     con = duckdb.connect(str(path))
