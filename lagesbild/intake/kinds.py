@@ -55,10 +55,10 @@ def _replaced_nil_returns(rows: pa.Table, context: Context) \
     replace them (withdrawn in the same batch)."""
     if context.store is None:
         return ()
-    pairs = REPORT_KIND.scope_of(rows)
     current = context.store.select_current(NIL_RETURNS)
-    if not len(current) or not len(pairs):
+    if not len(current):
         return ()
+    pairs = REPORT_KIND.scope_of(rows)
     wanted = set(zip(pairs.column("partner").to_pylist(), pairs.column("kvartal").to_pylist(),
                      strict=True))
     gone = [r for r in current.to_pylist() if (r["partner"], r["kvartal"]) in wanted]

@@ -26,6 +26,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -43,7 +44,6 @@ NUMBERING_TEXT = {LOPANDE: "löpande (numreringen börjar aldrig om)",
                   PER_AR: "per år (numreringen börjar om varje år)",
                   PER_KVARTAL: "per kvartal (numreringen börjar om varje kvartal)"}
 MAX_NAME = 80
-_SEP = "\x1f"
 
 
 @dataclass(frozen=True)
@@ -107,6 +107,10 @@ class _Finder:
     def __init__(self, partners: list[Partner], chosen: str | None, file_name: str,
                  sheet: Sheet):
         self.partners = partners
+        self.by_name = {match_key(p.name): p for p in partners}
+        self.by_sector: dict[str, list[Partner]] = {}
+        for p in partners:
+            self.by_sector.setdefault(match_key(p.sector), []).append(p)
         self.chosen_name = chosen
         self.chosen = find(partners, chosen) if chosen else None
         self.file_name = file_name
@@ -140,7 +144,7 @@ class _Finder:
                 return None
             return self._active(self.chosen, quarter, row, count)
         if cell:
-            partner = find(self.partners, cell)
+            partner = self.by_name.get(match_key(cell))
             if partner is None:
                 self.problem(row, count, f"Partnern ”{cell}” finns inte i partnerregistret",
                              "Registrera partnern (kommandot `" + add_command(cell, sector)
@@ -148,8 +152,8 @@ class _Finder:
                              "namnet, och importera igen.", self.column_header(), cell)
                 return None
             return self._active(partner, quarter, row, count)
-        candidates = [p for p in self.partners
-                      if match_key(p.sector) == match_key(sector) and p.active_in(quarter)]
+        candidates = [p for p in self.by_sector.get(match_key(sector), [])
+                      if p.active_in(quarter)]
         if len(candidates) == 1:
             return candidates[0]
         if not candidates:
@@ -189,39 +193,54 @@ def identify(sheet: Sheet, rows: pa.Table, partners: list[Partner], chosen: str 
     n = len(rows)
     if not n:
         return rows.append_column("id_period", pa.array([], pa.string())), []
-    quarters = _quarters(rows.column("datum").combine_chunks())
-    sectors = rows.column("verksamhet").combine_chunks()
+    # every row's (partner cell, sector, quarter) as one integer, to resolve each once
+    dates = rows.column("datum").combine_chunks()
+    sectors = pc.dictionary_encode(rows.column("verksamhet").combine_chunks())
+    sector_names = sectors.dictionary.to_pylist()
+    quarter_number = (pc.year(dates).to_numpy(zero_copy_only=False).astype(np.int64) * 4
+                      + pc.quarter(dates).to_numpy(zero_copy_only=False) - 1)
+    first_quarter = int(quarter_number.min())
+    span = int(quarter_number.max()) - first_quarter + 1
+    combined = (sectors.indices.to_numpy(zero_copy_only=False).astype(np.int64) * span
+                + quarter_number - first_quarter)
+    cell_names: list[str] = [""]
     if finder.partner_column is not None:
-        cells = pc.fill_null(pc.utf8_trim_whitespace(sheet.columns[finder.partner_column]), "")
-    else:
-        cells = pa.repeat(pa.scalar("", pa.string()), n)
-    keys = pc.binary_join_element_wise(cells, sectors, quarters, _SEP)
-    encoded = pc.dictionary_encode(keys)
-    indices = encoded.indices
-    counts = pc.value_counts(indices)
-    how_many = dict(zip(counts.field("values").to_pylist(), counts.field("counts").to_pylist(),
-                        strict=True))
+        cells = pc.dictionary_encode(pc.fill_null(
+            pc.utf8_trim_whitespace(sheet.columns[finder.partner_column]), ""))
+        cell_names = cells.dictionary.to_pylist()
+        combined += (cells.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+                     * span * len(sector_names))
+    keys, first_rows, inverse, counts = np.unique(combined, return_index=True,
+                                                  return_inverse=True, return_counts=True)
     names: list[str | None] = []
     numbering: list[str | None] = []
     numbers = sheet.numbers
-    for k, text in enumerate(encoded.dictionary.to_pylist()):
-        cell, sector, quarter = text.split(_SEP)
-        first = pc.index(indices, pa.scalar(k, indices.type)).as_py()
+    for key, first, count in zip(keys.tolist(), first_rows.tolist(), counts.tolist(),
+                                 strict=True):
+        cell, rest = divmod(key, span * len(sector_names))
+        sector, offset = divmod(rest, span)
+        quarter = _quarter_of_number(first_quarter + offset)
         row = numbers[first].as_py() if 0 <= first < len(numbers) else None
-        found = finder.resolve(cell, sector, quarter, row, how_many.get(k, 1))
+        found = finder.resolve(cell_names[cell], sector_names[sector], quarter, row, count)
         names.append(found.name if found else None)
         numbering.append(found.numbering if found else None)
     if finder.problems:
         finder.problems.sort(key=lambda p: p.row or 0)
         return rows, finder.problems
-    partner = pa.array(names, pa.string()).take(indices)
-    scheme = pa.array(numbering, pa.string()).take(indices)
+    take = pa.array(inverse.reshape(-1))
+    partner = pa.array(names, pa.string()).take(take)
     rows = rows.set_column(rows.column_names.index("partner"), "partner", partner)
-    if "rapport_id" in rows.column_names:
-        periods = id_periods(scheme, rows.column("datum").combine_chunks())
-    else:
+    if all(scheme == LOPANDE for scheme in numbering):
         periods = pa.repeat(pa.scalar("", pa.string()), n)
+    else:
+        periods = id_periods(pa.array(numbering, pa.string()).take(take), dates)
     return rows.append_column("id_period", periods), []
+
+
+def _quarter_of_number(number: int) -> str:
+    """'2026K3' for year * 4 + quarter - 1."""
+    year, index = divmod(number, 4)
+    return quarter_label(year, index + 1)
 
 
 # -- the register as a kind of data ----------------------------------------------------------------

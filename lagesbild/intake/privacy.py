@@ -163,8 +163,8 @@ def personal_name(name: str | None) -> bool:
     if not name:
         return False
     stem = name.rsplit(".", 1)[0] if "." in name else name
-    text = stem.replace("_", " ")
-    return looks_personal(text) is not None or looks_personal(stem) is not None
+    return any(looks_personal(text) is not None
+               for text in (name, stem, name.replace("_", " "), stem.replace("_", " ")))
 
 
 def masked_name(name: str) -> str:
@@ -173,7 +173,8 @@ def masked_name(name: str) -> str:
     if not personal_name(name):
         return name
     ext = name.rsplit(".", 1)[1] if "." in name else ""
-    return NAME_PLACEHOLDER + (f".{ext}" if ext and ext.isalnum() and len(ext) <= 5 else "")
+    return NAME_PLACEHOLDER + (f".{ext}" if ext.isascii() and ext.isalpha() and len(ext) <= 5
+                               else "")
 
 
 def is_masked(name: str) -> bool:

@@ -29,7 +29,7 @@ from collections.abc import Callable, Iterator, Sequence
 from functools import partial
 from itertools import islice, zip_longest
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import numpy as np
 import pyarrow as pa
@@ -40,6 +40,15 @@ from lagesbild.domain.codelists import ColumnVocabulary
 from lagesbild.domain.config import ImportLimits
 from lagesbild.domain.problems import FileRefused, Problem
 from lagesbild.domain.text import header_key, match_key
+from lagesbild.intake.phases import phase
+
+_inflater: Any = zlib
+try:  # ISA-L inflates twice as fast as zlib, with the same interface
+    from isal import isal_zlib
+
+    _inflater = isal_zlib
+except ImportError:  # pragma: no cover – isal is installed with the project
+    pass
 
 if TYPE_CHECKING:  # mypy cannot type a module that may be None (python/mypy#1297)
     import fastexcel
@@ -383,14 +392,17 @@ def read_file(
     data = _load(source, file_name, limits)
     facts: dict[str, SheetFacts] = {}
     if data.startswith(_ZIP):  # unpacked once: the guard and the facts of each sheet
-        found = _zip_facts(data, file_name, limits)
+        with phase("zip-kontroll, dolda rader och formler"):
+            found = _zip_facts(data, file_name, limits)
         kind, facts = found.kind, found.sheets
     else:
         kind = _detect(data, file_name, limits)
     reader = _Reader(file_name, codelists, limits)
-    if kind == "csv":
-        return ReadFile(file_name, [reader.from_text(_decode(data))])
-    return reader.from_workbook(data, ods=kind == "ods", facts=facts, name_check=name_check)
+    with phase("tolkning (fastexcel)"):
+        if kind == "csv":
+            return ReadFile(file_name, [reader.from_text(_decode(data))])
+        return reader.from_workbook(data, ods=kind == "ods", facts=facts,
+                                    name_check=name_check)
 
 
 def read_sheet(
@@ -565,7 +577,7 @@ class ZipFacts:
 
 _LOCAL_HEADER = struct.Struct("<IHHHHHIIIHH")
 _IN_CHUNK = 1 << 20
-_OUT_CHUNK = 4 << 20
+_OUT_CHUNK = 1 << 20
 
 
 class _Inflater:
@@ -595,7 +607,7 @@ class _Inflater:
             return chunk if keep else b""
         if info.compress_type != zipfile.ZIP_DEFLATED:
             self._damaged()
-        inflate = zlib.decompressobj(-15)
+        inflate = _inflater.decompressobj(-15)
         position, end, produced = begin, len(self.data), 0
         pending: bytes | memoryview = self.data[position:position + _IN_CHUNK]
         position += len(pending)
@@ -617,7 +629,7 @@ class _Inflater:
                         self._damaged()  # the stream never ends: a truncated file
                     pending = self.data[position:position + _IN_CHUNK]
                     position += len(pending)
-        except zlib.error:
+        except _inflater.error:
             self._damaged()
         return b"".join(kept)
 
@@ -677,14 +689,29 @@ _MAX_CARRY = 4 << 20
 
 
 class _SheetScanner:
-    """Finds hidden rows and unsaved formula cells in worksheet XML fed in pieces."""
+    """Finds hidden rows and unsaved formula cells in worksheet XML fed in pieces.
+
+    Most sheets have neither: each piece is only searched for the two markers (`hidden="` of a
+    hidden row, `</f>` that ends a formula – every sheet with formulas has one, a shared
+    formula's first cell included). From the first piece with a marker on, the XML is parsed
+    element by element (with what was left over of the piece before)."""
+
+    TAIL = 64 << 10  # kept of the piece before, for an element cut in two
 
     def __init__(self) -> None:
+        self.active = False
         self.carry = b""
         self.hidden: set[int] = set()
         self.unsaved: set[tuple[int, int]] = set()
 
     def feed(self, piece: bytes) -> None:
+        if not self.active:
+            edge = self.carry[-16:] + piece[:16]
+            if not any(marker in part for part in (piece, edge)
+                       for marker in (b'hidden="', b"</f>")):
+                self.carry = piece[-self.TAIL:]
+                return
+            self.active = True
         text = self.carry + piece if self.carry else piece
         cut = max(text.rfind(b"</c>") + 4, text.rfind(b"</row>") + 6, 0)
         if cut == 0:  # nothing complete yet
@@ -705,7 +732,8 @@ class _SheetScanner:
                     self.unsaved.add((int(ref.group(2)), _letters_index(ref.group(1))))
 
     def facts(self) -> SheetFacts:
-        self.feed(b"")
+        if self.active:
+            self.feed(b"")
         return SheetFacts(frozenset(self.hidden), frozenset(self.unsaved))
 
 

@@ -41,6 +41,7 @@ from lagesbild.domain.periods import quarter_label
 from lagesbild.domain.problems import FileRefused, Problem
 from lagesbild.intake import privacy
 from lagesbild.intake.kind import KNOWN, Context, Kind
+from lagesbild.intake.phases import phase
 from lagesbild.intake.reading import ReadFile, Sheet, read_file
 from lagesbild.store import Receipt, Store, audit
 from lagesbild.store.schema import Dataset
@@ -213,18 +214,21 @@ def check_read(kind: Kind, found: ReadFile, checked: CheckedFile,
     checked.sheets_read = [s.sheet_name for s in found.sheets if s.sheet_name]
     checked.sheets_not_read = found.not_read
     checked.hidden_rows = found.hidden_rows
-    problems = [p for sheet in found.sheets for p in privacy.scan_sheet(sheet)]
+    with phase("integritetskontroll"):
+        problems = [p for sheet in found.sheets for p in privacy.scan_sheet(sheet)]
     if problems:  # never validate further: messages could echo personal data
         checked.problems = problems
         return checked
     parts: list[pa.Table] = []
     for sheet in found.sheets:
-        validated = kind.validate(sheet, context)
+        with phase("validering"):
+            validated = kind.validate(sheet, context)
         problems += validated.problems
         checked.duplicates += validated.duplicates
         rows = validated.rows
         if kind.identify is not None and not validated.problems:
-            rows, found_problems = kind.identify(sheet, rows, context)
+            with phase("partner och identitet"):
+                rows, found_problems = kind.identify(sheet, rows, context)
             problems += found_problems
         numbers = validated.numbers if validated.numbers is not None else sheet.numbers
         if not validated.problems and len(numbers) == len(rows):
@@ -235,7 +239,8 @@ def check_read(kind: Kind, found: ReadFile, checked: CheckedFile,
         checked.problems = problems
         return checked
     table = pa.concat_tables(parts, promote_options="permissive") if len(parts) > 1 else parts[0]
-    table, repeats, problems = _distinct(kind, table, found.file_name)
+    with phase("partner och identitet"):
+        table, repeats, problems = _distinct(kind, table, found.file_name)
     checked.duplicates += repeats
     if not problems and not len(table):
         first = found.sheets[0]
@@ -248,7 +253,8 @@ def check_read(kind: Kind, found: ReadFile, checked: CheckedFile,
         checked.problems = problems
         return checked
     checked.reports = table.drop_columns([c for c in (ROW, SHEET) if c in table.column_names])
-    preview(kind, checked, context)
+    with phase("förhandsvisning av ändringar"):
+        preview(kind, checked, context)
     return checked
 
 
@@ -265,9 +271,12 @@ def _distinct(kind: Kind, table: pa.Table, file_name: str) \
     """Identical repeats of a key left out (counted), conflicting repeats refused."""
     key = list(kind.dataset.key)
     present = [k for k in key if k in table.column_names]
-    if len(table) < 2 or table.select(present).group_by(present).aggregate([]).num_rows == \
-            len(table):
+    if len(table) < 2 or not present:
         return table, 0, []
+    typed = kind.key_column if kind.key_column in present else present[-1]
+    if pc.count_distinct(table.column(typed), mode="all").as_py() == len(table) or \
+            table.select(present).group_by(present).aggregate([]).num_rows == len(table):
+        return table, 0, []  # the usual case: every id once
     stored = [c for c in table.column_names if c not in (ROW, SHEET)]
     values = table.select(stored).to_pylist()
     numbers = table.column(ROW).to_pylist() if ROW in table.column_names else [None] * len(table)
@@ -417,13 +426,14 @@ def store_checked(store: Store, checked: CheckedFile, imported_by: str,
                        len(checked.reports), checked.duplicates, first, last,
                        tuple(checked.partners), already_imported=True)
     rows = _with_withdrawals(kind.dataset, checked.reports, checked.withdrawals)
-    receipt = store.import_rows(
-        kind.dataset, rows, file_name=checked.file_name, sha256=checked.sha256,
-        imported_by=imported_by, rows_duplicate=checked.duplicates,
-        codelist_version=checked.codelist_version, also=checked.also,
-        remove_demo=kind.removes_demo, dedupe=False,
-        rows_hidden=checked.hidden_rows,
-        sheets_not_read=tuple(f"{name} ({why})" for name, why in checked.sheets_not_read))
+    with phase("lagring (en transaktion)"):
+        receipt = store.import_rows(
+            kind.dataset, rows, file_name=checked.file_name, sha256=checked.sha256,
+            imported_by=imported_by, rows_duplicate=checked.duplicates,
+            codelist_version=checked.codelist_version, also=checked.also,
+            remove_demo=kind.removes_demo, dedupe=False,
+            rows_hidden=checked.hidden_rows,
+            sheets_not_read=tuple(f"{name} ({why})" for name, why in checked.sheets_not_read))
     return receipt
 
 

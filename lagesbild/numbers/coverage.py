@@ -29,7 +29,8 @@ from lagesbild.numbers.tables import (
     shown_quarters,
     sort_by_categories,
 )
-from lagesbild.store import Store
+from lagesbild.store import Store, all_versions
+from lagesbild.store.schema import REPORTS
 
 COVERAGE_LOOKBACK = 4
 # Coverage status of a partner in a quarter.
@@ -54,7 +55,7 @@ def deliveries(store: Store) -> frozenset[tuple[str, str]]:
     if hit is not None and hit[0] == version:
         return hit[1]
     rows = store.cursor().execute(
-        "SELECT v.partner, year(v.datum), quarter(v.datum) FROM report_versions v "
+        f"SELECT v.partner, year(v.datum), quarter(v.datum) FROM {all_versions(REPORTS)} v "
         "JOIN batches b USING (batch_id) WHERE b.rolled_back_at IS NULL "
         "AND b.kind = 'rapporter' AND NOT coalesce(v.borttagen, false) GROUP BY ALL").fetchall()
     found = {(partner, f"{y}K{q}") for partner, y, q in rows}

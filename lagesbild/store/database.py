@@ -10,6 +10,11 @@ too; a batch may write several datasets (reports that replace a nil return); rol
 batch marks it rolled back and rebuilds the current state of the keys it touched, in every
 dataset, from the versions that remain.
 
+Every version is stored once: the newest live version of a key is its current row (the
+dataset's current table), every other version – older ones, withdrawals, versions of rolled-back
+batches – is in the versions table (`all_versions` is the union). An import of new rows so
+writes each row once; a row moves to the versions table when a later batch replaces it.
+
 A new or migrated database starts from the defaults in batch 0 (not listed in the history):
 the code lists of data/kodlistor and one partner per sector value. The database's code lists
 are the ones in use (`lagesbild.domain.codelists.activate`).
@@ -49,6 +54,8 @@ from lagesbild.store.schema import (
 )
 
 QUARTER_SQL = "(year(datum)::VARCHAR || 'K' || quarter(datum)::VARCHAR)"
+# An import of more rows than this is written on one thread (see Store.transaction).
+BULK_ROWS = 10_000
 # The file name of a batch made by editing in the app rather than importing a file.
 EDITED_IN_APP = "redigerad i appen"
 
@@ -163,17 +170,29 @@ class Store:
         return row[0]
 
     @contextmanager
-    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """A cursor inside one transaction: committed on success, rolled back on any error."""
+    def transaction(self, bulk: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A cursor inside one transaction: committed on success, rolled back on any error.
+
+        `bulk`: a large write (an import) runs on one thread, so that it never takes every
+        core from the readers (DuckDB's parallel insert and checkpoint also cost more CPU time
+        in all than one thread does); the setting is restored afterwards."""
         with self._write_lock:
             cur = self.cursor()
-            cur.execute("BEGIN TRANSACTION")
+            threads = None
+            if bulk:
+                threads = cur.execute("SELECT current_setting('threads')").fetchall()[0][0]
+                cur.execute("SET threads = 1")
             try:
-                yield cur
-            except BaseException:
-                cur.execute("ROLLBACK")
-                raise
-            cur.execute("COMMIT")
+                cur.execute("BEGIN TRANSACTION")
+                try:
+                    yield cur
+                except BaseException:
+                    cur.execute("ROLLBACK")
+                    raise
+                cur.execute("COMMIT")
+            finally:
+                if threads is not None:
+                    cur.execute(f"SET threads = {int(threads)}")
 
     # -- reading -------------------------------------------------------------------------
     def data_version(self) -> tuple[int, int]:
@@ -272,8 +291,14 @@ class Store:
     def batch_rows(self, dataset: Dataset, batch_id: int) -> pa.Table:
         """The versions a batch stored in a dataset."""
         return self.cursor().sql(
-            f"SELECT * EXCLUDE (batch_id) FROM {dataset.versions} WHERE batch_id = ?",
+            f"SELECT * EXCLUDE (batch_id) FROM {all_versions(dataset)} WHERE batch_id = ?",
             params=[batch_id]).to_arrow_table()
+
+    def keys_ever(self, dataset: Dataset) -> list[tuple[object, ...]]:
+        """Every key the dataset has ever had (current, older, withdrawn or rolled back)."""
+        keys = ", ".join(dataset.key)
+        return self.cursor().execute(
+            f"SELECT DISTINCT {keys} FROM {all_versions(dataset)}").fetchall()
 
     def batch(self, batch_id: int) -> dict[str, object] | None:
         """One batch (the row of `batches`), or None."""
@@ -342,7 +367,7 @@ class Store:
         if dedupe and self.find_import(sha256, dataset.kind) is not None:
             return Receipt(file_name, sha256, None, total, 0, 0, live, rows_duplicate,
                            *period, partners, already_imported=True)
-        with self.transaction() as tx:
+        with self.transaction(bulk=len(rows) > BULK_ROWS) as tx:
             demo_removed = False
             if remove_demo and not is_demo and _has_demo(tx):
                 _remove_demo(tx)
@@ -417,7 +442,7 @@ class Store:
         present = rows.column_names
         with self.transaction() as tx, _registered(tx, rows):
             tx.execute(f"CREATE OR REPLACE TEMP TABLE reassigned AS SELECT * FROM incoming "
-                       f"WHERE ({keys}) NOT IN (SELECT ({keys}) FROM {REPORTS.versions} v "
+                       f"WHERE ({keys}) NOT IN (SELECT ({keys}) FROM {all_versions(REPORTS)} v "
                        "JOIN batches b USING (batch_id) WHERE v.batch_id > ? "
                        "AND b.rolled_back_at IS NULL)", [batch_id])
             try:
@@ -461,7 +486,7 @@ class Store:
             f"""SELECT v.*, b.imported_at AS andrad, b.imported_by AS andrad_av,
                        b.file_name AS kalla, b.rolled_back_at AS aterstalld,
                        b.is_demo AS demo
-                FROM {dataset.versions} v JOIN batches b USING (batch_id)
+                FROM {all_versions(dataset)} v JOIN batches b USING (batch_id)
                 WHERE {where}
                 ORDER BY v.batch_id DESC, {", ".join("v." + k for k in dataset.key)}""",
             params,
@@ -575,7 +600,8 @@ def _registered(cur: duckdb.DuckDBPyConnection, rows: pa.Table) -> Iterator[None
 def _partners(rows: pa.Table, dataset: Dataset) -> tuple[str, ...]:
     if not dataset.partners or dataset.partners not in rows.column_names:
         return ()
-    return tuple(sorted({v for v in rows.column(dataset.partners).to_pylist() if v}))
+    return tuple(sorted(v for v in pa.compute.unique(rows.column(dataset.partners)).to_pylist()
+                        if v))
 
 
 def _live(rows: pa.Table, dataset: Dataset) -> int:
@@ -664,20 +690,39 @@ def _insert_batch(cur: duckdb.DuckDBPyConnection, kind: str, file_name: str, sha
     return batch_id
 
 
+def _derived_excluded(dataset: Dataset) -> str:
+    names = [name for name, _ in dataset.derived]
+    return f" EXCLUDE ({', '.join(names)})" if names else ""
+
+
+def all_versions(dataset: Dataset) -> str:
+    """SQL for every version of a dataset: the versions table and the current rows (a current
+    row is never withdrawn)."""
+    live = f", false AS {dataset.withdrawn}" if dataset.withdrawn else ""
+    return (f"(SELECT * FROM {dataset.versions} UNION ALL BY NAME "
+            f"SELECT *{_derived_excluded(dataset)}{live} FROM {dataset.current})")
+
+
 def _store_versions(cur: duckdb.DuckDBPyConnection, dataset: Dataset, batch_id: int,
                     present: list[str] | None = None) -> None:
-    """Append `incoming` as versions of the batch and make them the current rows (a
-    withdrawal removes its key from the current rows)."""
+    """Store `incoming` as the batch's versions: the current rows it replaces move to the
+    versions table, its live rows become the current rows and its withdrawals go to the
+    versions table (their keys then have no current row)."""
     present = list(dataset.columns) if present is None else present
     derived = "".join(f", {sql}" for _, sql in dataset.derived)
     derived_names = "".join(f", {name}" for name, _ in dataset.derived)
     on = " AND ".join(f"{dataset.current}.{k} = {_incoming(dataset, k, present)}"
                       for k in dataset.key)
-    cur.execute(f"INSERT INTO {dataset.versions} (batch_id, {_names(dataset)}) "
-                f"SELECT {int(batch_id)}, {_values(dataset, present)} FROM incoming")
+    cur.execute(f"INSERT INTO {dataset.versions} BY NAME SELECT "
+                f"{dataset.current}.*{_derived_excluded(dataset)} FROM {dataset.current} "
+                f"SEMI JOIN incoming ON {on}")
     cur.execute(f"DELETE FROM {dataset.current} USING incoming WHERE {on}")
-    live = (f" WHERE NOT coalesce(incoming.{dataset.withdrawn}, false)"
-            if dataset.withdrawn and dataset.withdrawn in present else "")
+    flagged = dataset.withdrawn is not None and dataset.withdrawn in present
+    if flagged:
+        cur.execute(f"INSERT INTO {dataset.versions} (batch_id, {_names(dataset)}) "
+                    f"SELECT {int(batch_id)}, {_values(dataset, present)} FROM incoming "
+                    f"WHERE coalesce(incoming.{dataset.withdrawn}, false)")
+    live = f" WHERE NOT coalesce(incoming.{dataset.withdrawn}, false)" if flagged else ""
     columns = ", ".join(f"{value} AS {name}" for name, value in zip(
         dataset.columns, _values(dataset, present, withdrawn=False).split(", "), strict=True))
     cur.execute(f"INSERT INTO {dataset.current} (batch_id, {_names(dataset, False)}"
@@ -686,37 +731,50 @@ def _store_versions(cur: duckdb.DuckDBPyConnection, dataset: Dataset, batch_id: 
 
 
 def _has_versions(cur: duckdb.DuckDBPyConnection, dataset: Dataset, batch_id: int) -> bool:
-    return bool(cur.execute(f"SELECT count(*) FROM {dataset.versions} WHERE batch_id = ?",
-                            [batch_id]).fetchall()[0][0])
+    return bool(cur.execute(
+        f"SELECT (SELECT count(*) FROM {dataset.versions} WHERE batch_id = ?) + "
+        f"(SELECT count(*) FROM {dataset.current} WHERE batch_id = ?)",
+        [batch_id, batch_id]).fetchall()[0][0])
 
 
 def _rebuild(cur: duckdb.DuckDBPyConnection, dataset: Dataset, batches_where: str) -> int:
-    """Rebuild the current rows of every key that versions of the chosen batches touch, from
-    the newest version in a batch that is not rolled back (and still exists; a withdrawal
-    leaves the key without a current row). Returns the number of keys."""
+    """Rebuild every key that versions of the chosen batches touch: its newest version in a
+    batch that is not rolled back is its current row (unless it is a withdrawal), every other
+    version goes to the versions table. Returns the number of keys."""
     keys = ", ".join(dataset.key)
     derived = "".join(f", {sql}" for _, sql in dataset.derived)
     derived_names = "".join(f", {name}" for name, _ in dataset.derived)
-    touched = f"touched_{dataset.versions}"
-    cur.execute(f"CREATE OR REPLACE TEMP TABLE {touched} AS SELECT DISTINCT {keys} "
-                f"FROM {dataset.versions} WHERE {batches_where}")
+    touched, every = f"touched_{dataset.versions}", f"every_{dataset.versions}"
+    cur.execute(f"CREATE OR REPLACE TEMP TABLE {touched} AS SELECT DISTINCT {keys} FROM ("
+                f"SELECT {keys} FROM {dataset.versions} WHERE {batches_where} UNION ALL "
+                f"SELECT {keys} FROM {dataset.current} WHERE {batches_where})")
     try:
         affected = cur.execute(f"SELECT count(*) FROM {touched}").fetchall()[0][0]
-        on = " AND ".join(f"{dataset.current}.{k} = {touched}.{k}" for k in dataset.key)
-        cur.execute(f"DELETE FROM {dataset.current} USING {touched} WHERE {on}")
-        live = f"WHERE NOT coalesce({dataset.withdrawn}, false)" if dataset.withdrawn else ""
+        gone = f"coalesce(e.{dataset.withdrawn}, false)" if dataset.withdrawn else "false"
         cur.execute(
-            f"""INSERT INTO {dataset.current} (batch_id, {_names(dataset, False)}{derived_names})
-            SELECT batch_id, {_names(dataset, False)}{derived} FROM (
-                SELECT v.* FROM {dataset.versions} v
-                JOIN {touched} t USING ({keys})
-                JOIN batches b ON b.batch_id = v.batch_id
-                WHERE b.rolled_back_at IS NULL
-                QUALIFY row_number() OVER (PARTITION BY {", ".join("v." + k for k in dataset.key)}
-                                           ORDER BY v.batch_id DESC) = 1) {live}"""
-        )
+            f"""CREATE OR REPLACE TEMP TABLE {every} AS
+                SELECT e.*, b.rolled_back_at IS NULL AND NOT {gone} AND row_number() OVER (
+                           PARTITION BY {", ".join("e." + k for k in dataset.key)}
+                           ORDER BY b.rolled_back_at IS NULL DESC, e.batch_id DESC) = 1
+                       AS is_current__
+                FROM (SELECT v.* FROM {dataset.versions} v SEMI JOIN {touched} USING ({keys})
+                      UNION ALL BY NAME
+                      SELECT c.*{_derived_excluded(dataset)} FROM {dataset.current} c
+                      SEMI JOIN {touched} USING ({keys})) e
+                JOIN batches b USING (batch_id)""")
+        for table in (dataset.versions, dataset.current):
+            on = " AND ".join(f"{table}.{k} = {touched}.{k}" for k in dataset.key)
+            cur.execute(f"DELETE FROM {table} USING {touched} WHERE {on}")
+        cur.execute(f"INSERT INTO {dataset.current} (batch_id, {_names(dataset, False)}"
+                    f"{derived_names}) SELECT batch_id, {_names(dataset, False)}{derived} "
+                    f"FROM {every} WHERE is_current__")
+        flag = (f" REPLACE (coalesce({dataset.withdrawn}, false) AS {dataset.withdrawn})"
+                if dataset.withdrawn else "")
+        cur.execute(f"INSERT INTO {dataset.versions} BY NAME SELECT * EXCLUDE (is_current__)"
+                    f"{flag} FROM {every} WHERE NOT is_current__")
     finally:
         cur.execute(f"DROP TABLE IF EXISTS {touched}")
+        cur.execute(f"DROP TABLE IF EXISTS {every}")
     return affected
 
 
@@ -735,8 +793,7 @@ def _remove_demo(cur: duckdb.DuckDBPyConnection) -> int:
     cur.execute(f"UPDATE batches SET rolled_back_at = coalesce(rolled_back_at, ?) "
                 f"WHERE batch_id IN ({marks})", [_now()])  # so the rebuild skips them
     for dataset in DATASETS:
-        if cur.execute(f"SELECT count(*) FROM {dataset.versions} "
-                       f"WHERE batch_id IN ({marks})").fetchall()[0][0]:
+        if any(_has_versions(cur, dataset, int(i)) for i in ids):
             _rebuild(cur, dataset, f"batch_id IN ({marks})")
             cur.execute(f"DELETE FROM {dataset.versions} WHERE batch_id IN ({marks})")
     cur.execute(f"DELETE FROM batches WHERE batch_id IN ({marks})")

@@ -43,9 +43,7 @@ def one_row_sheet(headers: Sequence[str], fields: Sequence[str], values: Sequenc
 
 def next_id(store: Store, dataset: Dataset, prefix: str, width: int) -> str:
     """The next free id 'PREFIX-NN' (1 + the highest number in use, across all versions)."""
-    key = dataset.key[0]
     pattern = re.compile(rf"^{re.escape(prefix)}-(\d+)$")
-    ids = [r[0] for r in store.cursor().execute(
-        f"SELECT DISTINCT {key} FROM {dataset.versions}").fetchall()]
+    ids = [r[0] for r in store.keys_ever(dataset)]
     numbers = [int(m.group(1)) for i in ids if (m := pattern.match(str(i)))]
     return f"{prefix}-{max(numbers, default=0) + 1:0{width}d}"
