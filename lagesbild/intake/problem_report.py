@@ -40,8 +40,10 @@ from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.worksheet import Worksheet
 
-from lagesbild.domain.problems import Problem
+from lagesbild.domain.config import ImportLimits
+from lagesbild.domain.problems import FileRefused, Problem
 from lagesbild.intake import privacy
+from lagesbild.intake.reading import check_zip
 
 PROBLEM_SHEET = "Problem"
 HEADERS = ("Blad", "Cell", "Rad", "Kolumn", "Värde", "Problem", "Så rättar du")
@@ -142,13 +144,11 @@ def _safe_to_open(data: bytes) -> bool:
     if len(data) > MAX_COPY_BYTES or not data:
         return False
     if data.startswith((b"PK\x03\x04", b"PK\x05\x06")):
-        try:
-            infos = zipfile.ZipFile(io.BytesIO(data)).infolist()
-        except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError):
+        try:  # the real unpacked size, counted while unpacking (never the declared one)
+            check_zip(data, "fil", ImportLimits(max_uncompressed_bytes=MAX_COPY_UNPACKED))
+        except FileRefused:
             return False
-        return sum(i.file_size for i in infos) <= MAX_COPY_UNPACKED and all(
-            i.file_size <= 100 * max(i.compress_size, 1) or i.file_size < 10 * 2**20
-            for i in infos)
+        return True
     if data.startswith(_OLE2):
         return "EncryptedPackage".encode("utf-16-le") not in data
     return _looks_like_text(data)
