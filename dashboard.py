@@ -11,7 +11,7 @@ from __future__ import annotations
 import streamlit as st
 
 from lagesbild.store import StoreError
-from ui import selection, signin, state
+from ui import backups, selection, signin, state
 from ui.navigation import pages_for
 
 st.set_page_config(page_title="Lägesbild", page_icon="🧭",
@@ -39,6 +39,7 @@ navigation = st.navigation([
 if has_data:
     selection.sidebar_filters()
 signin.signed_in_sidebar(user)
+backups.backup_sidebar(user)
 
 if state.has_demo_data():
     st.warning(
@@ -47,5 +48,8 @@ if state.has_demo_data():
         "den första riktiga filen importeras (eller med `lagesbild demo --remove`).",
         icon=":material/science:",
     )
+
+if navigation.url_path == "":  # the start page
+    signin.start_page_note()
 
 navigation.run()

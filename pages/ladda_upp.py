@@ -30,7 +30,7 @@ from lagesbild.intake.history import when
 from lagesbild.intake.partners import NUMBERING_TEXT, NUMBERINGS
 from lagesbild.intake.pipeline import CheckedFile
 from lagesbild.intake.problem_report import problem_workbook, report_file_name, safe_file_name
-from ui import signin, state
+from ui import render, signin, state
 
 state.ensure_entrypoint()
 
@@ -175,12 +175,12 @@ def show_accepted(index: int, checked: CheckedFile) -> None:
         cols[5].metric("Återkallas", counts.get("withdrawn", 0),
                        help="Partnerns rapporter för kvartalen i filen som inte finns i filen.")
     lines = [f"**Period:** {_period(first, last)}",
-             f"**Partner:** {', '.join(checked.partners) or '–'}"]
+             f"**Partner:** {render.plain_list(checked.partners) or '–'}"]
     if len(checked.sheets_read) > 1:
-        lines.append(f"**Lästa blad:** {', '.join(checked.sheets_read)}")
+        lines.append(f"**Lästa blad:** {render.plain_list(checked.sheets_read)}")
     if checked.sheets_not_read:
         lines.append("**Blad som inte lästes:** " + "; ".join(
-            f"{n} ({why})" for n, why in checked.sheets_not_read))
+            f"{render.plain(n)} ({why})" for n, why in checked.sheets_not_read))
     if checked.hidden_rows:
         lines.append(f"**Dolda rader:** {checked.hidden_rows} (t.ex. bortfiltrerade i Excel) "
                      "– de importeras som alla andra.")
@@ -218,8 +218,8 @@ def import_all(files: list[tuple[str, CheckedFile, bool]]) -> None:
             flash("error", str(denied))
             continue
         except Exception as exc:  # noqa: BLE001 - shown, logged by guarded_import
-            flash("error", f"`{name}` kunde inte importeras: {exc}. Inget från filen "
-                           "sparades.")
+            flash("error", f"`{name}` kunde inte importeras: {render.plain(exc)}. Inget från "
+                           "filen sparades.")
             continue
         if receipt.batch_id is None:
             flash("info", f"`{name}` var redan importerad; inget ändrades.")
@@ -234,7 +234,7 @@ def import_all(files: list[tuple[str, CheckedFile, bool]]) -> None:
         if receipt.rows_hidden:
             text += f" {receipt.rows_hidden} av raderna var dolda i filen."
         if receipt.sheets_not_read:
-            text += f" Blad som inte lästes: {'; '.join(receipt.sheets_not_read)}."
+            text += f" Blad som inte lästes: {render.plain_list(receipt.sheets_not_read, '; ')}."
         if receipt.demo_removed:
             text += " Demodata är borttagna."
         flash("success", text)
@@ -321,13 +321,14 @@ def nil_return_section() -> None:
 def register_nil(partner: str, quarter: str) -> None:
     checked, receipt = policy.guarded_nil_return(store, user, partner, quarter)
     if receipt is None:
-        st.error("Beskedet kunde inte registreras: " + " ".join(
-            f"{p.reason}. {p.fix}" for p in checked.problems), icon=":material/error:")
+        st.error("Beskedet kunde inte registreras: " + render.plain(" ".join(
+            f"{p.reason}. {p.fix}" for p in checked.problems)), icon=":material/error:")
     elif receipt.batch_id is None:
-        st.info(f"{partner} har redan lämnat beskedet inga rapporter för {quarter}.",
-                icon=":material/info:")
+        st.info(f"{render.plain(partner)} har redan lämnat beskedet inga rapporter för "
+                f"{quarter}.", icon=":material/info:")
     else:
-        flash("success", f"**{partner}: inga rapporter {quarter}** är registrerat (import "
+        flash("success", f"**{render.plain(partner)}: inga rapporter {quarter}** är "
+                         f"registrerat (import "
                          f"{receipt.batch_id}). Täckningen visar kvartalet som levererat.")
         changed()
         st.rerun()
@@ -343,7 +344,7 @@ def withdraw_section() -> None:
             return
         current = policy.current_reports(store, user, partner)
         if current.empty:
-            st.caption(f"{partner} har inga rapporter.")
+            st.caption(f"{render.plain(partner)} har inga rapporter.")
             return
         labels = {i: f"{r.rapport_id} – {r.datum:%Y-%m-%d} – {r.handelse} ({r.omrade})"
                   for i, r in enumerate(current.itertuples())}
@@ -357,10 +358,11 @@ def withdraw_section() -> None:
                 receipt = policy.guarded_withdraw_report(store, user, row["partner"],
                                                          row["rapport_id"], row["id_period"])
             except ValueError as exc:
-                st.error(str(exc), icon=":material/error:")
+                st.error(render.plain(exc), icon=":material/error:")
                 return
-            flash("success", f"**Rapport {row['rapport_id']} från {partner} är återkallad** "
-                             f"(import {receipt.batch_id}).")
+            flash("success", f"**Rapport {render.plain(row['rapport_id'])} från "
+                             f"{render.plain(partner)} är återkallad** (import "
+                             f"{receipt.batch_id}).")
             changed()
             st.rerun()
 
@@ -424,8 +426,8 @@ def partner_form(register: list) -> None:  # noqa: ANN001 - list of Partner
         elif receipt.batch_id is None:
             st.info("Inget ändrades.", icon=":material/info:")
         else:
-            flash("success", f"**Partnern {current.name if current else name} är sparad** "
-                             f"(import {receipt.batch_id}).")
+            flash("success", f"**Partnern {render.plain(current.name if current else name)} "
+                             f"är sparad** (import {receipt.batch_id}).")
             changed()
             st.rerun()
 
@@ -448,14 +450,11 @@ def reassign_section() -> None:
                      icon=":material/swap_horiz:") and chosen is not None and partner:
             try:
                 receipt = policy.guarded_reassign_batch(store, user, int(chosen), partner)
-            except ValueError as exc:  # StoreError and EditRefused are both told in Swedish
-                st.error(str(exc), icon=":material/error:")
+            except Exception as exc:  # noqa: BLE001 - StoreError, EditRefused: Swedish texts
+                st.error(render.plain(exc), icon=":material/error:")
                 return
-            except Exception as exc:  # noqa: BLE001 - StoreError
-                st.error(str(exc), icon=":material/error:")
-                return
-            flash("success", f"**Import {chosen} tillhör nu {partner}** (som import "
-                             f"{receipt.batch_id}, {receipt.rows_total} rapporter).")
+            flash("success", f"**Import {chosen} tillhör nu {render.plain(partner)}** (som "
+                             f"import {receipt.batch_id}, {receipt.rows_total} rapporter).")
             changed()
             st.rerun()
 
@@ -520,7 +519,8 @@ def codelist_upload(name: str, data: bytes, list_name: str) -> None:
             st.rerun()
         else:
             st.error("Kodlistan kunde inte ersättas: "
-                     + "; ".join(p.reason for p in result.problems), icon=":material/error:")
+                     + render.plain("; ".join(p.reason for p in result.problems)),
+                     icon=":material/error:")
 
 
 # -- the page ------------------------------------------------------------------------------------
@@ -577,7 +577,8 @@ else:
                 except roles.AccessDenied as denied:
                     st.error(str(denied), icon=":material/block:")
                 except Exception as exc:  # noqa: BLE001 - StoreError: already rolled back …
-                    st.error(f"Importen kunde inte ångras: {exc}", icon=":material/error:")
+                    st.error(f"Importen kunde inte ångras: {render.plain(exc)}",
+                             icon=":material/error:")
                 else:
                     flash("success", f"**Import {chosen} är ångrad.** {affected} rader "
                                      "påverkades.")

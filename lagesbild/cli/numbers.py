@@ -1,4 +1,4 @@
-"""Commands that print numbers: indicators and the quarter's summary."""
+"""Commands that print numbers: indicators, the quarter's summary and its signals."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from collections.abc import Callable
 from lagesbild.cli.common import open_store
 from lagesbild.domain import config
 from lagesbild.numbers.query import DIMENSIONS, Filters, counts
+from lagesbild.store import Store
 
 MAX_PROBLEMS_SHOWN = 50
 
@@ -36,7 +37,7 @@ def cmd_indicators(args: argparse.Namespace) -> int:
         groups = [b for b in by if b != "kvartal"]
         table = indicators.change(store, quarter, groups, args.compare, filters, disclosure)
         columns = [*groups, "kvartal", "antal", "jamforelse", "bas", "forandring", "procent",
-                   "p_varde", "signifikant"]
+                   "jamfort_antal", "anmarkning"]
     elif args.measure == "per10k":
         levels = [b for b in by if b in ("omrade", "regso")]
         periods = [b for b in by if b in ("ar", "kvartal")]
@@ -63,18 +64,29 @@ def cmd_indicators(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_summary(args: argparse.Namespace) -> int:
+def _quarter_view(args: argparse.Namespace) -> tuple[Store, str | None,
+                                                     config.Disclosure | None]:
+    """The store, the quarter asked for (default the latest with reports; None without
+    reports) and the protection (--min-cell; default the threshold the preparation group's
+    pages use)."""
     from lagesbild.numbers.indicators import data_span
-    from lagesbild.numbers.summary import summarize
 
     store = open_store(args)
     quarter = args.quarter or data_span(store)[1]
+    rule = config.settings().disclosure
+    min_cell = rule.threshold if args.min_cell is None else args.min_cell
+    if min_cell < 0:
+        raise ValueError("--min-cell ska vara 0 (exakta antal) eller större.")
+    return store, quarter, None if min_cell == 0 else config.Disclosure(min_cell, rule.rounding)
+
+
+def cmd_summary(args: argparse.Namespace) -> int:
+    from lagesbild.numbers.summary import summarize
+
+    store, quarter, disclosure = _quarter_view(args)
     if quarter is None:
         print("Det finns inga rapporter ännu.")
         return 0
-    rule = config.settings().disclosure
-    min_cell = rule.threshold if args.min_cell is None else args.min_cell
-    disclosure = None if min_cell == 0 else config.Disclosure(min_cell, rule.rounding)
     sentences = summarize(store, quarter, Filters(), disclosure)
     if args.json:
         print(json.dumps([{"text": s.text, "typ": s.kind, "underlag": s.figures}
@@ -84,11 +96,29 @@ def cmd_summary(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_signals(args: argparse.Namespace) -> int:
+    from lagesbild.domain.formatting import table_csv, table_json
+    from lagesbild.numbers.summary import SIGNAL_COLUMNS, signal_table
+
+    store, quarter, disclosure = _quarter_view(args)
+    if quarter is None:
+        print("Det finns inga rapporter ännu.")
+        return 0
+    table = signal_table(store, quarter, Filters(), disclosure)
+    if args.format == "json":
+        print(table_json(table if disclosure else table.drop(columns="undertryckt"),
+                         SIGNAL_COLUMNS))
+    else:
+        sys.stdout.write(table_csv(table, SIGNAL_COLUMNS))
+    return 0
+
+
 def add_commands(sub: argparse._SubParsersAction, common: argparse.ArgumentParser,
                  command: Callable) -> None:
     """Register these commands on the `lagesbild` parser."""
     command("indicators")(cmd_indicators)
     command("summary")(cmd_summary)
+    command("signals")(cmd_signals)
 
     p = sub.add_parser("indicators", parents=[common], help="antal rapporter per indelning")
     p.add_argument("--by", required=True,
@@ -111,3 +141,11 @@ def add_commands(sub: argparse._SubParsersAction, common: argparse.ArgumentParse
     p.add_argument("--min-cell", type=int, default=None, metavar="N",
                    help="dölj antal 1..N-1 (standard: tröskeln; 0 = exakta antal)")
     p.add_argument("--json", action="store_true", help="meningarna och underlaget som JSON")
+
+    p = sub.add_parser("signals", parents=[common],
+                       help="ovanliga kvartal och varaktiga förändringar, som på sidorna")
+    p.add_argument("--quarter", help="kvartal, t.ex. 2026K3 (standard: det senaste)")
+    p.add_argument("--format", choices=["csv", "json"], default="csv")
+    p.add_argument("--min-cell", type=int, default=None, metavar="N",
+                   help="dölj antal 1..N-1 (standard: tröskeln, som för beredningsgruppen; "
+                        "0 = exakta antal)")

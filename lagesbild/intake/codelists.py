@@ -100,7 +100,7 @@ def _validate_codelist(sheet: Sheet, context: Context) -> Validated:
     problems: list[Problem] = []
     rows: list[tuple[int, dict[str, str]]] = []
     for number, cells in zip(sheet.row_numbers, sheet.rows, strict=True):
-        rows.append((number, {f: " ".join(as_text(cells[j]).split()) if j < len(cells) else ""
+        rows.append((number, {f: as_text(cells[j]).strip() if j < len(cells) else ""
                               for f, j in column_of.items()} | {
             f: "" for f in _FIELDS if f not in column_of}))
 
@@ -109,6 +109,12 @@ def _validate_codelist(sheet: Sheet, context: Context) -> Validated:
         problems.append(Problem(sheet.file_name, reason, fix, sheet=sheet.sheet_name,
                                 row=number, column=header.get(field, field), value=value))
 
+    for number, row in rows:  # values become chart labels: no markup, no control characters
+        for name in ("varde", "alias", "ersatts_av"):
+            cell = row.get(name) or ""
+            if any(ch in cell for ch in "<>") or not cell.isprintable():
+                problem(number, name, "Otillåtet tecken i kodlistan", "Skriv värdet utan < "
+                        "och > och utan styrtecken (tabb, radbrytning).")
     seen: dict[str, int] = {}
     for number, row in rows:
         value = row["varde"]

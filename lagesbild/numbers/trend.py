@@ -1,10 +1,11 @@
-"""Series over quarters: changes against a baseline, the trend with control limits, series
-breaks and rates.
+"""Series over quarters: changes against a baseline (numbers only, like for like), the trend
+with the signal panels' flags and bands, series breaks and rates.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -15,12 +16,16 @@ from lagesbild.domain.config import Disclosure
 from lagesbild.domain.periods import quarters_between, shift_quarter
 from lagesbild.numbers import population as pop
 from lagesbild.numbers import signals
-from lagesbild.numbers.coverage import missing_by_quarter
-from lagesbild.numbers.disclosure import (
-    hide_derived,
-    protect,
-    protect_values,
-    round_count,
+from lagesbild.numbers.coverage import deliveries, missing_by_quarter
+from lagesbild.numbers.disclosure import Protected, hide_derived, protect, protect_values
+from lagesbild.numbers.panels import (
+    Flags,
+    flag_table,
+    join_names,
+    panel_of,
+    published_part,
+    signal_panels,
+    window_start,
 )
 from lagesbild.numbers.query import DIMENSIONS, Filters, check_dimensions
 from lagesbild.numbers.rates import NO_POPULATION
@@ -29,7 +34,6 @@ from lagesbild.numbers.tables import (
     data_span,
     dimension_sql,
     norm_quarter,
-    query_frame,
     query_rows,
     shown_quarters,
     sort_by_categories,
@@ -61,69 +65,102 @@ def baseline_label(quarter: str, compare: str) -> str:
     return quarters[0] if len(quarters) == 1 else f"snitt {quarters[0]}–{quarters[-1]}"
 
 
-# -- 3. change against a baseline, with significance ------------------------------------------
+# -- 3. change against a baseline: numbers, like for like, no verdict -------------------------
 def change(store: Store, quarter: str, by: Sequence[str] = (), compare: str = "foregaende",
            filters: Filters | None = None, disclosure: Disclosure | None = None) -> pd.DataFrame:
-    """The count of `quarter` against a baseline, per group of `by`.
+    """The count of `quarter` against a baseline, per group of `by`: numbers, not a verdict
+    (whether a change is real is the signals' job, `lagesbild.numbers.panels`).
 
     compare: 'foregaende' (previous quarter), 'fjol' (same quarter last year) or 'snitt4'
-    (mean of the previous four quarters). The filter's period is ignored. Columns: by…,
-    kvartal, antal, jamforelse (label of the baseline), bas (count or mean), forandring,
-    procent (NA when bas < MIN_BASE_FOR_PERCENT), p_varde, signifikant, riktning ('ökning',
-    'minskning' or ''), undertryckt, visas. Derived columns are NA where a count is hidden.
+    (mean of the previous four quarters). The filter's period is ignored. Like for like: the
+    comparison counts only the partners that delivered the quarter and every base quarter
+    (`coverage.deliveries`, nil returns included); a base quarter before the data is missing,
+    never 0. Columns: by…, kvartal, antal (the quarter's count), jamforelse (label of the
+    baseline), bas (count or mean over the comparison's partners), forandring (jamfort_antal
+    - bas), procent (NA when bas < MIN_BASE_FOR_PERCENT), jamfort_antal (the quarter's count
+    over the comparison's partners), anmarkning (the partners left out, or why there is no
+    comparison), undertryckt, visas. Derived columns are NA where a count they use is hidden.
     """
     by = list(by)
     check_dimensions(by)
     if "kvartal" in by:
         raise ValueError("Jämförelsen gäller ett kvartal; dela inte upp på kvartal.")
     quarter = norm_quarter(quarter)
+    filters = filters or Filters()
     bases = baseline_quarters(quarter, compare)
-    where, params = (filters or Filters()).with_period(None, None).where()
+    compared = [quarter, *bases]
+    where, params = filters.with_period(None, None).where()
     select = "".join(f"{DIMENSIONS[b]} AS {b}, " for b in by)
-    base_cols = ", ".join(f"count(*) FILTER (WHERE kvartal = ?)::BIGINT AS bas_{k}"
-                          for k in range(len(bases)))
-    marks = ", ".join("?" * (len(bases) + 1))
-    sql = (f"SELECT {select}count(*) FILTER (WHERE kvartal = ?)::BIGINT AS antal, {base_cols} "
-           f"FROM reports WHERE kvartal IN ({marks}) AND {where}"
-           + (" GROUP BY ALL" if by else ""))
-    table = query_frame(store, sql, [quarter, *bases, quarter, *bases, *params])
-    table.insert(len(by), "kvartal", quarter)
-    base_names = [f"bas_{k}" for k in range(len(bases))]
-    return sort_by_categories(_with_change(table, by, base_names, baseline_label(quarter, compare),
-                              disclosure), by)
-
-
-def _with_change(table: pd.DataFrame, by: list[str], base_names: list[str], label: str,
-                 disclosure: Disclosure | None) -> pd.DataFrame:
-    exact_now = table["antal"].astype("int64").to_numpy()
-    exact_base = table[base_names].astype("int64").to_numpy()
-    out = protect(table.drop(columns=base_names), disclosure, known_total=True)
-    rounding = disclosure.rounding if disclosure else 0
-    threshold = disclosure.threshold if disclosure else 0
-    base_hidden = ((exact_base >= 1) & (exact_base < threshold)).any(axis=1)
-    base_pub = np.vectorize(lambda v: round_count(int(v), rounding))(exact_base) \
-        if exact_base.size else exact_base
-    comps = [signals.compare(int(n), list(b)) for n, b in zip(exact_now, exact_base,
-                                                               strict=True)]
-    out["jamforelse"] = label
-    out["bas"] = pd.array(base_pub.mean(axis=1) if len(base_names) else [], dtype="Float64")
-    now = out["antal"].astype("Float64")
-    out["forandring"] = now - out["bas"]
-    out["procent"] = pd.array([signals.percent_change(n, b) if pd.notna(n) and pd.notna(b)
-                               else None for n, b in zip(now, out["bas"], strict=True)],
+    marks = ", ".join("?" * len(compared))
+    rows = query_rows(store, f"SELECT {select}partner, kvartal, count(*)::BIGINT FROM reports "
+                             f"WHERE kvartal IN ({marks}) AND {where} GROUP BY ALL",
+                      [*compared, *params])
+    found = deliveries(store)
+    wanted = set(filters.verksamhet)
+    partners = {p for p, q in found if q in compared and (not wanted or p in wanted)}
+    common = {p for p in partners if all((p, q) in found for q in compared)}
+    n_by = len(by)
+    groups: dict[tuple, np.ndarray] = {}
+    for row in rows:  # per group: [all partners, comparison's partners] x compared quarters
+        cell = groups.setdefault(tuple(row[:n_by]), np.zeros((2, len(compared)), np.int64))
+        k = compared.index(row[n_by + 1])
+        cell[0, k] += row[-1]
+        if row[n_by] in common:
+            cell[1, k] += row[-1]
+    if not by and not groups:
+        groups[()] = np.zeros((2, len(compared)), np.int64)
+    keys = list(groups)
+    table = pd.DataFrame({b: pd.Series([k[i] for k in keys], dtype=object)
+                          for i, b in enumerate(by)}, index=pd.RangeIndex(len(keys)))
+    table["kvartal"] = quarter
+    table["antal"] = pd.array([int(groups[k][0, 0]) for k in keys], dtype="int64")
+    out = protect(table, disclosure, known_total=True)
+    first = min([q for _, q in found] + [q for q in data_span(store)[:1] if q], default=None)
+    note = _change_note(bases, partners, common, first)
+    whole = np.array([groups[k][0] for k in keys]).reshape(len(keys), len(compared))
+    part = np.array([groups[k][1] for k in keys]).reshape(len(keys), len(compared))
+    now_hidden = out["undertryckt"].to_numpy(dtype=bool)
+    base_hidden = np.zeros(len(keys), bool)
+    if disclosure is not None:
+        base_hidden = np.asarray(((whole[:, 1:] >= 1) & (whole[:, 1:] < disclosure.threshold))
+                                 .any(axis=1))
+    pub = np.array([[published_part(float(part[r, k]), float(whole[r, k]),
+                                    bool(now_hidden[r] if k == 0 else base_hidden[r]),
+                                    disclosure) for k in range(len(compared))]
+                    for r in range(len(keys))]).reshape(len(keys), len(compared))
+    if not common:
+        pub[:] = np.nan
+    out["jamforelse"] = baseline_label(quarter, compare)
+    out["bas"] = pd.array(pub[:, 1:].mean(axis=1) if len(keys) else [], dtype="Float64")
+    out["jamfort_antal"] = pd.array(pub[:, 0] if len(keys) else [], dtype="Float64")
+    out["forandring"] = out["jamfort_antal"] - out["bas"]
+    out["procent"] = pd.array([(n - b) / b * 100 if pd.notna(n) and pd.notna(b)
+                               and b >= signals.MIN_BASE_FOR_PERCENT else None
+                               for n, b in zip(out["jamfort_antal"], out["bas"], strict=True)],
                               dtype="Float64")
-    out["p_varde"] = pd.array([c.p_value for c in comps], dtype="Float64")
-    out["signifikant"] = pd.array([c.significant for c in comps], dtype="boolean")
-    out["riktning"] = [c.direction for c in comps]
-    hidden = out["undertryckt"].to_numpy() | base_hidden
-    out = hide_derived(out, ["bas", "forandring", "procent", "p_varde"], hidden)
-    out["signifikant"] = out["signifikant"].mask(hidden)
-    out.loc[hidden, "riktning"] = ""
+    out["jamfort_antal"] = out["jamfort_antal"].round().astype("Int64")
+    out["anmarkning"] = note
+    out = hide_derived(out, ["bas", "forandring", "procent"], now_hidden | base_hidden)
+    out = sort_by_categories(out, by)
     return out[[*by, "kvartal", "antal", "jamforelse", "bas", "forandring", "procent",
-                "p_varde", "signifikant", "riktning", "undertryckt", "visas"]]
+                "jamfort_antal", "anmarkning", "undertryckt", "visas"]]
 
 
-# -- 5. trend with control limits and series breaks -------------------------------------------
+def _change_note(bases: list[str], partners: set[str], common: set[str],
+                 data_first: str | None) -> str:
+    """Why a comparison counts fewer partners, or why there is none ('' when it counts all)."""
+    if data_first is None or min(bases) < data_first:
+        early = [q for q in bases if data_first is None or q < data_first]
+        return f"inget att jämföra med: {early[0]} är före de första uppgifterna"
+    if not common:
+        return "ingen verksamhet har rapporterat alla jämförda kvartal"
+    left = category_order("verksamhet", sorted(partners - common))
+    if not left:
+        return ""
+    return f"jämfört utan {join_names(left)} (har inte rapporterat alla jämförda kvartal)"
+
+
+# -- 5. trend with flags and series breaks --------------------------------------------------------
 def series_breaks(codelists: Codelists, quarters: Sequence[str],
                   fields: Sequence[str] | None = None) -> list[tuple[str, str, str]]:
     """(quarter, category, Swedish note) for code-list changes inside the shown quarters:
@@ -152,40 +189,52 @@ def series_breaks(codelists: Codelists, quarters: Sequence[str],
     return sorted(set(breaks), key=lambda b: (shown.index(b[0]), b[1], b[2]))
 
 
-def trend(store: Store, filters: Filters | None = None, by: str | None = None,
-          measure: str = "antal", disclosure: Disclosure | None = None,
-          codelists: Codelists | None = None) -> pd.DataFrame:
-    """Per quarter (and per category of `by`), quarters without reports as 0.
+@dataclass(frozen=True)
+class SeriesView:
+    """What a trend of one breakdown shows, before it becomes a table: the categories (None
+    for the total), the protected quarters (the shown ones and the comparison windows before
+    them), the exact counts (C, W), their protection and the flags (None for a breakdown
+    without a signal panel)."""
 
-    measure 'antal' or 'per10k' (per 10 000 inhabitants of the area for by='omrade', else of
-    the municipality or the filtered districts). Columns: kvartal, [by], antal, varde (the
-    measure), baslinje (mean of the previous eight quarters), nedre_grans, ovre_grans,
-    signal (bool), signal_text, serieavbrott, ofullstandig (a partner has not delivered),
-    saknade_verksamheter, [befolkning, befolkning_ar, befolkning_anm], undertryckt, visas.
-    Limits are computed on counts; for per10k they are scaled by the same population. With a
-    Disclosure, limits come from published counts and are hidden when one of the eight is.
-    """
-    if by is not None and by not in TREND_DIMENSIONS:
-        raise ValueError(f"Trend kan delas upp på: {', '.join(TREND_DIMENSIONS)}.")
-    if measure not in ("antal", "per10k"):
-        raise ValueError("Mått för trend: antal eller per10k.")
+    categories: list[str | None]
+    window: list[str]
+    shown: list[str]
+    exact: np.ndarray
+    protected: Protected
+    flags: Flags | None
+
+    @property
+    def hidden(self) -> np.ndarray:
+        return self.protected.hidden.reshape(self.exact.shape)
+
+
+def series_view(store: Store, filters: Filters | None = None, by: str | None = None,
+                disclosure: Disclosure | None = None) -> SeriesView | None:
+    """The counts per quarter (and category of `by`) of the filter's period with their
+    protection, and the flags of the matching signal panel (`panels.signal_panels`: the key
+    figures' total for by=None, the forms, the area categories); None without quarters or
+    categories. Disclosure control runs over the shown quarters and the windows before them
+    (each quarter's total is published), so that a band is shown only where every count of
+    its window is published."""
     filters = filters or Filters()
     span = data_span(store)
     shown = shown_quarters(store, filters, span)
-    dims = [by] if by else []
     if not shown:
-        return pd.DataFrame(columns=["kvartal", *dims, "antal", "varde", "undertryckt", "visas"])
-    data_first = span[0] or shown[0]
-    window = quarters_between(shift_quarter(shown[0], -signals.SPC_WINDOW), shown[-1])
+        return None
+    panel_name = panel_of(by)
+    panel = signal_panels(store, filters).get(panel_name) if panel_name else None
+    first = min(window_start(panel, shown[0]), shown[0]) if panel else shown[0]
+    window = quarters_between(first, shown[-1])
     where, params = filters.with_period(window[0], window[-1]).where()
     select = f"{dimension_sql(by)} AS {by}, " if by else ""
     counted = query_rows(store, f"SELECT kvartal, {select}count(*)::BIGINT FROM reports "
-                    f"WHERE {where} GROUP BY ALL", params)
+                         f"WHERE {where} GROUP BY ALL", params)
     if not by:
         counted = [(q, None, n) for q, n in counted]
-    categories = category_order(by, [k for _, k, _ in counted]) if by else [None]
+    categories: list[str | None] = (
+        list(category_order(by, [k for _, k, _ in counted])) if by else [None])
     if not categories:
-        return pd.DataFrame(columns=["kvartal", *dims, "antal", "varde", "undertryckt", "visas"])
+        return None
     row_of = {c: i for i, c in enumerate(categories)}
     col_of = {q: j for j, q in enumerate(window)}
     exact = np.zeros((len(categories), len(window)), dtype=np.int64)
@@ -194,26 +243,64 @@ def trend(store: Store, filters: Filters | None = None, by: str | None = None,
     # Disclosure control over the whole window (each quarter's total is published).
     groups = [np.arange(j, exact.size, len(window)) for j in range(len(window))] if by else []
     result = protect_values(exact.ravel().tolist(), disclosure, groups=groups)
-    hidden = result.hidden.reshape(exact.shape)
-    published = np.array([0 if v is None else v for v in result.shown],
-                         dtype=float).reshape(exact.shape)
-    available = np.array([q >= data_first for q in window])
-    _, exact_low, exact_up = signals.rolling_limits(exact, available)
-    centre, lower, upper = signals.rolling_limits(published, available)
-    hidden_before = signals.rolling_limits(hidden.astype(float), available)[0] > 0
-    for limit in (centre, lower, upper):
-        limit[hidden_before] = np.nan
-    text = np.where(np.isnan(exact_up), signals.SHORT,
-                    np.where(exact > exact_up, signals.HIGH,
-                             np.where(exact < exact_low, signals.LOW, "")))
-    text = np.where(hidden, "", text).astype(object)
-    flagged = (text == signals.HIGH) | (text == signals.LOW)
-    text[flagged] = [f"{t} {signals.SPC_SUFFIX}" for t in text[flagged]]
-    keep = np.array([q in set(shown) for q in window])
-    take = np.flatnonzero(np.tile(keep, len(categories)))
-    flat_q = np.tile(np.array(window, dtype=object), len(categories))[take]
-    shown_counts = pd.array(result.shown, dtype="Int64")[take]
-    flat_c = np.repeat(np.array(categories, dtype=object), len(window))[take] if by else None
+    flags = None
+    if panel is not None:
+        names = [c if by else "totalt" for c in categories]
+        flags = flag_table(panel, names, window, result.hidden.reshape(exact.shape),
+                           disclosure)
+    return SeriesView(categories, window, shown, exact, result, flags)
+
+
+def trend(store: Store, filters: Filters | None = None, by: str | None = None,
+          measure: str = "antal", disclosure: Disclosure | None = None,
+          codelists: Codelists | None = None) -> pd.DataFrame:
+    """Per quarter (and per category of `by`), quarters without reports as 0.
+
+    measure 'antal' or 'per10k' (per 10 000 inhabitants and year – a quarter's count times
+    four – of the area for by='omrade', else of the municipality or the filtered districts).
+    Columns: kvartal, [by], antal, varde (the measure), baslinje (the expected count),
+    nedre_grans, ovre_grans (the range of ordinary counts; NA where a count of the window is
+    hidden), signal (bool: ovanligt högt or lågt, shown only where the count is published),
+    signal_text (the flag with what it is compared with, or why the quarter is not assessed),
+    varaktig (a sustained increase or decrease over four quarters, or ''), utan_verksamheter
+    (partners left out of the comparison), serieavbrott, ofullstandig (a partner has not
+    delivered), saknade_verksamheter, [befolkning, befolkning_ar, befolkning_anm],
+    undertryckt, visas. Flags come from the signal panels (`lagesbild.numbers.panels`): for
+    the total, the forms and the area categories; other breakdowns get none.
+    """
+    if by is not None and by not in TREND_DIMENSIONS:
+        raise ValueError(f"Trend kan delas upp på: {', '.join(TREND_DIMENSIONS)}.")
+    if measure not in ("antal", "per10k"):
+        raise ValueError("Mått för trend: antal eller per10k.")
+    filters = filters or Filters()
+    dims = [by] if by else []
+    view = series_view(store, filters, by, disclosure)
+    if view is None:
+        return pd.DataFrame(columns=["kvartal", *dims, "antal", "varde", "undertryckt", "visas"])
+    categories, window, shown = view.categories, view.window, view.shown
+    n_cat, n_win = view.exact.shape
+    keep = np.isin(np.array(window, dtype=object), shown)
+    take = np.flatnonzero(np.tile(keep, n_cat))
+    flat_q = np.tile(np.array(window, dtype=object), n_cat)[take]
+    shown_counts = pd.array(view.protected.shown, dtype="Int64")[take]
+    flat_c = np.repeat(np.array(categories, dtype=object), n_win)[take] if by else None
+    flags = view.flags
+    nan = np.full(n_cat * n_win, np.nan)
+    empty = np.full(n_cat * n_win, "", dtype=object)
+    if flags is not None:
+        texts = np.array([[flags.text(r, q) or _withheld(flags.reason[r, q])
+                           for q in range(n_win)] for r in range(n_cat)], dtype=object)
+        lasting = np.array([[flags.sustained_text(r, q) for q in range(n_win)]
+                            for r in range(n_cat)], dtype=object)
+        left = np.array([[", ".join(flags.left_out[r, q]) for q in range(n_win)]
+                         for r in range(n_cat)], dtype=object)
+        signal = (flags.unusual != "").ravel()
+        expected, lower, upper = (flags.expected.ravel(), flags.lower.ravel(),
+                                  flags.upper.ravel())
+    else:
+        texts = lasting = left = empty.reshape(n_cat, n_win)
+        signal = np.zeros(n_cat * n_win, bool)
+        expected = lower = upper = nan
     marks = {(q, c): note for q, c, note in
              series_breaks(codelists or codelist_module.load(), shown, dims)} if by else {}
     missing = missing_by_quarter(store, shown, filters)
@@ -224,26 +311,34 @@ def trend(store: Store, filters: Filters | None = None, by: str | None = None,
     data.update({
         "antal": shown_counts,
         "varde": shown_counts.astype("Float64"),
-        "baslinje": centre.ravel()[take],
-        "nedre_grans": lower.ravel()[take],
-        "ovre_grans": upper.ravel()[take],
-        "signal": flagged.ravel()[take],
-        "signal_text": text.ravel()[take],
+        "baslinje": expected[take],
+        "nedre_grans": lower[take],
+        "ovre_grans": upper[take],
+        "signal": signal[take],
+        "signal_text": texts.ravel()[take],
+        "varaktig": lasting.ravel()[take],
+        "utan_verksamheter": left.ravel()[take],
         "serieavbrott": ([marks.get((q, c), "") for q, c in zip(flat_q, flat_c, strict=True)]
                          if flat_c is not None else [""] * len(flat_q)),
         "ofullstandig": [bool(missing.get(q)) for q in flat_q],
         "saknade_verksamheter": [", ".join(missing.get(q, [])) for q in flat_q],
-        "undertryckt": result.hidden[take],
-        "visas": np.array(result.display, dtype=object)[take],
+        "undertryckt": view.protected.hidden[take],
+        "visas": np.array(view.protected.display, dtype=object)[take],
     })
     out = pd.DataFrame(data)
     extra: list[str] = []
     if measure == "per10k":
         out, extra = _per10k(store, out, by, filters)
     columns = ["kvartal", *dims, "antal", "varde", "baslinje", "nedre_grans", "ovre_grans",
-               "signal", "signal_text", "serieavbrott", "ofullstandig", "saknade_verksamheter",
-               *extra, "undertryckt", "visas"]
+               "signal", "signal_text", "varaktig", "utan_verksamheter", "serieavbrott",
+               "ofullstandig", "saknade_verksamheter", *extra, "undertryckt", "visas"]
     return out[columns] if extra else out  # without extra, `data` is already in this order
+
+
+def _withheld(reason: str) -> str:
+    """The reason a quarter is not assessed, for signal_text ('' when it was assessed or the
+    numbers are too small to flag anything)."""
+    return reason if reason in signals.WITHHELD else ""
 
 
 def _per10k(store: Store, out: pd.DataFrame, by: str | None, filters: Filters) \
@@ -266,7 +361,7 @@ def _per10k(store: Store, out: pd.DataFrame, by: str | None, filters: Filters) \
             population = pop.total_population(store, years, districts)
         out = out.merge(population.drop(columns="befolkning_saknas"), on="ar", how="left",
                         sort=False)
-    factor = 1e4 / out["befolkning"].astype("Float64")
+    factor = 1e4 * 4 / out["befolkning"].astype("Float64")  # a quarter, per year
     for col in ("varde", "baslinje", "nedre_grans", "ovre_grans"):
         out[col] = out[col].astype("Float64") * factor
     out["befolkning_ar"] = out["befolkning_ar"].astype("Int64")

@@ -172,7 +172,7 @@ GOOD_PLAN = [
 
 
 def test_good_activity_plan_is_imported_and_rolled_back(store: Store) -> None:
-    plan = xlsx(ACTIVITY_HEADERS, GOOD_PLAN)  # once: openpyxl stamps the time it saves
+    plan = xlsx(ACTIVITY_HEADERS, GOOD_PLAN)  # one file (openpyxl stamps each save's time)
     checked, receipt = imported(store, ACTIVITY, plan)
     assert checked.accepted, [p.message() for p in checked.problems]
     rows = store.cursor().execute(
