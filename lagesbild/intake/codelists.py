@@ -110,10 +110,10 @@ def _validate_codelist(sheet: Sheet, context: Context) -> Validated:
                                 row=number, column=header.get(field, field), value=value))
 
     for number, row in rows:  # values become chart labels: no markup, no control characters
-        for name in ("varde", "alias", "ersatts_av"):
-            cell = row.get(name) or ""
+        for column in ("varde", "alias", "ersatts_av"):
+            cell = row.get(column) or ""
             if any(ch in cell for ch in "<>") or not cell.isprintable():
-                problem(number, name, "Otillåtet tecken i kodlistan", "Skriv värdet utan < "
+                problem(number, column, "Otillåtet tecken i kodlistan", "Skriv värdet utan < "
                         "och > och utan styrtecken (tabb, radbrytning).")
     seen: dict[str, int] = {}
     for number, row in rows:

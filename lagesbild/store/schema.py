@@ -163,6 +163,18 @@ MIGRATIONS.append(
            WHERE b.rolled_back_at IS NULL
            QUALIFY row_number() OVER (PARTITION BY v.regsokod, v.ar
                                       ORDER BY v.batch_id DESC) = 1""",
+        # every version is stored once from now on: a current row is not also a version
+        """DELETE FROM population_versions v USING population c
+           WHERE v.batch_id = c.batch_id AND v.regsokod = c.regsokod AND v.ar = c.ar""",
+        """DELETE FROM report_versions v USING reports c
+           WHERE v.batch_id = c.batch_id AND v.partner = c.partner
+             AND v.rapport_id = c.rapport_id AND v.id_period = c.id_period""",
+        """DELETE FROM training_versions v USING trainings c
+           WHERE v.batch_id = c.batch_id AND v.insats_id = c.insats_id""",
+        """DELETE FROM activity_versions v USING activities c
+           WHERE v.batch_id = c.batch_id AND v.aktivitet_id = c.aktivitet_id""",
+        """DELETE FROM event_versions v USING events c
+           WHERE v.batch_id = c.batch_id AND v.handelse_id = c.handelse_id""",
         SEED_DEFAULTS,  # Python: see lagesbild.store.database._seed_defaults
     ])
 )
