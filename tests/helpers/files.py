@@ -46,8 +46,8 @@ def report_rows(count: int, start: int = 1) -> list[list[object]]:
 # -- good files ---------------------------------------------------------------------------
 
 
-def make_workbook(sheets: dict[str, Rows], path: Path | str) -> Path:
-    """An xlsx with one sheet per item; dates become real Excel date cells."""
+def _workbook(sheets: dict[str, Rows]):  # noqa: ANN202 - an openpyxl Workbook
+    """An openpyxl workbook with one sheet per item; dates become real Excel date cells."""
     import openpyxl
 
     wb = openpyxl.Workbook()
@@ -62,8 +62,13 @@ def make_workbook(sheets: dict[str, Rows], path: Path | str) -> Path:
                         cell.number_format = "yyyy-mm-dd hh:mm"
                     elif isinstance(value, dt.date):
                         cell.number_format = "yyyy-mm-dd"
+    return wb
+
+
+def make_workbook(sheets: dict[str, Rows], path: Path | str) -> Path:
+    """An xlsx with one sheet per item; dates become real Excel date cells."""
     path = Path(path)
-    wb.save(path)
+    _workbook(sheets).save(path)
     return path
 
 
@@ -392,18 +397,9 @@ def make_partner_workbook(
     """An xlsx (or xlsm, `macro`) as Excel users leave it: `hidden_rows` {sheet: Excel rows
     hidden, e.g. by an autofilter}; `formulas` {sheet: {cell: formula}} written without a saved
     value (as a program that does not calculate writes them); `hidden_sheets` hidden."""
-    import openpyxl
-
-    wb = openpyxl.Workbook()
-    wb.remove(wb.active)
+    wb = _workbook(sheets)
     for name, rows in sheets.items():
-        ws = wb.create_sheet(name)
-        for i, row in enumerate(rows, start=1):
-            for j, value in enumerate(row, start=1):
-                if value is not None:
-                    cell = ws.cell(row=i, column=j, value=value)
-                    if isinstance(value, dt.date):
-                        cell.number_format = "yyyy-mm-dd"
+        ws = wb[name]
         for row in (hidden_rows or {}).get(name, ()):
             ws.row_dimensions[row].hidden = True
         for ref, formula in (formulas or {}).get(name, {}).items():

@@ -183,6 +183,15 @@ def test_an_incomplete_pivot_placed_first_is_passed_over(store: Store, tmp_path:
     assert checked.sheets_not_read == [("Pivot", "saknar obligatoriska kolumner")]
 
 
+def test_a_hidden_copy_of_the_reports_is_named_not_read(store: Store, tmp_path: Path):
+    path = make_partner_workbook({"K3": [HEADERS, *school_rows(3)],
+                                  "Gammal": [HEADERS, *school_rows(3, seed=4)]},
+                                 tmp_path / "med_dolt.xlsx", hidden_sheets=["Gammal"])
+    checked, receipt = imported(store, path)
+    assert receipt.rows_new == 3 and checked.sheets_read == ["K3"]
+    assert checked.sheets_not_read == [("Gammal", "är dolt (visa bladet om det ska läsas)")]
+
+
 def test_the_same_report_on_two_sheets_with_other_content_is_refused(store: Store,
                                                                      tmp_path: Path):
     one, two = school_rows(1), school_rows(1, seed=3)
