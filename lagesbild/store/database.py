@@ -131,7 +131,7 @@ class Store:
                 continue
             with self.transaction() as tx:
                 for statement in statements:
-                    tx.execute(statement)
+                    tx.execute(statement() if callable(statement) else statement)
                 tx.execute(
                     "INSERT INTO schema_version VALUES (?, ?, ?)", [version, description, _now()]
                 )
