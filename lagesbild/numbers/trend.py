@@ -16,21 +16,15 @@ from lagesbild.domain.periods import quarters_between, shift_quarter
 from lagesbild.numbers import population as pop
 from lagesbild.numbers import signals
 from lagesbild.numbers.coverage import missing_by_quarter
-from lagesbild.numbers.disclosure import (
-    hide_derived,
-    protect,
-    protect_values,
-    round_count,
-)
-from lagesbild.numbers.query import DIMENSIONS, Filters, check_dimensions
+from lagesbild.numbers.disclosure import hide_derived
+from lagesbild.numbers.query import Filters, check_dimensions
 from lagesbild.numbers.rates import NO_POPULATION
 from lagesbild.numbers.tables import (
     category_order,
     data_span,
-    dimension_sql,
     norm_quarter,
-    query_frame,
-    query_rows,
+    published,
+    published_zero,
     shown_quarters,
     sort_by_categories,
 )
@@ -69,8 +63,9 @@ def change(store: Store, quarter: str, by: Sequence[str] = (), compare: str = "f
     compare: 'foregaende' (previous quarter), 'fjol' (same quarter last year) or 'snitt4'
     (mean of the previous four quarters). The filter's period is ignored. Columns: by…,
     kvartal, antal, jamforelse (label of the baseline), bas (count or mean), forandring,
-    procent (NA when bas < MIN_BASE_FOR_PERCENT), p_varde, signifikant, riktning ('ökning',
-    'minskning' or ''), undertryckt, visas. Derived columns are NA where a count is hidden.
+    procent (NA when bas < MIN_BASE_FOR_PERCENT), p_varde (exact counts only), signifikant,
+    riktning ('ökning', 'minskning' or ''), undertryckt, visas. The counts are published
+    quarter cells; derived columns come from them and are NA where a count is hidden.
     """
     by = list(by)
     check_dimensions(by)
@@ -78,41 +73,41 @@ def change(store: Store, quarter: str, by: Sequence[str] = (), compare: str = "f
         raise ValueError("Jämförelsen gäller ett kvartal; dela inte upp på kvartal.")
     quarter = norm_quarter(quarter)
     bases = baseline_quarters(quarter, compare)
-    where, params = (filters or Filters()).with_period(None, None).where()
-    select = "".join(f"{DIMENSIONS[b]} AS {b}, " for b in by)
-    base_cols = ", ".join(f"count(*) FILTER (WHERE kvartal = ?)::BIGINT AS bas_{k}"
-                          for k in range(len(bases)))
-    marks = ", ".join("?" * (len(bases) + 1))
-    sql = (f"SELECT {select}count(*) FILTER (WHERE kvartal = ?)::BIGINT AS antal, {base_cols} "
-           f"FROM reports WHERE kvartal IN ({marks}) AND {where}"
-           + (" GROUP BY ALL" if by else ""))
-    table = query_frame(store, sql, [quarter, *bases, quarter, *bases, *params])
-    table.insert(len(by), "kvartal", quarter)
-    base_names = [f"bas_{k}" for k in range(len(bases))]
-    return sort_by_categories(_with_change(table, by, base_names, baseline_label(quarter, compare),
+    # The published cells of each group in the quarter and the base quarters.
+    window = (filters or Filters()).with_period(bases[0], quarter)
+    cells = published(store, [*by, "kvartal"], window, disclosure, with_exact=True)
+    cells = cells[cells["kvartal"].isin([quarter, *bases])]
+    if by:  # groups whose published counts are all 0 are left out
+        seen = cells.loc[~published_zero(cells), by].drop_duplicates()
+        cells = cells.merge(seen, on=by)
+    now = cells[cells["kvartal"] == quarter].reset_index(drop=True)
+    base = [cells[cells["kvartal"] == b].reset_index(drop=True) for b in bases]
+    return sort_by_categories(_with_change(now, base, by, baseline_label(quarter, compare),
                               disclosure), by)
 
 
-def _with_change(table: pd.DataFrame, by: list[str], base_names: list[str], label: str,
+def _with_change(now: pd.DataFrame, base: list[pd.DataFrame], by: list[str], label: str,
                  disclosure: Disclosure | None) -> pd.DataFrame:
-    exact_now = table["antal"].astype("int64").to_numpy()
-    exact_base = table[base_names].astype("int64").to_numpy()
-    out = protect(table.drop(columns=base_names), disclosure, known_total=True)
-    rounding = disclosure.rounding if disclosure else 0
-    threshold = disclosure.threshold if disclosure else 0
-    base_hidden = ((exact_base >= 1) & (exact_base < threshold)).any(axis=1)
-    base_pub = np.vectorize(lambda v: round_count(int(v), rounding))(exact_base) \
-        if exact_base.size else exact_base
+    """Changes from published counts; the significance test (a flag) on exact counts. The
+    p-value is shown only with exact counts (it would give an exact count back)."""
+    exact_now = now["_exakt"].astype("int64").to_numpy()
+    exact_base = np.column_stack([b["_exakt"].astype("int64").to_numpy() for b in base]) \
+        if base else np.zeros((len(now), 0), dtype=np.int64)
+    base_hidden = np.column_stack([b["undertryckt"].to_numpy(bool) for b in base]).any(axis=1)
+    base_pub = np.column_stack([b["antal"].astype("Float64").fillna(0).to_numpy(float)
+                                for b in base])
     comps = [signals.compare(int(n), list(b)) for n, b in zip(exact_now, exact_base,
                                                                strict=True)]
+    out = now.drop(columns="_exakt")
     out["jamforelse"] = label
-    out["bas"] = pd.array(base_pub.mean(axis=1) if len(base_names) else [], dtype="Float64")
-    now = out["antal"].astype("Float64")
-    out["forandring"] = now - out["bas"]
+    out["bas"] = pd.array(base_pub.mean(axis=1), dtype="Float64")
+    now_pub = out["antal"].astype("Float64")
+    out["forandring"] = now_pub - out["bas"]
     out["procent"] = pd.array([signals.percent_change(n, b) if pd.notna(n) and pd.notna(b)
-                               else None for n, b in zip(now, out["bas"], strict=True)],
+                               else None for n, b in zip(now_pub, out["bas"], strict=True)],
                               dtype="Float64")
-    out["p_varde"] = pd.array([c.p_value for c in comps], dtype="Float64")
+    out["p_varde"] = pd.array([c.p_value if disclosure is None else None for c in comps],
+                              dtype="Float64")
     out["signifikant"] = pd.array([c.significant for c in comps], dtype="boolean")
     out["riktning"] = [c.direction for c in comps]
     hidden = out["undertryckt"].to_numpy() | base_hidden
@@ -177,29 +172,27 @@ def trend(store: Store, filters: Filters | None = None, by: str | None = None,
         return pd.DataFrame(columns=["kvartal", *dims, "antal", "varde", "undertryckt", "visas"])
     data_first = span[0] or shown[0]
     window = quarters_between(shift_quarter(shown[0], -signals.SPC_WINDOW), shown[-1])
-    where, params = filters.with_period(window[0], window[-1]).where()
-    select = f"{dimension_sql(by)} AS {by}, " if by else ""
-    counted = query_rows(store, f"SELECT kvartal, {select}count(*)::BIGINT FROM reports "
-                    f"WHERE {where} GROUP BY ALL", params)
-    if not by:
-        counted = [(q, None, n) for q, n in counted]
-    categories = category_order(by, [k for _, k, _ in counted]) if by else [None]
+    # The published quarter cells of each category over the window (and the exact counts,
+    # for the signal flags only).
+    cells = published(store, ["kvartal", *dims], filters.with_period(window[0], window[-1]),
+                      disclosure, with_exact=True)
+    if by:  # categories with a published count that is not 0 in the window
+        present = cells.loc[~published_zero(cells), by]
+        categories = category_order(by, list(dict.fromkeys(present)))
+    else:
+        categories = [None]
     if not categories:
         return pd.DataFrame(columns=["kvartal", *dims, "antal", "varde", "undertryckt", "visas"])
-    row_of = {c: i for i, c in enumerate(categories)}
-    col_of = {q: j for j, q in enumerate(window)}
-    exact = np.zeros((len(categories), len(window)), dtype=np.int64)
-    for quarter, key, n in counted:
-        exact[row_of[key], col_of[quarter]] = n
-    # Disclosure control over the whole window (each quarter's total is published).
-    groups = [np.arange(j, exact.size, len(window)) for j in range(len(window))] if by else []
-    result = protect_values(exact.ravel().tolist(), disclosure, groups=groups)
-    hidden = result.hidden.reshape(exact.shape)
-    published = np.array([0 if v is None else v for v in result.shown],
-                         dtype=float).reshape(exact.shape)
+    cells = cells.set_index(["kvartal", *dims])
+    order = [(q, c) if by else q for c in categories for q in window]
+    cells = cells.loc[order]
+    exact = cells["_exakt"].to_numpy(dtype=np.int64).reshape(len(categories), len(window))
+    hidden = cells["undertryckt"].to_numpy(dtype=bool).reshape(exact.shape)
+    published_counts = cells["antal"].astype("Float64").fillna(0).to_numpy(float)
+    published_counts = published_counts.reshape(exact.shape)
     available = np.array([q >= data_first for q in window])
     _, exact_low, exact_up = signals.rolling_limits(exact, available)
-    centre, lower, upper = signals.rolling_limits(published, available)
+    centre, lower, upper = signals.rolling_limits(published_counts, available)
     hidden_before = signals.rolling_limits(hidden.astype(float), available)[0] > 0
     for limit in (centre, lower, upper):
         limit[hidden_before] = np.nan
@@ -212,7 +205,7 @@ def trend(store: Store, filters: Filters | None = None, by: str | None = None,
     keep = np.array([q in set(shown) for q in window])
     take = np.flatnonzero(np.tile(keep, len(categories)))
     flat_q = np.tile(np.array(window, dtype=object), len(categories))[take]
-    shown_counts = pd.array(result.shown, dtype="Int64")[take]
+    shown_counts = pd.array(cells["antal"].astype("Int64"), dtype="Int64")[take]
     flat_c = np.repeat(np.array(categories, dtype=object), len(window))[take] if by else None
     marks = {(q, c): note for q, c, note in
              series_breaks(codelists or codelist_module.load(), shown, dims)} if by else {}
@@ -233,8 +226,8 @@ def trend(store: Store, filters: Filters | None = None, by: str | None = None,
                          if flat_c is not None else [""] * len(flat_q)),
         "ofullstandig": [bool(missing.get(q)) for q in flat_q],
         "saknade_verksamheter": [", ".join(missing.get(q, [])) for q in flat_q],
-        "undertryckt": result.hidden[take],
-        "visas": np.array(result.display, dtype=object)[take],
+        "undertryckt": hidden.ravel()[take],
+        "visas": cells["visas"].to_numpy(dtype=object)[take],
     })
     out = pd.DataFrame(data)
     extra: list[str] = []
