@@ -8,27 +8,52 @@ import sys
 from collections.abc import Callable
 
 from lagesbild.cli.common import open_store
-from lagesbild.domain import config
-from lagesbild.numbers.query import DIMENSIONS, Filters, counts
+from lagesbild.domain import codelists, config
+from lagesbild.domain.text import match_key
+from lagesbild.numbers.query import DIMENSIONS, Filters
 
 MAX_PROBLEMS_SHOWN = 50
+# The sidebar's filters, as options of `indicators` (comma-separated values).
+FILTER_OPTIONS = {"omrade": "område", "form": "form av extremism",
+                  "verksamhet": "rapporterande verksamhet", "rapporttyp": "rapporttyp"}
 
 
+def disclosure_of(args: argparse.Namespace) -> config.Disclosure | None:
+    """The preparation group's protected numbers, unless --min-cell 0 asks for exact ones."""
+    return None if args.min_cell == 0 else config.settings().disclosure
+
+
+def filters_of(args: argparse.Namespace) -> Filters:
+    """The period and the sidebar's filters; every value checked against its code list."""
+    chosen: dict[str, tuple[str, ...]] = {}
+    lists = codelists.load()
+    for name, label in FILTER_OPTIONS.items():
+        raw = getattr(args, name, None)
+        if not raw:
+            continue
+        valid = {match_key(v): v for v in lists.for_field(name).values}
+        values = []
+        for item in (p.strip() for p in str(raw).split(",")):
+            if not item:
+                continue
+            hit = valid.get(match_key(item))
+            if hit is None:
+                raise ValueError(f"Okänt värde för --{name} ({label}): {item}. Välj bland: "
+                                 f"{', '.join(valid.values())}.")
+            values.append(hit)
+        chosen[name] = tuple(dict.fromkeys(values))
+    return Filters(args.from_quarter, args.to_quarter, **chosen)
 
 
 def cmd_indicators(args: argparse.Namespace) -> int:
     from lagesbild.domain.formatting import table_csv, table_json
     from lagesbild.numbers import indicators
-    from lagesbild.numbers.disclosure import protect
+    from lagesbild.numbers.disclosure import NOTE
 
     by = [b.strip() for b in args.by.split(",") if b.strip()]
     store = open_store(args)
-    filters = Filters(args.from_quarter, args.to_quarter)
-    rule = config.settings().disclosure
-    min_cell = rule.threshold if args.min_cell is None else args.min_cell
-    if min_cell < 0:
-        raise ValueError("--min-cell ska vara 0 (exakta antal) eller större.")
-    disclosure = None if min_cell == 0 else config.Disclosure(min_cell, rule.rounding)
+    filters = filters_of(args)
+    disclosure = disclosure_of(args)
     if args.compare:
         quarter = args.to_quarter or indicators.data_span(store)[1]
         if quarter is None:
@@ -36,7 +61,7 @@ def cmd_indicators(args: argparse.Namespace) -> int:
         groups = [b for b in by if b != "kvartal"]
         table = indicators.change(store, quarter, groups, args.compare, filters, disclosure)
         columns = [*groups, "kvartal", "antal", "jamforelse", "bas", "forandring", "procent",
-                   "p_varde", "signifikant"]
+                   *(["p_varde"] if disclosure is None else []), "signifikant"]
     elif args.measure == "per10k":
         levels = [b for b in by if b in ("omrade", "regso")]
         periods = [b for b in by if b in ("ar", "kvartal")]
@@ -46,20 +71,21 @@ def cmd_indicators(args: argparse.Namespace) -> int:
         from lagesbild.intake.population import ensure_population
 
         ensure_population(store)
-        period = periods[0] if periods else "ar"
+        period = periods[0] if periods else indicators.PERIOD
         table = indicators.rates(store, levels[0], period, filters, disclosure)
-        columns = [levels[0], period, "antal", "befolkning", "befolkning_ar", "per10k",
-                   "befolkning_anm"]
+        columns = [*by, "antal", "befolkning", "befolkning_ar", "per10k", "befolkning_anm"]
     elif args.measure == "andel":
         table = indicators.shares(store, by, filters, disclosure)
         columns = [*by, "antal", "andel"]
     else:
-        table = protect(counts(store, by, filters), disclosure, known_total=True)
+        table = indicators.counts(store, by, filters, disclosure)
         columns = [*by, "antal"]
     if args.format == "json":
         print(table_json(table if disclosure else table.drop(columns="undertryckt"), columns))
     else:
         sys.stdout.write(table_csv(table, columns))
+    if disclosure is not None:
+        print(NOTE, file=sys.stderr)
     return 0
 
 
@@ -72,10 +98,7 @@ def cmd_summary(args: argparse.Namespace) -> int:
     if quarter is None:
         print("Det finns inga rapporter ännu.")
         return 0
-    rule = config.settings().disclosure
-    min_cell = rule.threshold if args.min_cell is None else args.min_cell
-    disclosure = None if min_cell == 0 else config.Disclosure(min_cell, rule.rounding)
-    sentences = summarize(store, quarter, Filters(), disclosure)
+    sentences = summarize(store, quarter, filters_of(args), disclosure_of(args))
     if args.json:
         print(json.dumps([{"text": s.text, "typ": s.kind, "underlag": s.figures}
                           for s in sentences], ensure_ascii=False, indent=2, default=str))
@@ -96,9 +119,8 @@ def add_commands(sub: argparse._SubParsersAction, common: argparse.ArgumentParse
     p.add_argument("--from", dest="from_quarter", help="första kvartal, t.ex. 2025K1")
     p.add_argument("--to", dest="to_quarter", help="sista kvartal, t.ex. 2026K3")
     p.add_argument("--format", choices=["csv", "json"], default="csv")
-    p.add_argument("--min-cell", type=int, default=None, metavar="N",
-                   help="dölj antal 1..N-1 (standard: tröskeln i installningar.toml; "
-                        "0 = exakta antal, bara för analytiker)")
+    add_filter_options(p)
+    add_min_cell(p)
     p.add_argument("--measure", choices=["antal", "per10k", "andel"], default="antal",
                    help="antal, per 10 000 invånare (per omrade/regso) eller andel i procent")
     p.add_argument("--compare", choices=["foregaende", "fjol", "snitt4"],
@@ -108,6 +130,22 @@ def add_commands(sub: argparse._SubParsersAction, common: argparse.ArgumentParse
     p = sub.add_parser("summary", parents=[common],
                        help="sammanfattning av ett kvartal i klartext")
     p.add_argument("--quarter", help="kvartal, t.ex. 2026K3 (standard: det senaste)")
-    p.add_argument("--min-cell", type=int, default=None, metavar="N",
-                   help="dölj antal 1..N-1 (standard: tröskeln; 0 = exakta antal)")
+    p.set_defaults(from_quarter=None, to_quarter=None)
+    add_filter_options(p)
+    add_min_cell(p)
     p.add_argument("--json", action="store_true", help="meningarna och underlaget som JSON")
+
+
+def add_filter_options(p: argparse.ArgumentParser) -> None:
+    for name, label in FILTER_OPTIONS.items():
+        p.add_argument(f"--{name}", metavar="VÄRDEN",
+                       help=f"bara rapporter med {label}, flera kommaseparerade (som i "
+                            "sidopanelen)")
+
+
+def add_min_cell(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--min-cell", type=int, choices=[0], default=None, metavar="0",
+                   help="0 = exakta antal (bara för analytiker). Utan den skrivs "
+                        "beredningsgruppens skyddade siffror: antal 1..tröskeln-1 som <5, "
+                        "dolda som .., övriga med små avvikelser (tröskeln ställs in i "
+                        "installningar.toml)")

@@ -54,15 +54,14 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import brentq, root
 
-from lagesbild.domain.config import Disclosure
+from lagesbild.domain.config import DISCLOSURE_NOTE, Disclosure
 from lagesbild.domain.formatting import fmt_int
 from lagesbild.store.schema import KEY_MODULUS
 
 TOTAL = "Totalt"
 SECONDARY_MARK = ".."
 MISSING = "–"
-# The one note on every page and export that shows protected numbers.
-NOTE = "Små avvikelser kan förekomma för att skydda enskilda."
+NOTE = DISCLOSURE_NOTE  # on every page and export that shows protected numbers
 # What a view with exact counts (analysts only) says about itself.
 EXACT_NOTE = "Exakta antal – bara för analytiker. Exporter för möten har skyddade siffror."
 

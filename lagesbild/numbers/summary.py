@@ -3,9 +3,11 @@
 Rules of the summary: a change is only called a change when it is significant
 (`lagesbild.numbers.signals`); otherwise the level is given "ungefär som" the comparison. A form or
 district is named as driving a change only when its own change is significant and goes the
-same way. Partners that have not delivered are named. With a Disclosure no count below the
-threshold is printed (it is written as "<5"), and percentages built on a hidden count are left
-out.
+same way. Partners that have not delivered are named. With a Disclosure every number is a
+published cell (the key figures are the quarter's cells of the same cube as every table, so the
+overview's total is the trend's value for the quarter); no count below the threshold is
+printed (it is written as "<5"); changes and percentages come from published counts and are
+left out when one is hidden; p-values are not given (they would give an exact count back).
 """
 
 from __future__ import annotations
@@ -20,18 +22,19 @@ from lagesbild.domain.formatting import fmt_int, fmt_pct
 from lagesbild.domain.periods import shift_quarter
 from lagesbild.numbers import signals
 from lagesbild.numbers.coverage import missing_partners
-from lagesbild.numbers.disclosure import Line, protect_values
+from lagesbild.numbers.disclosure import TOTAL
 from lagesbild.numbers.query import Filters
-from lagesbild.numbers.tables import data_span
+from lagesbild.numbers.tables import data_span, published
 from lagesbild.numbers.trend import trend
 from lagesbild.store import Store
 
-# Key figures: key -> (label, SQL condition).
-MEASURES: dict[str, tuple[str, str]] = {
-    "totalt": ("Rapporter totalt", "true"),
-    "oro": ("Orosrapporter", "rapporttyp = 'Oro'"),
-    "incident": ("Incidenter", "rapporttyp = 'Incident'"),
-    "konsultation": ("Till konsultationsforum", "konsultation = 'Ja'"),
+# Key figures: key -> (label, dimension, value). Each is a published cell of its quarter:
+# the same number as in every table of the same selection and quarter.
+MEASURES: dict[str, tuple[str, str, str]] = {
+    "totalt": ("Rapporter totalt", "rapporttyp", TOTAL),
+    "oro": ("Orosrapporter", "rapporttyp", "Oro"),
+    "incident": ("Incidenter", "rapporttyp", "Incident"),
+    "konsultation": ("Till konsultationsforum", "konsultation", "Ja"),
 }
 # Names of parts of a form/district that are not worth naming as a driver.
 _NOT_DRIVERS = {"Ej bedömd", "Annan", "Okänt", "Ej angivet"}
@@ -78,40 +81,47 @@ class KeyFigures:
         return next(f for f in self.figures if f.key == key)
 
 
-def _quarter_counts(store: Store, quarters: list[str], filters: Filters) -> pd.DataFrame:
-    """One query: each key figure per quarter (rows: the quarters in order, 0 if none)."""
-    where, params = filters.with_period(quarters[0], quarters[-1]).where()
-    select = ", ".join(f"count_if({cond})::BIGINT AS {key}" for key, (_, cond) in
-                       MEASURES.items())
-    rows = store.cursor().execute(
-        f"SELECT kvartal, {select} FROM reports WHERE {where} GROUP BY kvartal",
-        params).fetchall()
-    found = {row[0]: row[1:] for row in rows}
-    zero = (0,) * len(MEASURES)
-    return pd.DataFrame([found.get(q, zero) for q in quarters], index=quarters,
-                        columns=list(MEASURES))
+Cell = tuple[int | None, str, bool, int]  # published value, display, hidden, exact count
 
 
-def _published(counts: pd.Series,
-               disclosure: Disclosure | None) -> dict[str, tuple[int | None, str, bool]]:
-    """Publish one quarter's key figures: Oro + Incident = total is a line."""
-    keys = list(MEASURES)
-    line = Line((keys.index("oro"), keys.index("incident")), keys.index("totalt"))
-    out = protect_values([int(counts[k]) for k in keys], disclosure, lines=[line])
-    return {k: (v, shown, bool(h)) for k, v, shown, h in
-            zip(keys, out.shown, out.display, out.hidden, strict=True)}
+def _quarter_cells(store: Store, quarters: list[str], filters: Filters,
+                   disclosure: Disclosure | None) -> dict[tuple[str, str], Cell]:
+    """{(key figure, quarter): cell} for the quarters: two cube queries (report type with its
+    total, and the consultation forum). A value outside the selection (e.g. incidents when
+    only concern reports are selected) is a published 0."""
+    window = filters.with_period(quarters[0], quarters[-1])
+    tables = {
+        "rapporttyp": published(store, ["rapporttyp", "kvartal"], window, disclosure,
+                                margins=["rapporttyp"], with_exact=True),
+        "konsultation": published(store, ["konsultation", "kvartal"], window, disclosure,
+                                  with_exact=True),
+    }
+    out: dict[tuple[str, str], Cell] = {}
+    for key, (_, dimension, value) in MEASURES.items():
+        table = tables[dimension]
+        rows = table[table[dimension] == value].set_index("kvartal")
+        for quarter in quarters:
+            if quarter not in rows.index:
+                out[key, quarter] = (0, "0", False, 0)
+                continue
+            row = rows.loc[quarter]
+            hidden = bool(row["undertryckt"])
+            out[key, quarter] = (None if hidden else int(row["antal"]), str(row["visas"]),
+                                 hidden, int(row["_exakt"]))
+    return out
 
 
-def _change(now: int, base: int, pub_now: tuple, pub_base: tuple, base_quarter: str) -> Change:
-    value, _, hidden = pub_now
-    base_value, base_display, base_hidden = pub_base
-    if hidden or base_hidden:
+def _change(now: Cell, base: Cell, base_quarter: str, exact: bool) -> Change:
+    """Published now against published base; the significance (a flag) from exact counts,
+    the p-value only with exact counts."""
+    value, _, hidden, exact_now = now
+    base_value, base_display, base_hidden, exact_base = base
+    if hidden or base_hidden or value is None or base_value is None:
         return Change(base_quarter, base_value, base_display, None, None, None, False, "")
-    comp = signals.compare(now, [base])
-    diff = value - base_value
-    return Change(base_quarter, base_value, base_display, diff,
-                  signals.percent_change(value, base_value), comp.p_value, comp.significant,
-                  comp.direction)
+    comp = signals.compare(exact_now, [exact_base])
+    return Change(base_quarter, base_value, base_display, value - base_value,
+                  signals.percent_change(value, base_value),
+                  comp.p_value if exact else None, comp.significant, comp.direction)
 
 
 def key_figures(store: Store, quarter: str, filters: Filters | None = None,
@@ -122,23 +132,19 @@ def key_figures(store: Store, quarter: str, filters: Filters | None = None,
     filters = filters or Filters()
     quarter = shift_quarter(quarter, 0)
     history = [shift_quarter(quarter, -k) for k in range(signals.SPC_WINDOW, 0, -1)]
-    table = _quarter_counts(store, [*history, quarter], filters)
+    cells = _quarter_cells(store, [*history, quarter], filters, disclosure)
     first = data_span(store)[0] or quarter
-    published = {q: _published(table.loc[q], disclosure)
-                 for q in (quarter, history[-1], history[-4])}
+    prev_q, year_q = history[-1], history[-4]
     figures = []
-    for key, (label, _) in MEASURES.items():
-        now = int(table.loc[quarter, key])
-        value, display, hidden = published[quarter][key]
-        prev_q, year_q = history[-1], history[-4]
-        earlier = [int(table.loc[q, key]) for q in history if q >= first]
-        spc = "" if hidden else signals.spc_signal(now, earlier)
+    for key, (label, _, _) in MEASURES.items():
+        now = cells[key, quarter]
+        value, display, hidden, exact_now = now
+        earlier = [cells[key, q][3] for q in history if q >= first]
+        spc = "" if hidden else signals.spc_signal(exact_now, earlier)
         figures.append(KeyFigure(
             key, label, quarter, value, display, hidden,
-            _change(now, int(table.loc[prev_q, key]), published[quarter][key],
-                    published[prev_q][key], prev_q),
-            _change(now, int(table.loc[year_q, key]), published[quarter][key],
-                    published[year_q][key], year_q),
+            _change(now, cells[key, prev_q], prev_q, disclosure is None),
+            _change(now, cells[key, year_q], year_q, disclosure is None),
             spc,
         ))
     missing = missing_partners(store, quarter, filters)

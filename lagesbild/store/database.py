@@ -28,12 +28,14 @@ import pyarrow as pa
 
 from lagesbild.store.schema import (
     DATASETS,
+    KEY_MODULUS,
     LATEST_VERSION,
     MIGRATIONS,
     POPULATION_KIND,
     REPORTS,
     Dataset,
     dataset_of_kind,
+    record_key_sql,
 )
 
 QUARTER_SQL = "(year(datum)::VARCHAR || 'K' || quarter(datum)::VARCHAR)"
@@ -189,6 +191,14 @@ class Store:
         cur = self.cursor().execute("SELECT * FROM batches ORDER BY batch_id DESC")
         names = [d[0] for d in cur.description]
         return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+
+    def batch_report_cells(self) -> dict[int, tuple[int, int]]:
+        """{batch id: (reports in the batch, their cell key)} of every batch of reports: the
+        key is the sum of the reports' record keys modulo KEY_MODULUS (cell-key method)."""
+        rows = self.cursor().execute(
+            f"SELECT batch_id, count(*)::BIGINT, (sum({record_key_sql()}) % {KEY_MODULUS})"
+            "::INTEGER FROM report_versions GROUP BY batch_id").fetchall()
+        return {int(b): (int(n), int(k)) for b, n, k in rows}
 
     def find_import(self, sha256: str, kind: str = "rapporter") -> int | None:
         row = self.cursor().execute(
