@@ -38,7 +38,7 @@ HELP = {
 
 
 def change_words(change: summary.Change) -> str:
-    if change.p_value is None:
+    if change.difference is None:
         return "jämförelsen visas inte (små tal)"
     if change.significant:
         return f"tydlig {change.direction}"

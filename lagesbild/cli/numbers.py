@@ -7,42 +7,16 @@ import json
 import sys
 from collections.abc import Callable
 
-from lagesbild.cli.common import open_store
-from lagesbild.domain import codelists, config
-from lagesbild.domain.text import match_key
-from lagesbild.numbers.query import DIMENSIONS, Filters
+from lagesbild.cli.common import add_filter_options, filters_from_args, open_store
+from lagesbild.domain import config
+from lagesbild.numbers.query import DIMENSIONS
 
 MAX_PROBLEMS_SHOWN = 50
-# The sidebar's filters, as options of `indicators` (comma-separated values).
-FILTER_OPTIONS = {"omrade": "område", "form": "form av extremism",
-                  "verksamhet": "rapporterande verksamhet", "rapporttyp": "rapporttyp"}
 
 
 def disclosure_of(args: argparse.Namespace) -> config.Disclosure | None:
     """The preparation group's protected numbers, unless --min-cell 0 asks for exact ones."""
     return None if args.min_cell == 0 else config.settings().disclosure
-
-
-def filters_of(args: argparse.Namespace) -> Filters:
-    """The period and the sidebar's filters; every value checked against its code list."""
-    chosen: dict[str, tuple[str, ...]] = {}
-    lists = codelists.load()
-    for name, label in FILTER_OPTIONS.items():
-        raw = getattr(args, name, None)
-        if not raw:
-            continue
-        valid = {match_key(v): v for v in lists.for_field(name).values}
-        values = []
-        for item in (p.strip() for p in str(raw).split(",")):
-            if not item:
-                continue
-            hit = valid.get(match_key(item))
-            if hit is None:
-                raise ValueError(f"Okänt värde för --{name} ({label}): {item}. Välj bland: "
-                                 f"{', '.join(valid.values())}.")
-            values.append(hit)
-        chosen[name] = tuple(dict.fromkeys(values))
-    return Filters(args.from_quarter, args.to_quarter, **chosen)
 
 
 def cmd_indicators(args: argparse.Namespace) -> int:
@@ -52,7 +26,7 @@ def cmd_indicators(args: argparse.Namespace) -> int:
 
     by = [b.strip() for b in args.by.split(",") if b.strip()]
     store = open_store(args)
-    filters = filters_of(args)
+    filters = filters_from_args(args)
     disclosure = disclosure_of(args)
     if args.compare:
         quarter = args.to_quarter or indicators.data_span(store)[1]
@@ -98,7 +72,7 @@ def cmd_summary(args: argparse.Namespace) -> int:
     if quarter is None:
         print("Det finns inga rapporter ännu.")
         return 0
-    sentences = summarize(store, quarter, filters_of(args), disclosure_of(args))
+    sentences = summarize(store, quarter, filters_from_args(args), disclosure_of(args))
     if args.json:
         print(json.dumps([{"text": s.text, "typ": s.kind, "underlag": s.figures}
                           for s in sentences], ensure_ascii=False, indent=2, default=str))
@@ -130,17 +104,9 @@ def add_commands(sub: argparse._SubParsersAction, common: argparse.ArgumentParse
     p = sub.add_parser("summary", parents=[common],
                        help="sammanfattning av ett kvartal i klartext")
     p.add_argument("--quarter", help="kvartal, t.ex. 2026K3 (standard: det senaste)")
-    p.set_defaults(from_quarter=None, to_quarter=None)
     add_filter_options(p)
     add_min_cell(p)
     p.add_argument("--json", action="store_true", help="meningarna och underlaget som JSON")
-
-
-def add_filter_options(p: argparse.ArgumentParser) -> None:
-    for name, label in FILTER_OPTIONS.items():
-        p.add_argument(f"--{name}", metavar="VÄRDEN",
-                       help=f"bara rapporter med {label}, flera kommaseparerade (som i "
-                            "sidopanelen)")
 
 
 def add_min_cell(p: argparse.ArgumentParser) -> None:

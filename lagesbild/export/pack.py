@@ -34,7 +34,7 @@ from lagesbild.export.common import ExportError
 from lagesbild.export.naming import export_name
 from lagesbild.numbers import indicators as ind
 from lagesbild.numbers import signals, summary
-from lagesbild.numbers.disclosure import TOTAL
+from lagesbild.numbers.disclosure import EXACT_NOTE, NOTE, TOTAL, table_of
 from lagesbild.numbers.events import events_for_period
 from lagesbild.numbers.query import Filters
 from lagesbild.store import Store
@@ -62,7 +62,7 @@ class Scope:
     store: Store
     filters: Filters  # period first..last and the dimension filters
     quarter: str  # the last quarter of the period: what the meeting is about
-    disclosure: Disclosure
+    disclosure: Disclosure | None  # None: exact counts (an analyst's internal export)
     ctx: ChartContext  # for charts over the period
     quarter_ctx: ChartContext  # for charts of the quarter
     public: bool = False
@@ -71,6 +71,10 @@ class Scope:
     @property
     def quarter_filters(self) -> Filters:
         return self.filters.with_period(self.quarter, self.quarter)
+
+    @property
+    def threshold(self) -> int:
+        return self.disclosure.threshold if self.disclosure is not None else 0
 
 
 @dataclass
@@ -185,7 +189,7 @@ def _per_district(scope: Scope) -> ChartItem:
     what = "Rapporter per stadsdel"
     fig = charts.ranked_bar(data, scope.ctx, what=what, category="omrade", style="slide")
     return ChartItem("per_omrade", fig.layout.title.text, fig, data,
-                     _ranked_notes(data, "omrade", scope.disclosure.threshold),
+                     _ranked_notes(data, "omrade", scope.threshold),
                      "Per stadsdel", "rapporter_per_stadsdel")
 
 
@@ -199,7 +203,7 @@ def _district_map(scope: Scope) -> ChartItem:
     what = "Karta: rapporter per stadsdel"
     fig = charts.district_map(on_map, ctx, what=what, style="slide")
     return ChartItem("karta_omraden", fig.layout.title.text, fig, data,
-                     _ranked_notes(data, "omrade", scope.disclosure.threshold),
+                     _ranked_notes(data, "omrade", scope.threshold),
                      "Karta per stadsdel", "karta_stadsdelar")
 
 
@@ -221,7 +225,7 @@ def _per_form(scope: Scope) -> ChartItem:
     what = "Rapporter per form av extremism"
     fig = charts.ranked_bar(data, scope.ctx, what=what, category="form", style="slide")
     return ChartItem("per_form", fig.layout.title.text, fig, data,
-                     _ranked_notes(data, "form", scope.disclosure.threshold, top=9),
+                     _ranked_notes(data, "form", scope.threshold, top=9),
                      "Per form", "rapporter_per_form")
 
 
@@ -230,7 +234,7 @@ def _per_sector(scope: Scope) -> ChartItem:
     what = "Rapporter per rapporterande verksamhet"
     fig = charts.ranked_bar(data, scope.ctx, what=what, category="verksamhet", style="slide")
     return ChartItem("per_verksamhet", fig.layout.title.text, fig, data,
-                     _ranked_notes(data, "verksamhet", scope.disclosure.threshold, top=12),
+                     _ranked_notes(data, "verksamhet", scope.threshold, top=12),
                      "Per verksamhet", "rapporter_per_verksamhet")
 
 
@@ -320,6 +324,8 @@ class PackRequest:
     filters: Filters
     charts: tuple[str, ...] | None = None  # None: the default set of the variant
     public: bool = False
+    exact: bool = False  # exact counts: an analyst's internal export (checked and logged
+    #                      by access.policy.exporting(exact=True))
 
 
 @dataclass
@@ -329,7 +335,7 @@ class Pack:
     period: str  # "2025K4–2026K3"
     filters: Filters
     filters_text: str  # "" when no dimension filter
-    disclosure: Disclosure
+    disclosure: Disclosure | None  # None: exact counts (internal export)
     public: bool
     data_as_of: dt.datetime | None
     created: dt.date
@@ -358,11 +364,13 @@ class Pack:
 
     @property
     def disclosure_note(self) -> str:
+        if self.disclosure is None:
+            return EXACT_NOTE
         t = self.disclosure.threshold
         text = f"Antal under {t} visas som <{t}; .. = dolt för att skydda ett litet tal."
         if self.disclosure.rounding > 1:
-            text += f" Antal är avrundade till närmaste {self.disclosure.rounding}-tal."
-        return text
+            text += f" Antal är slumpvis avrundade till {self.disclosure.rounding}-tal."
+        return f"{text} {NOTE}"
 
     @property
     def missing_note(self) -> str:
@@ -460,7 +468,7 @@ def _key_table(figures: summary.KeyFigures, keys: Sequence[str] | None) -> pd.Da
 
 
 def _change_text(change: summary.Change) -> str:
-    if change.p_value is None and change.percent is None:
+    if change.difference is None:  # hidden: a count it is built on is not published
         return "–"
     size = fmt_change(change.percent) if change.percent is not None else ""
     verdict = (f"tydlig {change.direction}" if change.significant
@@ -474,21 +482,32 @@ def _spc_text(spc: str) -> str:
             signals.SHORT: "för kort serie"}.get(spc, "visas inte")
 
 
-def method_paragraphs(disclosure: Disclosure, public: bool) -> list[str]:
-    t = disclosure.threshold
+def method_paragraphs(disclosure: Disclosure | None, public: bool) -> list[str]:
     parts = [
         "Underlag: avidentifierade rapporter från UmeBrå:s samverkanspartner (skola, "
         "socialtjänst, polis, säkerhetsavdelningen, regionen m.fl.). En rapport räknas en gång "
         "även om den har rättats i en senare fil. Rapporterna innehåller inga personuppgifter.",
         signals.METHOD_TEXT,
-        f"Röjandekontroll: antal under {t} visas som <{t} och aldrig som siffra. Två punkter "
-        "(..) betyder att ett antal är dolt för att ett litet tal i samma rad eller kolumn inte "
-        "ska kunna räknas fram ur summorna. Andelar och förändringar som bygger på ett dolt "
-        "antal visas inte.",
     ]
+    if disclosure is None:
+        parts.append(f"Exakta antal: underlaget är en intern export utan röjandekontroll och "
+                     f"får inte spridas utanför analytikergruppen. {EXACT_NOTE}")
+        return parts
+    t = disclosure.threshold
     if disclosure.rounding > 1:
-        parts.append(f"Alla antal är avrundade till närmaste {disclosure.rounding}-tal, var "
-                     "för sig; en summa kan därför skilja sig något från summan av delarna.")
+        change = (f"antalen är slumpvis avrundade till jämna {disclosure.rounding}-tal, "
+                  "ibland uppåt och ibland nedåt")
+    else:
+        change = (f"varje antal kan vara upp till {table_of(disclosure).max_deviation} högre "
+                  "eller lägre än det verkliga")
+    parts.append(
+        f"Röjandekontroll: {NOTE} För att ingen enskild ska kunna pekas ut får varje uppgift "
+        f"ett litet, fast tillägg: {change}. Samma uppgift visar alltid samma siffra, var den "
+        f"än står, så en dold uppgift kan inte räknas fram genom att jämföra tabeller eller "
+        f"perioder. Antal under {t} visas som <{t} och aldrig som siffra; två punkter (..) "
+        f"betyder att uppgiften ingår i en grupp med färre än {t} rapporter. Summor, andelar "
+        "och förändringar räknas från de visade siffrorna och visas inte när de bygger på ett "
+        "dolt antal; en summa kan därför skilja sig något från summan av delarna.")
     if public:
         parts.append("Den här publika versionen innehåller bara övergripande indikatorer "
                      "(antal per kvartal och år, per form av extremism och per stadsdel) och "
@@ -520,14 +539,19 @@ def build_pack(store: Store, request: PackRequest, *, today: dt.date | None = No
     first, last = filters.from_quarter, filters.to_quarter
     assert first and last and request.charts is not None
     settings = config.settings()
-    disclosure = settings.public_disclosure if request.public else settings.disclosure
+    if request.exact and request.public:
+        raise ValueError("Den publika varianten har alltid skyddade siffror.")
+    disclosure = (None if request.exact else settings.public_disclosure if request.public
+                  else settings.disclosure)
+    threshold = disclosure.threshold if disclosure is not None else 0
+    rounding = disclosure.rounding if disclosure is not None else 0
     keys = request.charts
     data_as_of = store.data_as_of()
     filters_text = describe_filters(filters)
     base_ctx = ChartContext(period=period_label(first, last), filters=filters_text,
-                            data_as_of=data_as_of, threshold=disclosure.threshold,
-                            extra=((f"Antal avrundade till {disclosure.rounding}-tal",)
-                                   if disclosure.rounding > 1 else ()))
+                            data_as_of=data_as_of, threshold=threshold,
+                            extra=((f"Antal avrundade till {rounding}-tal",)
+                                   if rounding > 1 else ()))
     # Context events are the analysts' notes: on internal trend charts, not in the public one.
     events = () if request.public else tuple(events_for_period(store, first, last))
     scope = Scope(store, filters, last, disclosure, base_ctx, base_ctx, request.public,
@@ -535,7 +559,7 @@ def build_pack(store: Store, request: PackRequest, *, today: dt.date | None = No
     scope = replace(scope, ctx=base_ctx.with_n(_published_total(scope, filters)),
                     quarter_ctx=ChartContext(
                         period=last, filters=filters_text, data_as_of=data_as_of,
-                        threshold=disclosure.threshold, extra=base_ctx.extra,
+                        threshold=threshold, extra=base_ctx.extra,
                         n=_published_total(scope, scope.quarter_filters)))
     figures = summary.key_figures(store, last, filters, disclosure)
     if request.public:
@@ -546,6 +570,7 @@ def build_pack(store: Store, request: PackRequest, *, today: dt.date | None = No
         key_table = _key_table(figures, None)
     items = [CHARTS[k].build(scope) for k in keys]
     if request.public:
+        assert disclosure is not None
         tables = public_module.public_tables(store, filters, disclosure)
     else:
         tables = {"Nyckeltal": key_table}

@@ -279,7 +279,7 @@ def noise_ptable(threshold: int = 5, max_deviation: int = 2, variance: float = 1
     t, big_d = threshold, max_deviation
     full = np.arange(-big_d, big_d + 1)
     stationary = _max_entropy(full, variance)
-    targets: list[tuple[int, ...]] = [(0,)] + [(HIDDEN,)] * (t - 1)
+    targets: list[tuple[int, ...]] = [(0,), *[(HIDDEN,)] * (t - 1)]
     keys: list[tuple[int, ...]] = [(KEY_MODULUS,)] * t
     for n in range(t, t + big_d + 1):
         support = full[full >= t - n]
@@ -307,7 +307,7 @@ def rounding_ptable(threshold: int = 10, base: int = 5, name: str | None = None)
     base, every published value a multiple of `base`, never below the threshold)."""
     if threshold % base or KEY_MODULUS % base:
         raise ValueError("The threshold and KEY_MODULUS must be multiples of the base.")
-    targets: list[tuple[int, ...]] = [(0,)] + [(HIDDEN,)] * (threshold - 1)
+    targets: list[tuple[int, ...]] = [(0,), *[(HIDDEN,)] * (threshold - 1)]
     keys: list[tuple[int, ...]] = [(KEY_MODULUS,)] * threshold
     for n in range(threshold, threshold + base):
         r = n % base
@@ -433,13 +433,16 @@ def protect_cube(cube: Cube, disclosure: Disclosure | None) -> Published:
 
 
 # -- selecting published cells and derived sums -----------------------------------------------
+Group = tuple[object, tuple[object, ...]]  # (output label, the cells summed into it)
+
+
 @dataclass(frozen=True)
 class Axis:
     """How one axis of a cube is read into a table: each output label (None: the axis is
     not a column of the table) is the sum of the cells with these labels on the axis."""
 
     name: str
-    groups: tuple[tuple[object, tuple[object, ...]], ...]
+    groups: tuple[Group, ...]
 
     @property
     def column(self) -> bool:
@@ -465,7 +468,7 @@ def select(cube: Cube, published: Published, axes: Sequence[Axis],
         raise ValueError("One axis per dimension of the cube, in its order.")
     arrays = [published.value, published.hidden.astype(np.int64),
               published.small.astype(np.int64), published.exact]
-    parts = np.ones((), dtype=np.int64)
+    parts: np.ndarray = np.ones((), dtype=np.int64)
     for axis, spec in enumerate(axes):
         matrix = _members(cube, axis, spec)
         # contract the leading axis (the remaining cube axes shift left each time)

@@ -20,6 +20,7 @@ from lagesbild.numbers.disclosure import (
     OTHER_OR_UNKNOWN,
     TOTAL,
     Axis,
+    Group,
     classification,
     period_units,
     protect_cube,
@@ -206,7 +207,7 @@ def published(store: Store, by: Sequence[str], filters: Filters | None = None,
             axes.append(Axis(dim.name, ((None, whole),)))
             continue
         levels = _axis_levels(dim.name, cells.labels[axis], dim.keep, dim.merge)
-        groups = [(v, (v,)) for v in levels]
+        groups: list[Group] = [(v, (v,)) for v in levels]
         if dim.name in margins:
             groups.append((TOTAL, whole))
         axes.append(Axis(dim.name, tuple(groups)))
@@ -233,18 +234,19 @@ def _period_axis(by: str | None, quarters: list[str], span: tuple[str | None, st
     def units(qs: Sequence[str]) -> tuple[object, ...]:
         return tuple(period_units(qs, inside))
 
-    whole = [(TOTAL, units(quarters))] if margin else []
+    whole: list[Group] = [(TOTAL, units(quarters))] if margin else []
+    rows: list[Group]
     if by == "kvartal":
-        return Axis("kvartal", tuple([(q, (q,)) for q in quarters] + whole))
-    if by == "ar":
+        rows = [(q, (q,)) for q in quarters]
+    elif by == "ar":
         years = list(dict.fromkeys(q[:4] for q in quarters))
-        return Axis("kvartal", tuple([(int(y), units([q for q in quarters if q[:4] == y]))
-                                      for y in years] + whole))
-    if by == "manad":
-        months = [f"{q[:4]}-{3 * (int(q[-1]) - 1) + k:02d}" for q in quarters
-                  for k in range(1, 4)]
-        return Axis("kvartal", tuple([(m, (m,)) for m in months] + whole))
-    return Axis("kvartal", ((None, units(quarters)),))
+        rows = [(int(y), units([q for q in quarters if q[:4] == y])) for y in years]
+    elif by == "manad":
+        rows = [(m, (m,)) for q in quarters for m in
+                (f"{q[:4]}-{3 * (int(q[-1]) - 1) + k:02d}" for k in range(1, 4))]
+    else:
+        return Axis("kvartal", ((None, units(quarters)),))
+    return Axis("kvartal", tuple(rows + whole))
 
 
 def published_zero(frame: pd.DataFrame) -> pd.Series:

@@ -176,11 +176,10 @@ def trend(store: Store, filters: Filters | None = None, by: str | None = None,
     # for the signal flags only).
     cells = published(store, ["kvartal", *dims], filters.with_period(window[0], window[-1]),
                       disclosure, with_exact=True)
+    categories: list[str | None] = [None]
     if by:  # categories with a published count that is not 0 in the window
         present = cells.loc[~published_zero(cells), by]
-        categories = category_order(by, list(dict.fromkeys(present)))
-    else:
-        categories = [None]
+        categories = list(category_order(by, list(dict.fromkeys(present))))
     if not categories:
         return pd.DataFrame(columns=["kvartal", *dims, "antal", "varde", "undertryckt", "visas"])
     cells = cells.set_index(["kvartal", *dims])
