@@ -391,7 +391,7 @@ class Published:
 
     value: np.ndarray  # int64: the published value (0 where hidden)
     hidden: np.ndarray  # bool
-    small: np.ndarray  # bool: hidden as "<threshold" (the others hidden are "..")
+    small: np.ndarray  # bool: shown "<threshold" (small, no small parent); other hidden ".."
     exact: np.ndarray  # int64: the true counts (never shown to a protected role)
 
 
@@ -415,7 +415,6 @@ def protect_cube(cube: Cube, disclosure: Disclosure | None) -> Published:
     secondary = np.zeros(n.shape, dtype=bool)
     for axis, parents in enumerate(cube.parents):
         secondary |= _from_parent(small, parents, axis)
-    secondary &= ~small
     # A zero under a parent that is shown as 0 is 0 on every route: show it. Parents first,
     # so repeat until nothing changes (at most the depth of the hierarchy).
     zero = n == 0
@@ -429,7 +428,9 @@ def protect_cube(cube: Cube, disclosure: Disclosure | None) -> Published:
             break
         secondary &= ~freed
     hidden = small | secondary
-    return Published(np.where(hidden, 0, published), hidden, small, n)
+    # ".." wins over "<5": no cell is shown "<5" inside a small cell (four "<5" quarters of a
+    # "<5" year would each be 1)
+    return Published(np.where(hidden, 0, published), hidden, small & ~secondary, n)
 
 
 # -- selecting published cells and derived sums -----------------------------------------------
