@@ -17,12 +17,11 @@ needs_browser = pytest.mark.skipif(
 MENU = '''
 import pandas as pd
 import plotly.graph_objects as go
-from lagesbild.domain.config import Disclosure
-from lagesbild.numbers.disclosure import protect
 from ui.downloads import download_menu
 
 fig = go.Figure(go.Bar(x=["Centrum", "Teg"], y=[10, None]))
-data = protect(pd.DataFrame({"omrade": ["Centrum", "Teg"], "antal": [10, 3]}), Disclosure(5, 0))
+data = pd.DataFrame({"omrade": ["Centrum", "Teg"], "antal": pd.array([10, None], "Int64"),
+                     "undertryckt": [False, True], "visas": ["10", "<5"]})
 download_menu(fig, data, "Rapporter per stadsdel", "Område: Centrum, Teg", key="t")
 '''
 

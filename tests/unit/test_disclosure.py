@@ -303,7 +303,8 @@ def test_the_same_cell_has_the_same_value_whatever_the_table(keyed):
     period = Filters("2024K1", "2025K1")
     area, form, quarter = "Centrum", "Högerextremism", "2024K3"
     routes = [
-        ind.crosstab(keyed, "omrade", "kvartal", Filters("2024K1", "2025K1", form=(form,)), D5).set_index(["omrade", "kvartal"]).loc[(area, quarter)],
+        ind.crosstab(keyed, "omrade", "kvartal", Filters("2024K1", "2025K1", form=(form,)), D5)
+        .set_index(["omrade", "kvartal"]).loc[(area, quarter)],
         ind.crosstab(keyed, "omrade", "form", Filters(quarter, quarter), D5)
         .set_index(["omrade", "form"]).loc[(area, form)],
         ind.trend(keyed, Filters("2024K1", "2025K1", omrade=(area,), form=(form,)),

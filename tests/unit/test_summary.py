@@ -49,19 +49,26 @@ def test_key_figures_by_hand(seven):
 
 def test_key_figures_with_disclosure(seven):
     figures = key_figures(seven, "2026K3", disclosure=D5)
-    assert all(f.display == "<5" and f.value is None for f in figures.figures)
+    assert all(f.value is None and f.suppressed for f in figures.figures)
+    assert figures["totalt"].display == "<5"
+    # the parts of a small total are ".." (four "<5" parts of a "<5" would pin them)
+    assert {f.display for f in figures.figures[1:]} == {".."}
     assert figures["totalt"].vs_previous.difference is None
     assert figures["totalt"].vs_previous.p_value is None
 
 
-def test_concern_reports_and_incidents_add_up_so_both_are_hidden():
+def test_concern_reports_and_incidents_add_up_without_giving_the_small_one_away():
     store = Store.open(":memory:")
     oro, incident = SEVEN[0], SEVEN[1]
     load(store, [oro] * 8 + [incident] * 2)
     figures = key_figures(store, "2026K3", disclosure=Disclosure(3))
-    assert figures["totalt"].display == "10"
-    assert figures["incident"].display == "<3"
-    assert figures["oro"].display == "..", "8 = 10 - 2 would otherwise give the small count away"
+    total, concern = figures["totalt"].value, figures["oro"].value
+    assert figures["incident"].suppressed and figures["incident"].display in ("<3", "..")
+    assert 8 <= total <= 12 and 6 <= concern <= 10  # published, each perturbed (±2)
+    # total - concern does not pin the incidents: both 1 and 2 fit the published values
+    fits = {i for i in (1, 2) for o in range(concern - 2, concern + 3)
+            if abs(total - (o + i)) <= 2}
+    assert fits == {1, 2}, "10 - 8 would otherwise give the small count away"
 
 
 def _quarterly(n_before: int, n_now: int, place: str = "Centrum") -> list[tuple]:
@@ -90,12 +97,16 @@ def test_a_significant_change_names_its_significant_driver():
     now += [(polis[0], dt.date(2026, 8, 3), polis[2], "Centrum", None, "Högerextremism",
              *polis[6:])] * 25
     load(store, base + now)
-    sentences = summarize(store, "2026K3", disclosure=D5)
-    first = sentences[0]
+    first = summarize(store, "2026K3")[0]  # exact counts (analysts)
     assert first.text == ("Under 2026K3 kom 45 rapporter, 125\u00a0% fler än 2026K2; ökningen "
                           "gäller främst högerextremism i Centrum.")
     assert first.kind == "forandring" and first.figures["signifikant"]
     assert first.figures["p_varde"] < 0.05
+    first = summarize(store, "2026K3", disclosure=D5)[0]  # protected: published numbers
+    found = re.fullmatch(r"Under 2026K3 kom (\d+) rapporter, (\d+)\u00a0% fler än 2026K2; "
+                         r"ökningen gäller främst högerextremism i Centrum\.", first.text)
+    assert found and abs(int(found[1]) - 45) <= 2, first.text
+    assert first.figures["signifikant"] and first.figures["p_varde"] is None
 
 
 def test_a_driver_is_not_named_when_its_own_change_is_noise():
@@ -130,13 +141,19 @@ def test_summary_of_the_demo_follows_the_rules(demo_store):
         for sentence in sentences:
             assert all(n >= 5 for n in numbers(sentence.text)), sentence.text
             if sentence.kind == "forandring":
-                assert sentence.figures.get("p_varde") is not None
-                assert sentence.figures["p_varde"] < 0.05, sentence.text
+                assert sentence.figures.get("signifikant") is not False, sentence.text
+            # no p-value for protected numbers: it would give an exact count back
+            assert sentence.figures.get("p_varde") is None, sentence.text
             if "ungefär" in sentence.text:
                 assert not sentence.figures.get("signifikant")
     text = " ".join(s.text for s in summarize(demo_store, last, disclosure=D5))
     assert "Trossamfund har inte rapporterat" in text
     assert "våldsfixering utan ideologi" in text
+    for quarter in quarters_between("2025K1", last):  # exact: changes only when significant
+        for sentence in summarize(demo_store, quarter):
+            if sentence.kind == "forandring":
+                assert sentence.figures.get("p_varde") is not None
+                assert sentence.figures["p_varde"] < 0.05, sentence.text
 
 
 def test_public_threshold_and_rounding(demo_store):
