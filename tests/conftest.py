@@ -12,14 +12,13 @@ from lagesbild.access import accounts, signin
 from lagesbild.intake.population import ensure_population
 from lagesbild.service import seed_demo
 from lagesbild.store import Store, schema
-
-# Every database a test makes gets this cell-key secret (a real one gets 256 random bits), so
-# protected numbers are the same in every run.
-TEST_SECRET = "7e57" * 16
+from tests.helpers.reports import TEST_SECRET
 
 
 @pytest.fixture(autouse=True)
 def fixed_cell_key_secret(monkeypatch: pytest.MonkeyPatch) -> str:
+    """Every database a test makes gets the same cell-key secret (a real one gets 256 random
+    bits), so protected numbers are the same in every run."""
     monkeypatch.setattr(schema, "new_secret", lambda: TEST_SECRET)
     return TEST_SECRET
 

@@ -485,12 +485,18 @@ def select(cube: Cube, published: Published, axes: Sequence[Axis],
                        np.where(hide, SECONDARY_MARK, "")).astype(object)
     show = ~hide
     display[show] = [fmt_int(int(v)) for v in value[show]]
-    names = [a.name for a in axes if a.column]
-    combos = pd.MultiIndex.from_product([[g for g, _ in a.groups] for a in axes
-                                         if a.column], names=names) if names else None
-    out = combos.to_frame(index=False) if combos is not None else pd.DataFrame(index=[0])
-    for name in names:
-        out[name] = out[name].astype(object)
+    columns = [a for a in axes if a.column]
+    sizes = [len(a.groups) for a in axes]
+    data: dict[str, object] = {}
+    for axis, spec in enumerate(axes):  # the product of the labels, in C order
+        if spec.column:
+            labels = np.empty(len(spec.groups), dtype=object)
+            labels[:] = [g for g, _ in spec.groups]
+            inner = int(np.prod(sizes[axis + 1:], dtype=np.int64))
+            outer = int(np.prod(sizes[:axis], dtype=np.int64))
+            data[spec.name] = np.tile(np.repeat(labels, inner), outer)
+    out = pd.DataFrame(data, index=pd.RangeIndex(len(value))) if columns else \
+        pd.DataFrame(index=[0])
     out["antal"] = pd.array(np.where(hide, 0, value), dtype="Int64")
     out["antal"] = out["antal"].mask(hide)
     out["undertryckt"] = hide
