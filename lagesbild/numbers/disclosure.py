@@ -534,14 +534,3 @@ def publish_count(count: int | None, ckey: int, disclosure: Disclosure | None) \
                  [Axis("_", ((None, (0,)),))], disclosure).iloc[0]
     value = None if out["undertryckt"] else int(out["antal"])
     return value, str(out["visas"]), bool(out["undertryckt"])
-
-
-def exact_frame(frame: pd.DataFrame, count: str = "antal", prefix: str = "") -> pd.DataFrame:
-    """The columns of the output convention for exact counts (no disclosure control)."""
-    out = frame.copy()
-    values = out[count].astype("Int64")
-    out[count] = values
-    out[f"{prefix}undertryckt"] = False
-    out[f"{prefix}visas"] = pd.Series([MISSING if pd.isna(v) else fmt_int(int(v))
-                                       for v in values], index=out.index, dtype=object)
-    return out

@@ -638,7 +638,11 @@ if __name__ == "__main__":  # full-size figures; argument "legacy" for an older 
     import sys
     import time
 
+    from lagesbild.store import schema
+
     method = "legacy" if "legacy" in sys.argv[1:] else "cellkey"
+    if hasattr(schema, "new_secret"):
+        schema.new_secret = lambda: "5eed" * 16  # reproducible figures
     for kind in ("small", "demo"):
         data = build(kind, seed=1)
         print(f"# {kind}: {data.total} reports, {len(data.levels['omrade'])} districts, "
