@@ -167,15 +167,20 @@ def exporting(store: Store, user: User | None, target: str,
     who = require(user, "export", store, target)
     if exact:
         require(user, "exact_counts", store, target)
-        details = f"{EXACT_EXPORT}; {details}" if details else EXACT_EXPORT
     record = ExportRecord(target, details)
+
+    def said() -> str | None:
+        if not exact:
+            return record.details
+        return f"{EXACT_EXPORT}; {record.details}" if record.details else EXACT_EXPORT
+
     try:
         yield record
     except Exception as exc:
         audit.log(store, who.name, "export", audit.FEL, record.target,
-                  f"{record.details}: {exc}" if record.details else str(exc))
+                  f"{said()}: {exc}" if said() else str(exc))
         raise
-    audit.log(store, who.name, "export", audit.OK, record.target, record.details)
+    audit.log(store, who.name, "export", audit.OK, record.target, said())
 
 
 def record_export(store: Store, user: User | None, target: str,

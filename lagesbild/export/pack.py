@@ -519,6 +519,9 @@ def resolve(store: Store, request: PackRequest, *, today: dt.date | None = None)
     """The request with its period filled in (the default period for open ends) and its
     charts chosen; ValueError (Swedish) for a period that ends before it starts or a chart the
     variant does not have."""
+    if request.exact and request.public:
+        raise ValueError("Den publika varianten har alltid skyddade siffror: välj --public "
+                         "eller --exact, inte båda.")
     filters = request.filters
     if not filters.from_quarter or not filters.to_quarter:
         first, last = default_period(store, today)
@@ -539,8 +542,6 @@ def build_pack(store: Store, request: PackRequest, *, today: dt.date | None = No
     first, last = filters.from_quarter, filters.to_quarter
     assert first and last and request.charts is not None
     settings = config.settings()
-    if request.exact and request.public:
-        raise ValueError("Den publika varianten har alltid skyddade siffror.")
     disclosure = (None if request.exact else settings.public_disclosure if request.public
                   else settings.disclosure)
     threshold = disclosure.threshold if disclosure is not None else 0
