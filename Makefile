@@ -13,8 +13,9 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 ## Start the dashboard on data/lagesbild.duckdb (demo data are loaded into a new database).
+## FORWARDED_ALLOW_IPS= : the request guard, not uvicorn, decides whose proxy headers count.
 run: $(STAMP)
-	$(BIN)/streamlit run app.py
+	FORWARDED_ALLOW_IPS= $(BIN)/streamlit run app.py
 
 ## Install everything (Chromium included), check the rules the tools enforce (style, the
 ## architecture's import contracts, types) and run the whole test suite.
@@ -24,14 +25,15 @@ test: $(STAMP) chromium
 	$(BIN)/mypy
 	$(BIN)/python -m pytest -n 2 --dist loadfile -q
 
-## Debian's Chromium drives the browser tests and renders static chart images.
+## Debian's Chromium drives the browser tests and renders static chart images; Caddy is the
+## TLS reverse proxy of the deployment (deploy/Caddyfile), tested in the browser suite.
 chromium:
-	@command -v chromium >/dev/null 2>&1 || { \
+	@command -v chromium >/dev/null 2>&1 && command -v caddy >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = 0 ]; then \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-	      chromium fonts-dejavu-core fonts-liberation >/dev/null; \
+	      chromium caddy fonts-dejavu-core fonts-liberation >/dev/null; \
 	  else \
-	    echo "Chromium saknas: kör 'sudo apt-get install -y chromium' och sedan 'make test' igen."; \
+	    echo "Chromium eller Caddy saknas: kör 'sudo apt-get install -y chromium caddy' och sedan 'make test' igen."; \
 	    exit 1; \
 	  fi; }
 

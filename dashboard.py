@@ -11,7 +11,7 @@ from __future__ import annotations
 import streamlit as st
 
 from lagesbild.store import StoreError
-from ui import selection, signin, state, view
+from ui import backups, selection, signin, state, view
 from ui.navigation import pages_for
 
 st.set_page_config(page_title="Lägesbild", page_icon="🧭",
@@ -40,6 +40,7 @@ if has_data:
     selection.sidebar_filters()
     view.protected_view_toggle()
 signin.signed_in_sidebar(user)
+backups.backup_sidebar(user)
 
 if state.has_demo_data():
     st.warning(
@@ -48,6 +49,9 @@ if state.has_demo_data():
         "den första riktiga filen importeras (eller med `lagesbild demo --remove`).",
         icon=":material/science:",
     )
+
+if navigation.url_path == "":  # the start page
+    signin.start_page_note()
 
 view.note()
 navigation.run()

@@ -20,8 +20,11 @@ in the order data flow through them; a part may import the parts below it, never
     export/    the meeting pack and its files (PowerPoint, PDF, Excel, images), public variant
     access/    roles, local accounts, sign-in modes and the access policy through which every
                guarded action and every audit entry of an action goes
-    service/   opening the database for the app (and seeding demo data)
-    cli/       the command line, one module per command group
+    service/   the app's start and stop (runtime: the database, the local channel for the
+               command line, scheduled and verified backups), operations (backups that are
+               checked and recorded, the health check), seeding demo data
+    cli/       the command line, one module per command group; a command runs inside the
+               dashboard when it holds the database (forward)
 
 charts/, numbers/ and intake/ are independent of each other. The dashboard (app.py, pages/,
 ui/) sits on top and only calls the engine.

@@ -21,7 +21,7 @@ from lagesbild.domain import config
 from lagesbild.intake.history import when
 from lagesbild.intake.pipeline import CheckedFile
 from lagesbild.intake.problem_report import problem_workbook, report_file_name, safe_file_name
-from ui import signin, state
+from ui import render, signin, state
 
 state.ensure_entrypoint()
 
@@ -125,7 +125,7 @@ def show_check(index: int, name: str, data: bytes, checked: CheckedFile) -> None
             cols[3].metric("Oförändrade", counts.get("unchanged", 0))
             cols[4].metric("Dubbletter i filen", checked.duplicates)
             st.markdown(f"**Period:** {_period(first, last)}  \n"
-                        f"**Verksamheter:** {', '.join(checked.partners) or '–'}")
+                        f"**Verksamheter:** {render.plain_list(checked.partners) or '–'}")
             return
         if _is_personal(checked):
             st.error("**Filen tas inte emot: den verkar innehålla personuppgifter.** "

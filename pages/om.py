@@ -9,7 +9,7 @@ import streamlit as st
 from lagesbild.domain import codelists, config
 from lagesbild.numbers import signals
 from lagesbild.numbers.disclosure import table_of
-from ui import state
+from ui import render, state
 
 state.ensure_entrypoint()
 
@@ -38,8 +38,9 @@ def definition_table(field: str, heading: str) -> None:
     lines = []
     for code in lists.for_field(field).codes:
         validity = _validity(code)
-        tail = f" *({validity})*" if validity else ""
-        lines.append(f"- **{code.value}** – {code.description or '–'}{tail}")
+        tail = f" *({render.plain(validity)})*" if validity else ""
+        lines.append(f"- **{render.plain(code.value)}** – "
+                     f"{render.plain(code.description) if code.description else '–'}{tail}")
     st.markdown("\n".join(lines))
 
 
@@ -194,5 +195,7 @@ with support:
     with right:
         st.subheader("Umeå kommun")
         support_list(data.get("kommunen", []))
-    st.caption(f"Uppgifterna finns i {STODLINJER_FILE.relative_to(config.PROJECT_DIR)} "
+    where = (STODLINJER_FILE.relative_to(config.PROJECT_DIR)
+             if STODLINJER_FILE.is_relative_to(config.PROJECT_DIR) else STODLINJER_FILE)
+    st.caption(f"Uppgifterna finns i {where} "
                "och kan redigeras där. Uppgifter inom hakparentes är inte ifyllda ännu.")

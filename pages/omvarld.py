@@ -16,6 +16,7 @@ from lagesbild.access import policy
 from lagesbild.charts.events import EVENT_COLOUR
 from lagesbild.domain.contracts import event_categories
 from lagesbild.domain.periods import quarter_end, quarter_start
+from lagesbild.domain.text import literal_html
 from lagesbild.intake.followup.edits import EditRefused
 from lagesbild.intake.followup.events import MAX_TITLE
 from lagesbild.numbers.events import current_events, event_history
@@ -65,7 +66,7 @@ else:
         x=pd.to_datetime(oldest_first["datum"]), y=oldest_first["kategori"],
         mode="markers+text", text=[str(i) for i in range(1, len(oldest_first) + 1)],
         textposition="top center", marker=dict(size=12, color=EVENT_COLOUR),
-        hovertext=[f"{d:%Y-%m-%d}<br>{t}" for d, t in zip(
+        hovertext=[f"{d:%Y-%m-%d}<br>{literal_html(t)}" for d, t in zip(
             pd.to_datetime(oldest_first["datum"]), oldest_first["titel"], strict=True)],
         hoverinfo="text"))
     fig.update_layout(template="plotly_white", height=140 + 45 * oldest_first["kategori"]

@@ -84,7 +84,8 @@ st.caption("Tydlig ökning eller minskning = statistiskt säkerställd (p < 0,05
 
 st.subheader(f"Sammanfattning {quarter}")
 sentences = state.call(summary.summarize, quarter, filters, disclosure)
-st.markdown(" ".join(s.text for s in sentences) if sentences else "Inga rapporter.")
+st.markdown(" ".join(render.plain(s.text) for s in sentences) if sentences
+            else "Inga rapporter.")
 
 st.subheader("Utvecklingen per form av extremism")
 per_form = state.call(ind.trend, filters, "form", "antal", disclosure)

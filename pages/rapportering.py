@@ -22,7 +22,8 @@ st.markdown("Vilka verksamheter som har lämnat rapporter för vilka kvartal. En
 
 missing = state.call(ind.missing_partners, quarter, filters)
 if missing:
-    st.warning(f"**Saknas för {quarter}:** {', '.join(missing)}. Påminn dem om att skicka "
+    st.warning(f"**Saknas för {quarter}:** {render.plain_list(missing)}. Påminn dem om att "
+               "skicka "
                "in sina rapporter.", icon=":material/assignment_late:")
 else:
     st.success(f"Alla verksamheter som brukar rapportera har lämnat rapporter för {quarter}.",

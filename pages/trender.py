@@ -81,8 +81,8 @@ render.show_chart(
 flagged = table[table["signal"].astype(bool)]
 notes = []
 for row in flagged.itertuples(index=False):
-    who = f"{getattr(row, by)}: " if by else ""
-    notes.append(f"- **{row.kvartal}** – {who}{row.signal_text}")
+    who = f"{render.plain(getattr(row, by))}: " if by else ""
+    notes.append(f"- **{row.kvartal}** – {who}{render.plain(row.signal_text)}")
 if notes:
     st.markdown("**Ovanliga kvartal**\n\n" + "\n".join(notes))
 else:
@@ -92,14 +92,16 @@ incomplete = (table[table["ofullstandig"].astype(bool)][["kvartal", "saknade_ver
               .drop_duplicates())
 if len(incomplete):
     st.caption("Ofullständiga kvartal (verksamheter som inte har rapporterat): " + "; ".join(
-        f"{r.kvartal}: {r.saknade_verksamheter}" for r in incomplete.itertuples(index=False)))
+        f"{r.kvartal}: {render.plain(r.saknade_verksamheter)}"
+        for r in incomplete.itertuples(index=False)))
 break_notes = sorted({note for note in table["serieavbrott"] if note})
 if break_notes:
-    st.caption("Serieavbrott: " + " ".join(break_notes))
+    st.caption("Serieavbrott: " + render.plain_list(break_notes, " "))
 if per10k and "befolkning_anm" in table:
     remarks = sorted({str(n) for n in table["befolkning_anm"].dropna() if str(n)})
     if remarks:
-        st.caption("Befolkning: " + "; ".join(remarks) + ". Där befolkningen saknas visas "
+        st.caption("Befolkning: " + render.plain_list(remarks, "; ") + ". Där befolkningen "
+                   "saknas visas "
                    "ingen kvot.")
 
 # -- the table ------------------------------------------------------------------------------------

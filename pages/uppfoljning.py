@@ -113,7 +113,7 @@ with tab_training:
                    help="Antal deltagare sammanlagt (en person som deltar två gånger räknas "
                         "två gånger).")
     cols[2].metric(f"Verksamheter som nåtts {quarter}", len(summary["verksamheter"]),
-                   help=", ".join(summary["verksamheter"]) or "Inga")
+                   help=render.plain_list(summary["verksamheter"]) or "Inga")
 
     per_quarter = state.call(fi.trainings_per_quarter, first, last, "malgrupp")
     if per_quarter["insatser"].sum() == 0:
@@ -133,8 +133,8 @@ with tab_training:
         add_event_annotations(fig, events)
         render.show_chart(
             fig, per_quarter, "Deltagare per målgrupp",
-            caption=("Omvärldshändelser: " + "; ".join(event_legend(events))) if events
-            else None, key="chart_deltagare_malgrupp")
+            caption=("Omvärldshändelser: " + render.plain_list(event_legend(events), "; "))
+            if events else None, key="chart_deltagare_malgrupp")
         by_sector = state.call(fi.trainings, first, last, ("malgrupp",))
         table = by_sector.rename(columns={
             "malgrupp": "Målgrupp", "insatser": "Insatser", "deltagare": "Deltagare",
@@ -153,7 +153,7 @@ with tab_training:
     else:
         flagged = gap[gap["lite_utbildning"]]["verksamhet"].tolist()
         if flagged:
-            st.warning(f"**{fi.GAP_TEXT}:** {', '.join(flagged)}.",
+            st.warning(f"**{fi.GAP_TEXT}:** {render.plain_list(flagged)}.",
                        icon=":material/school:")
         fig = go.Figure()
         names = gap["verksamhet"].tolist()[::-1]
@@ -228,8 +228,9 @@ with tab_plan:
         if len(late):
             st.warning("**Försenade** (klartkvartalet har passerat men aktiviteten är inte "
                        "klar eller stoppad):\n\n" + "\n".join(
-                           f"- {r.aktivitet_id} {r.aktivitet} – {r.ansvarig}, skulle vara klar "
-                           f"{r.klart_kvartal} ({r.status.lower()})"
+                           f"- {render.plain(r.aktivitet_id)} {render.plain(r.aktivitet)} – "
+                           f"{render.plain(r.ansvarig)}, skulle vara klar "
+                           f"{render.plain(r.klart_kvartal)} ({render.plain(r.status.lower())})"
                            for r in late.itertuples()), icon=":material/schedule:")
         areas = state.call(act.progress_by_area, TODAY)
         fig = go.Figure()

@@ -2,6 +2,11 @@
 `show_table`, so that the 'Ladda ner' menu (PNG, SVG, PDF of the figure; Excel and CSV of its
 data, see ui.downloads) is in one place.
 
+Every text that did not come from the code (URL values, file names, code-list values and
+descriptions, event titles, activity texts, user names) goes through `plain` before it is put in
+Markdown (st.markdown, captions, alerts, help texts): it then shows as itself, never as bold
+text, a link or an image. Tables (st.dataframe) show text as it is anyway.
+
 The images are drawn only when someone clicks (and cached), so a rerun of a page costs
 nothing extra. The data files go through lagesbild.export.workbook (export_table + safe_cell):
 the same disclosure control as on screen, suppressed counts as "<5", formula-safe cells.
@@ -9,7 +14,6 @@ the same disclosure control as on screen, suppressed counts as "<5", formula-saf
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
 import pandas as pd
@@ -17,9 +21,20 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from lagesbild.charts import describe_filters
-from lagesbild.domain.text import ascii_slug
+from lagesbild.domain.text import ascii_slug, literal_markdown
 from ui import selection
 from ui.downloads import download_menu as export_menu
+
+
+def plain(value: object) -> str:
+    """A text from outside the code, for Markdown: shown literally (see the module's
+    docstring and lagesbild.domain.text.literal_markdown)."""
+    return literal_markdown(value)
+
+
+def plain_list(values: Sequence[object], separator: str = ", ") -> str:
+    return separator.join(plain(v) for v in values)
+
 
 PLOTLY_CONFIG = {
     "displaylogo": False,
@@ -52,16 +67,13 @@ def show_chart(fig: go.Figure, data: pd.DataFrame | None, name: str, *,
                 key=key or slug, period=_figure_period(fig))
 
 
-_MARKDOWN = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~$])")
-
-
 def show_events(lines: Sequence[str]) -> None:
     """The context events of a chart as a small numbered caption list under it (the titles
-    are the analysts' free text: escaped, never read as Markdown)."""
+    are the analysts' free text: shown as plain text, never read as Markdown)."""
     items = []
     for line in lines:
         number, _, text = line.partition(". ")
-        items.append(number + ". " + _MARKDOWN.sub(r"\\\1", text))
+        items.append(number + ". " + plain(text))
     st.caption("**Omvärldshändelser** (numren i diagrammet)\n\n" + "\n".join(items))
 
 

@@ -19,7 +19,7 @@ from lagesbild.domain.periods import (
     quarters_between,
     shift_quarter,
 )
-from lagesbild.domain.text import match_key
+from lagesbild.domain.text import literal_markdown, match_key
 from lagesbild.numbers.query import Filters
 from ui import state as app_state
 
@@ -204,7 +204,7 @@ def sidebar_filters() -> Filters:
                    icon=":material/restart_alt:", width="stretch")
     if ss.get(_IGNORED):
         sidebar.caption("Några värden i länken kändes inte igen och används inte: "
-                        + ", ".join(ss[_IGNORED]))
+                        + ", ".join(literal_markdown(v) for v in ss[_IGNORED]))
 
     chosen_state = _session_state() or FilterState(default, {})
     _write_url(state_to_params(chosen_state))

@@ -5,18 +5,31 @@ entry per person with the role and an argon2id hash of the password made by argo
 `PasswordHasher` (its RFC 9106 low-memory profile: 64 MiB, 3 passes, 4 lanes). Passwords are
 never stored or logged. Manage the file with `lagesbild user add|list|remove|password`.
 
-Guessing is throttled per account name, in memory in each process: after `MAX_FAILURES`
-failed attempts within `WINDOW` seconds the name is locked for `BASE_LOCKOUT` seconds, and
-every further lock-out doubles that time (up to `MAX_LOCKOUT`). Locked attempts do not even
-check the password. A restart of the app clears the locks. Failures are also written to the
-audit log (action "inloggning", outcome "nekad") when a store is given. A name without an
-account is checked against a dummy hash, so that the answer takes about as long as for a real
-account and the throttle treats it the same way.
+Guessing is throttled in memory in each process, in a way that cannot be turned against
+someone else: failures are counted per name *from one client address* (the address the request
+guard hands the script) and per address. After `MAX_FAILURES` failures for a name from one
+address within `WINDOW` seconds that name is locked *for that address* for `BASE_LOCKOUT`
+seconds, and after `MAX_ADDRESS_FAILURES` failures from one address (any names) the address is
+locked; every further lock-out doubles the time (up to `MAX_LOCKOUT`), and a key that has been
+quiet for `MAX_LOCKOUT` starts afresh, so every lock-out expires. A guesser thus locks only
+itself: the account's owner, at another address, signs in as usual. Locked attempts do not even
+check the password, and at most `MAX_CONCURRENT_CHECKS` password checks run at once in the
+process (each argon2id check takes 64 MiB), the others wait their turn for up to `CHECK_WAIT`
+seconds (`SignInBusy` after that). A restart of the app clears the locks. Failures are also
+written to the audit log (action "inloggning", outcome "nekad") when a store is given. A name
+without an account is checked against a dummy hash, so that the answer takes about as long as
+for a real account and the throttle treats it the same way.
+
+An account can be locked by an analyst (`lagesbild user lock NAMN`): it cannot sign in, and
+a signed-in session of a removed, locked or changed account (role, password) ends at its next
+interaction, because the dashboard compares `session_key` with the one of its sign-in on every
+run.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import os
 import re
@@ -24,7 +37,8 @@ import tempfile
 import threading
 import time
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -42,10 +56,14 @@ MAX_PASSWORD = 1024
 NAME_PATTERN = re.compile(r"^[\w.@+-]{2,64}$")  # \w includes å, ä and ö
 HASHER = PasswordHasher()  # argon2id; tests may swap in cheaper parameters
 
-MAX_FAILURES = 5
+MAX_FAILURES = 5  # per name from one address
+MAX_ADDRESS_FAILURES = 20  # per address, any names
 WINDOW = 15 * 60
 BASE_LOCKOUT = 60
 MAX_LOCKOUT = 60 * 60
+MAX_CONCURRENT_CHECKS = 2  # argon2id checks at once in the process (64 MiB each)
+CHECK_WAIT = 10.0  # seconds an attempt waits for its turn
+MAX_NAME_TYPED = 128  # what is kept of a typed name (accounts have at most 64 characters)
 
 
 class AccountError(ValueError):
@@ -53,7 +71,7 @@ class AccountError(ValueError):
 
 
 class AccountLocked(PermissionError):
-    """Too many failed sign-ins for this name; `seconds` until the next attempt is allowed."""
+    """Too many failed sign-ins from here; `seconds` until the next attempt is allowed."""
 
     def __init__(self, seconds: float):
         minutes = max(1, round(seconds / 60))
@@ -64,12 +82,27 @@ class AccountLocked(PermissionError):
         self.seconds = seconds
 
 
+class AccountDisabled(PermissionError):
+    """The right password for an account that an analyst has locked."""
+
+    def __init__(self) -> None:
+        super().__init__("Kontot är spärrat. Kontakta en analytiker om du behöver tillgång.")
+
+
+class SignInBusy(RuntimeError):
+    """Too many sign-ins are being checked at once; try again in a moment."""
+
+    def __init__(self) -> None:
+        super().__init__("Många loggar in just nu. Vänta en stund och försök igen.")
+
+
 @dataclass(frozen=True)
 class Account:
     name: str
     role: str
     created_at: str
     changed_at: str
+    locked: bool = False
 
 
 def accounts_path(explicit: str | os.PathLike[str] | None = None) -> Path:
@@ -126,8 +159,8 @@ def _load(path: Path) -> dict[str, dict[str, str]]:
 
 
 def _save(path: Path, accounts: dict[str, dict[str, str]]) -> None:
-    """Write the file atomically, readable only by its owner."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """Write the file atomically, readable only by its owner (a new folder: 0700)."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     body = json.dumps({"format": FORMAT, "konton": sorted(accounts.values(),
                                                          key=lambda e: _key(e["namn"]))},
                       ensure_ascii=False, indent=2)
@@ -150,7 +183,7 @@ def _now() -> str:
 
 def _account(entry: dict[str, str]) -> Account:
     return Account(entry["namn"], entry["roll"], entry.get("skapad", ""),
-                   entry.get("andrad", ""))
+                   entry.get("andrad", ""), bool(entry.get("sparrad", False)))
 
 
 def add_user(path: str | os.PathLike[str] | None, name: str, role: str, password: str) \
@@ -202,6 +235,23 @@ def set_role(path: str | os.PathLike[str] | None, name: str, role: str) -> Accou
     return _account(entry)
 
 
+def set_locked(path: str | os.PathLike[str] | None, name: str, locked: bool) -> Account:
+    """Lock an account (it cannot sign in; its open sessions end) or unlock it."""
+    target = accounts_path(path)
+    with _file_lock:
+        accounts = _load(target)
+        entry = accounts.get(_key(name))
+        if entry is None:
+            raise AccountError(f"Det finns inget konto {name}. Se `lagesbild user list`.")
+        if locked:
+            entry["sparrad"] = True  # type: ignore[assignment]
+        else:
+            entry.pop("sparrad", None)
+        entry["andrad"] = _now()
+        _save(target, accounts)
+    return _account(entry)
+
+
 def remove_user(path: str | os.PathLike[str] | None, name: str) -> Account:
     """Remove an account; raises AccountError when there is none by that name."""
     target = accounts_path(path)
@@ -220,65 +270,166 @@ def list_users(path: str | os.PathLike[str] | None = None) -> list[Account]:
     return [_account(e) for _k, e in sorted(accounts.items())]
 
 
-# -- throttling -------------------------------------------------------------------------------
-class Throttle:
-    """Failed sign-ins per name, in memory: a growing lock-out after repeated failures."""
+_cache_lock = threading.Lock()
+_cached: dict[Path, tuple[tuple[int, int, int], dict[str, dict[str, str]]]] = {}
 
-    MAX_NAMES = 10_000  # forget quiet names beyond this many (memory bound)
+
+def _load_current(path: Path) -> dict[str, dict[str, str]]:
+    """`_load`, read again only when the file changed (the dashboard asks on every run)."""
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        return {}
+    stamp = (info.st_ino, info.st_mtime_ns, info.st_size)
+    with _cache_lock:
+        hit = _cached.get(path)
+        if hit is not None and hit[0] == stamp:
+            return hit[1]
+    accounts = _load(path)
+    with _cache_lock:
+        _cached.clear()  # one accounts file per process
+        _cached[path] = (stamp, accounts)
+    return accounts
+
+
+def _session_key(entry: dict[str, str]) -> str:
+    text = "\0".join((entry["namn"], entry["roll"], entry.get("hash", ""),
+                      entry.get("andrad", "")))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def session_key(path: str | os.PathLike[str] | None, name: str) -> str | None:
+    """What a signed-in session holds on to: None when the account no longer exists or is
+    locked; another value once its role or password changed."""
+    try:
+        entry = _load_current(accounts_path(path)).get(_key(name))
+    except AccountError:  # a damaged file: nobody stays signed in on it
+        return None
+    if entry is None or entry.get("sparrad"):
+        return None
+    return _session_key(entry)
+
+
+# -- throttling -------------------------------------------------------------------------------
+class _Counter:
+    """Failures and lock-outs of one key (a name at an address, or an address)."""
+
+    __slots__ = ("failures", "lockouts", "locked_until", "last")
+
+    def __init__(self) -> None:
+        self.failures: list[float] = []
+        self.lockouts = 0
+        self.locked_until = 0.0
+        self.last = 0.0
+
+
+class Throttle:
+    """Failed sign-ins in memory, per name from one address and per address: a growing
+    lock-out after repeated failures, which expires (see the module's docstring)."""
+
+    MAX_KEYS = 10_000  # forget quiet keys beyond this many (memory bound)
 
     def __init__(self, max_failures: int = MAX_FAILURES, window: float = WINDOW,
                  base_lockout: float = BASE_LOCKOUT, max_lockout: float = MAX_LOCKOUT,
-                 clock: Callable[[], float] = time.monotonic):
+                 clock: Callable[[], float] = time.monotonic,
+                 max_address_failures: int = MAX_ADDRESS_FAILURES):
         self.max_failures = max_failures
+        self.max_address_failures = max_address_failures
         self.window = window
         self.base_lockout = base_lockout
         self.max_lockout = max_lockout
         self.clock = clock
         self._lock = threading.Lock()
-        self._failures: dict[str, list[float]] = {}
-        self._lockouts: dict[str, int] = {}
-        self._locked_until: dict[str, float] = {}
+        self._counters: dict[str, _Counter] = {}
 
-    def remaining(self, name: str) -> float:
-        """Seconds until the name may try again (0: it may try now)."""
-        with self._lock:
-            until = self._locked_until.get(_key(name), 0.0)
-            return max(0.0, until - self.clock())
+    @staticmethod
+    def _keys(name: str, address: str | None) -> list[tuple[str, bool]]:
+        """(key, is the address key): the name at the address, and the address when known."""
+        keys = [(f"namn\0{_key(name[:MAX_NAME_TYPED])}\0{address or ''}", False)]
+        if address:
+            keys.append((f"adress\0{address}", True))
+        return keys
 
-    def failure(self, name: str) -> float:
-        """Record a failure; returns the length of a lock-out it started (0 if none)."""
-        key, now = _key(name), self.clock()
-        with self._lock:
-            if len(self._failures) > self.MAX_NAMES:
+    def _counter(self, key: str, now: float) -> _Counter:
+        counter = self._counters.get(key)
+        if counter is None:
+            if len(self._counters) >= self.MAX_KEYS:
                 self._forget_quiet(now)
-            recent = [t for t in self._failures.get(key, []) if now - t < self.window]
-            recent.append(now)
-            self._failures[key] = recent
-            if len(recent) < self.max_failures:
-                return 0.0
-            count = self._lockouts.get(key, 0) + 1
-            self._lockouts[key] = count
-            seconds = min(self.base_lockout * 2 ** (count - 1), self.max_lockout)
-            self._locked_until[key] = now + seconds
-            self._failures[key] = []
-            return seconds
+            counter = self._counters[key] = _Counter()
+        elif counter.lockouts and now - max(counter.last, counter.locked_until) \
+                >= self.max_lockout:
+            counter.lockouts = 0  # quiet long enough: the next lock-out is short again
+        return counter
 
-    def success(self, name: str) -> None:
-        key = _key(name)
+    def remaining(self, name: str, address: str | None = None) -> float:
+        """Seconds until this name may try again from this address (0: it may try now)."""
+        now = self.clock()
         with self._lock:
-            self._failures.pop(key, None)
-            self._lockouts.pop(key, None)
-            self._locked_until.pop(key, None)
+            until = max((self._counters[key].locked_until for key, _ in self._keys(name, address)
+                         if key in self._counters), default=0.0)
+        return max(0.0, until - now)
+
+    def failure(self, name: str, address: str | None = None) -> float:
+        """Record a failure; returns the length of a lock-out it started (0 if none)."""
+        now = self.clock()
+        started = 0.0
+        with self._lock:
+            for key, is_address in self._keys(name, address):
+                counter = self._counter(key, now)
+                counter.last = now
+                counter.failures = [t for t in counter.failures if now - t < self.window]
+                counter.failures.append(now)
+                limit = self.max_address_failures if is_address else self.max_failures
+                if len(counter.failures) < limit:
+                    continue
+                counter.lockouts += 1
+                seconds = min(self.base_lockout * 2 ** (counter.lockouts - 1), self.max_lockout)
+                counter.locked_until = now + seconds
+                counter.failures = []
+                started = max(started, seconds)
+        return started
+
+    def success(self, name: str, address: str | None = None) -> None:
+        """A correct password: the name starts afresh at this address (the address's own
+        count stays, so that one good account does not excuse guessing at others)."""
+        with self._lock:
+            self._counters.pop(self._keys(name, address)[0][0], None)
 
     def _forget_quiet(self, now: float) -> None:
-        for key in list(self._failures):
-            if (not any(now - t < self.window for t in self._failures[key])
-                    and self._locked_until.get(key, 0.0) <= now):
-                self._failures.pop(key, None)
-                self._locked_until.pop(key, None)
+        """Forget keys with nothing recent; if that is not enough, the oldest keys that are
+        not locked (a lock-out is never forgotten early)."""
+        for key, counter in list(self._counters.items()):
+            if counter.locked_until <= now and now - counter.last >= self.window:
+                del self._counters[key]
+        if len(self._counters) >= self.MAX_KEYS:
+            unlocked = sorted((c.last, k) for k, c in self._counters.items()
+                              if c.locked_until <= now)
+            for _last, key in unlocked[: len(self._counters) - self.MAX_KEYS * 9 // 10]:
+                del self._counters[key]
 
 
 THROTTLE = Throttle()
+
+
+class CheckLimit:
+    """At most `limit` password checks at once; the others wait up to `wait` seconds."""
+
+    def __init__(self, limit: int = MAX_CONCURRENT_CHECKS, wait: float = CHECK_WAIT) -> None:
+        self.limit = limit
+        self.wait = wait
+        self._slots = threading.BoundedSemaphore(limit)
+
+    @contextmanager
+    def slot(self) -> Iterator[None]:
+        if not self._slots.acquire(timeout=self.wait):
+            raise SignInBusy()
+        try:
+            yield
+        finally:
+            self._slots.release()
+
+
+CHECKS = CheckLimit()
 _dummy: dict[str, str] = {}
 
 
@@ -296,42 +447,55 @@ def _log(store: Store | None, name: str, outcome: str, details: str) -> None:
 
 
 def verify(path: str | os.PathLike[str] | None, name: str, password: str, *,
-           store: Store | None = None, throttle: Throttle | None = None) -> User | None:
+           store: Store | None = None, throttle: Throttle | None = None,
+           address: str | None = None) -> User | None:
     """The User for a correct name and password, else None.
 
-    Raises AccountLocked (without checking the password) while the name is locked out.
-    Failures, lock-outs and successful sign-ins are logged when a store is given.
+    `address` is the client's address (from the request guard); failures are counted per name
+    at that address and per address. Raises AccountLocked (without checking the password)
+    while the name is locked out here, AccountDisabled for the right password of a locked
+    account and SignInBusy when no check could start in time. Failures, lock-outs and
+    successful sign-ins are logged when a store is given.
     """
     throttle = throttle or THROTTLE
-    wait = throttle.remaining(name)
+    name = name[:MAX_NAME_TYPED]
+    wait = throttle.remaining(name, address)
     if wait > 0:
-        _log(store, name, audit.NEKAD, "kontot är tillfälligt spärrat")
+        _log(store, name, audit.NEKAD, _from("namnet är tillfälligt spärrat härifrån", address))
         raise AccountLocked(wait)
     target = accounts_path(path)
     entry = _load(target).get(_key(name))
     ok = False
     if len(password) <= MAX_PASSWORD:
-        try:
-            ok = HASHER.verify(entry["hash"] if entry else _dummy_hash(), password)
-        except (VerifyMismatchError, VerificationError, InvalidHashError):
-            ok = False
+        with CHECKS.slot():
+            try:
+                ok = HASHER.verify(entry["hash"] if entry else _dummy_hash(), password)
+            except (VerifyMismatchError, VerificationError, InvalidHashError):
+                ok = False
     if not ok or entry is None:
-        locked = throttle.failure(name)
+        locked = throttle.failure(name, address)
         reason = "okänt konto" if entry is None else "fel lösenord"
         if locked:
-            reason += f"; spärrat i {round(locked / 60)} min"
-        _log(store, name, audit.NEKAD, reason)
+            reason += f"; spärrat i {max(1, round(locked / 60))} min"
+        _log(store, name, audit.NEKAD, _from(reason, address))
         return None
-    throttle.success(name)
+    if entry.get("sparrad"):
+        _log(store, entry["namn"], audit.NEKAD, _from("kontot är spärrat", address))
+        raise AccountDisabled()
+    throttle.success(name, address)
     if HASHER.check_needs_rehash(entry["hash"]):
         try:
-            with _file_lock:
+            with CHECKS.slot(), _file_lock:
                 accounts = _load(target)
                 if _key(name) in accounts:
                     accounts[_key(name)]["hash"] = HASHER.hash(password)
                     _save(target, accounts)
-        except (OSError, AccountError):  # a read-only file: keep the old hash
+        except (OSError, AccountError, SignInBusy):  # a read-only file: keep the old hash
             pass
     user = User(entry["namn"], entry["roll"], "lokal")
-    _log(store, user.name, audit.OK, f"lokal, roll {user.role}")
+    _log(store, user.name, audit.OK, _from(f"lokal, roll {user.role}", address))
     return user
+
+
+def _from(details: str, address: str | None) -> str:
+    return f"{details}, från {address}" if address else details

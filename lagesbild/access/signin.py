@@ -82,19 +82,32 @@ def _groups_of(value: object) -> list[str]:
     return [str(value)]
 
 
-def _identities(claims: Mapping[str, Any]) -> list[str]:
-    """The claims a user entry may match: sub, oid and the e-mail address unless the
-    provider says it is not verified."""
+def email_verified(claims: Mapping[str, Any], trusted: bool | None = None) -> bool:
+    """Whether the e-mail claim may identify the user: the provider says `email_verified`
+    (true), or the settings trust the provider's addresses (`oidc_betrodd_epost`)."""
+    if trusted is None:
+        trusted = config.settings().sign_in.oidc_trusted_email
+    flag = claims.get("email_verified")
+    if flag is True or (isinstance(flag, str) and flag.strip().lower() == "true"):
+        return True
+    return trusted and flag is None
+
+
+def _identities(claims: Mapping[str, Any], trusted: bool | None = None) -> list[str]:
+    """The claims a user entry may match: sub, oid and the e-mail address when it is
+    verified (see `email_verified`)."""
     found = [claims.get("sub"), claims.get("oid")]
-    if claims.get("email_verified", True) is not False:
+    if email_verified(claims, trusted):
         found.append(claims.get("email"))
     return [str(v).strip().lower() for v in found if v]
 
 
-def role_for_claims(claims: Mapping[str, Any], mapping: RoleMapping) -> str | None:
-    """The role of a signed-in OIDC user: an entry for the user (e-mail, sub or oid) wins,
-    else the highest role among the user's groups, else the default role (normally none)."""
-    for identity in _identities(claims):
+def role_for_claims(claims: Mapping[str, Any], mapping: RoleMapping,
+                    trusted_email: bool | None = None) -> str | None:
+    """The role of a signed-in OIDC user: an entry for the user (verified e-mail, sub or oid)
+    wins, else the highest role among the user's groups, else the default role (normally
+    none)."""
+    for identity in _identities(claims, trusted_email):
         if identity in mapping.users:
             return mapping.users[identity]
     roles = [mapping.groups[g.strip().lower()]
@@ -105,26 +118,28 @@ def role_for_claims(claims: Mapping[str, Any], mapping: RoleMapping) -> str | No
     return mapping.default_role
 
 
-def oidc_identity(claims: Mapping[str, Any]) -> str:
-    """The name of an OIDC user in the audit log: e-mail, else sub."""
-    return str(claims.get("email") or claims.get("preferred_username") or claims.get("sub")
-               or "okänd")
+def oidc_identity(claims: Mapping[str, Any], trusted_email: bool | None = None) -> str:
+    """The name of an OIDC user in the audit log: the verified e-mail, else sub."""
+    email = claims.get("email") if email_verified(claims, trusted_email) else None
+    return str(email or claims.get("sub") or claims.get("oid") or "okänd")
 
 
-def user_from_claims(claims: Mapping[str, Any], mapping: RoleMapping) -> User | None:
+def user_from_claims(claims: Mapping[str, Any], mapping: RoleMapping,
+                     trusted_email: bool | None = None) -> User | None:
     """The User for an OIDC sign-in, or None when the user has no role (no access)."""
-    role = role_for_claims(claims, mapping)
+    role = role_for_claims(claims, mapping, trusted_email)
     if role is None:
         return None
-    return User(oidc_identity(claims), role, "oidc", display_name=str(claims.get("name") or ""))
+    return User(oidc_identity(claims, trusted_email), role, "oidc",
+                display_name=str(claims.get("name") or ""))
 
 
 # -- sign-in mode -------------------------------------------------------------------------------
 LOCALHOST_ADDRESS = "127.0.0.1"  # --server.address in "localhost" mode
 LOCALHOST_NOTE = (
-    "Ingen inloggning är konfigurerad: lägesbilden visas bara på den här datorn "
-    "(localhost), och den som använder datorn har analytikerns behörighet. Se README om "
-    "inloggning för att dela lägesbilden i nätverket."
+    "Ingen inloggning är konfigurerad: lägesbilden är till för en person på en dator. Den "
+    "visas bara på den här datorn (localhost), och den som använder datorn har analytikerns "
+    "behörighet. Se README om inloggning för att dela lägesbilden i nätverket."
 )
 
 
@@ -165,9 +180,10 @@ def detect_sign_in_mode(secrets: str | os.PathLike[str] | None = None,
 
 
 def bind_address(mode: str) -> str:
-    """The value for `streamlit run --server.address`: 127.0.0.1 without sign-in; with
-    sign-in $LAGESBILD_ADDRESS, or 0.0.0.0 (every interface) when it is not set."""
-    return server_address(mode) or os.environ.get(NETWORK_ADDRESS_ENV) or "0.0.0.0"
+    """The value for `streamlit run --server.address`: always 127.0.0.1 without sign-in;
+    with sign-in $LAGESBILD_ADDRESS when it is set, else 127.0.0.1 too (users come through
+    the reverse proxy with TLS on the same server, never to the app's plain HTTP)."""
+    return server_address(mode) or os.environ.get(NETWORK_ADDRESS_ENV) or LOCALHOST_ADDRESS
 
 
 def is_loopback(address: str | None) -> bool:

@@ -36,6 +36,7 @@ from lagesbild.domain import config
 from lagesbild.domain.config import DISCLOSURE_NOTE
 from lagesbild.domain.formatting import fmt_int, fmt_number
 from lagesbild.domain.periods import parse_quarter
+from lagesbild.domain.text import literal_html
 
 Style = Literal["screen", "slide"]
 Trace = dict[str, Any]
@@ -495,7 +496,8 @@ def _event_key(fig: go.Figure) -> None:
         lines = lines[:2]
         lines[1] += " · …"
     fig.add_annotation(
-        name=EVENT_KEY, text="Omvärldshändelser: " + "<br>".join(lines), showarrow=False,
+        name=EVENT_KEY, text="Omvärldshändelser: " + "<br>".join(map(literal_html, lines)),
+        showarrow=False,
         xref="paper", yref="paper", x=0, y=0, xanchor="left", yanchor="bottom",
         yshift=-(shift - 4), align="left",
         font={"size": spec.source, "color": "#6b4c9a"})

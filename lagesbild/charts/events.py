@@ -8,6 +8,7 @@ from collections.abc import Sequence
 import plotly.graph_objects as go
 
 from lagesbild.domain.periods import parse_quarter, quarter_end, quarter_of, quarter_start
+from lagesbild.domain.text import literal_html
 
 EVENT_COLOUR = "#6b4c9a"
 ANNOTATION_NAME = "omvarld"  # name of the shapes and annotations that mark events
@@ -98,7 +99,8 @@ def add_event_annotations(fig: go.Figure, events: Sequence[Event], *,
             )
             if not labels:
                 continue
-            text = f"{number} {short_label(title)}" if single else str(number)
+            # the title is an analyst's text: plotly reads <a>, <b>, <br> in labels
+            text = f"{number} {literal_html(short_label(title))}" if single else str(number)
             at_right = single and position > 0.75 * (len(quarters) - 1)
             # A label takes about a quarter of a single chart's width (in quarters); put it in
             # the highest row where it does not overlap another label.
@@ -114,6 +116,7 @@ def add_event_annotations(fig: go.Figure, events: Sequence[Event], *,
                 xshift=-2 if at_right else 2, showarrow=False,
                 text=text, name=ANNOTATION_NAME, align="left",
                 font=dict(size=11, color=EVENT_COLOUR), bgcolor="rgba(255,255,255,0.8)",
-                hovertext=f"{day.isoformat()} · {category}<br>{title}",
+                hovertext=f"{day.isoformat()} · {literal_html(category)}<br>"
+                          f"{literal_html(title)}",
             )
     return fig

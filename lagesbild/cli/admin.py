@@ -3,12 +3,16 @@
     lagesbild user add NAMN --role analytiker|beredningsgrupp [--password-stdin]
     lagesbild user password NAMN [--password-stdin]
     lagesbild user role NAMN --role ROLL
+    lagesbild user lock NAMN   # spärra (kan inte logga in; öppna sessioner avslutas)
+    lagesbild user unlock NAMN
     lagesbild user list
     lagesbild user remove NAMN
-    lagesbild backup KATALOG
-    lagesbild restore KATALOG [--db FIL] [--force]
+    lagesbild backup KATALOG   # also while the dashboard runs (it writes the backup then)
+    lagesbild restore KATALOG [--db FIL] [--force] [--files]   # not while it runs
+    lagesbild health [--json]  # database, latest backup, schema version, disk; exit 1: problem
     lagesbild audit [--since 2026-01-01] [--actor NAMN] [--action import] [--outcome nekad]
-    lagesbild address          # the value for `streamlit run app.py --server.address …`
+    lagesbild address          # the value for `streamlit run app.py --server.address …`:
+                               # 127.0.0.1, with sign-in $LAGESBILD_ADDRESS when it is set
 """
 
 from __future__ import annotations
@@ -17,13 +21,16 @@ import argparse
 import datetime as dt
 import getpass
 import json
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
 
 from lagesbild.access import signin
-from lagesbild.cli.common import open_store, user_name
+from lagesbild.cli.common import caller_path, in_app, open_store, user_name
 from lagesbild.domain import config
+from lagesbild.service import operations
+from lagesbild.service.channel import ChannelForbidden, answers, socket_for
 from lagesbild.store import Store, StoreError
 
 
@@ -75,6 +82,12 @@ def cmd_user(args: argparse.Namespace) -> int:
             account = accounts.set_role(path, args.name, args.role)
             _log_account_change(args, "roll ändrad", account.name, f"roll {account.role}")
             print(f"Kontot {account.name} har nu rollen {account.role}.")
+        elif args.user_command in ("lock", "unlock"):
+            locked = args.user_command == "lock"
+            account = accounts.set_locked(path, args.name, locked)
+            _log_account_change(args, "konto spärrat" if locked else "konto öppnat",
+                                account.name)
+            print(f"Kontot {account.name} är {'spärrat' if locked else 'öppnat igen'}.")
         elif args.user_command == "remove":
             account = accounts.remove_user(path, args.name)
             _log_account_change(args, "konto borttaget", account.name)
@@ -83,12 +96,14 @@ def cmd_user(args: argparse.Namespace) -> int:
             users = accounts.list_users(path)
             if args.json:
                 print(json.dumps([{"namn": u.name, "roll": u.role, "skapad": u.created_at,
-                                   "andrad": u.changed_at} for u in users],
+                                   "andrad": u.changed_at, "sparrad": u.locked}
+                                  for u in users],
                                  ensure_ascii=False, indent=2))
             elif not users:
                 print(f"Inga lokala konton i {path}.")
             for u in users if not args.json else ():
-                print(f"{u.name:<32} {u.role:<16} skapad {u.created_at[:10]}")
+                print(f"{u.name:<32} {u.role:<16} skapad {u.created_at[:10]}"
+                      + ("  SPÄRRAT" if u.locked else ""))
     except accounts.AccountError as exc:
         print(f"Fel: {exc}", file=sys.stderr)
         return 1
@@ -96,44 +111,111 @@ def cmd_user(args: argparse.Namespace) -> int:
 
 
 def cmd_backup(args: argparse.Namespace) -> int:
-    from lagesbild.store.backup import backup
-
     store = open_store(args)
     try:
-        manifest = backup(store, args.directory, by=user_name(args))
+        manifest = operations.make_backup(store, args.directory, by=user_name(args),
+                                          shown_as=caller_path(args.directory))
     finally:
         store.close()
     tables = manifest["tables"]
-    print(f"Säkerhetskopian är sparad i {args.directory}: {len(tables)} tabeller, "
-          f"{tables.get('reports', {}).get('rows', 0)} rapporter, schemaversion "
-          f"{manifest['schema_version']}. Återställ med `lagesbild restore {args.directory} "
-          "--db FIL`.")
+    extra = len(manifest.get("extra_files", {}))
+    print(f"Säkerhetskopian är sparad och kontrollerad i {args.directory}: {len(tables)} "
+          f"tabeller, {tables.get('reports', {}).get('rows', 0)} rapporter, {extra} filer "
+          f"utanför databasen, schemaversion {manifest['schema_version']}. Återställ med "
+          f"`lagesbild restore {args.directory} --db FIL` (med --files även konton, "
+          "inställningar och kodlistor).")
     return 0
 
 
 def cmd_restore(args: argparse.Namespace) -> int:
-    from lagesbild.store.backup import restore
+    from lagesbild.cli.forward import REFUSED
+    from lagesbild.store.backup import restore, restore_files
 
-    result = restore(args.directory, config.database_path(args.db), force=args.force,
-                     by=user_name(args))
+    db = config.database_path(args.db)
+    try:
+        running = answers(socket_for(db))
+    except ChannelForbidden:  # it runs; this user may not ask it anything
+        running = {"pid": "?"}
+    if running is not None:
+        print(f"Fel: Dashboarden kör (process {running.get('pid')}) och använder {db}. "
+              f"{REFUSED['restore']}", file=sys.stderr)
+        return 1
+    result = restore(args.directory, db, force=args.force, by=user_name(args))
     print(f"Databasen {result.path} är återställd från {args.directory} "
           f"({result.tables.get('reports', 0)} rapporter, schemaversion "
           f"{result.schema_version}).")
     if result.moved_aside is not None:
         what = "skadade" if result.previous_state == "skadad" else "tidigare"
         print(f"Den {what} databasfilen ligger kvar som {result.moved_aside}.")
+    if args.files:
+        kept = False
+        for path, outcome in restore_files(args.directory, operations.extra_files(),
+                                           force=args.force).items():
+            print(f"  {outcome:<17} {path}")
+            kept |= outcome.startswith("behölls")
+        if kept:
+            print("Filer som har ändrats sedan säkerhetskopian behölls; ersätt dem med "
+                  "--force (de nuvarande sparas bredvid som .ersatt-<tid>).")
     return 0
+
+
+def cmd_health(args: argparse.Namespace) -> int:
+    from lagesbild.service import runtime
+
+    db = config.database_path(args.db)
+    store, problem = None, None
+    if not in_app() and not db.exists():
+        problem = f"Databasfilen {db} finns inte."
+    else:
+        try:
+            store = open_store(args)  # forwarded to the dashboard when it runs
+        except StoreError as exc:
+            problem = str(exc)
+    try:
+        report = operations.health(store, store.path if store and store.path else db)
+    finally:
+        if store is not None:
+            store.close()
+    problems = ([problem] if problem else []) + list(report.problems)
+    served = runtime.current()
+    answered = (f"dashboarden (process {os.getpid()})" if in_app()
+                else "databasfilen (ingen dashboard kör)" if store is not None
+                else "ingen")
+    if args.json:
+        body = {**report.as_dict(), "ok": not problems, "problem": problems,
+                "svarar": "dashboarden" if in_app() else "databasfilen" if store else None,
+                "pid": os.getpid() if in_app() else None,
+                "nasta_schemalagda": (served.scheduler.next_run.isoformat()
+                                      if served and served.scheduler.next_run else None)}
+        print(json.dumps(body, ensure_ascii=False, indent=2))
+        return 0 if not problems else 1
+    latest = report.backups.latest_ok
+    lines = [f"Lägesbild: {'ok' if not problems else 'PROBLEM'}",
+             f"Svarar:          {answered}",
+             f"Databas:         {report.database}"
+             + (f", {report.reports} rapporter" if report.reports is not None else ""),
+             f"Schemaversion:   {report.schema_version} (programmet: "
+             f"{operations.LATEST_VERSION})",
+             "Säkerhetskopia:  " + (f"{operations.shown_time(latest.when)} ({latest.kind}, "
+                                    f"kontrollerad)" if latest else "ingen"),
+             f"Ledigt utrymme:  {report.disk_free / 2**30:.1f} GB"]
+    if served is not None and served.scheduler.next_run is not None:
+        lines.append("Nästa schemalagda: "
+                     f"{operations.shown_time(served.scheduler.next_run)}")
+    lines += [f"  - {p}" for p in problems]
+    print("\n".join(lines))
+    return 0 if not problems else 1
 
 
 def cmd_audit(args: argparse.Namespace) -> int:
     from lagesbild.store import audit
 
     since = dt.date.fromisoformat(args.since) if args.since else None
-    frame = audit.entries(open_store(args), since=since,
-                          actor=args.actor, action=args.action, outcome=args.outcome,
-                          limit=args.limit)
+    frame = audit.shown(audit.entries(open_store(args), since=since, actor=args.actor,
+                                      action=args.action, outcome=args.outcome,
+                                      limit=args.limit))
     if args.json:
-        print(frame.to_json(orient="records", force_ascii=False, date_format="iso"))
+        print(frame.to_json(orient="records", force_ascii=False, date_format="iso"))  # escaped
         return 0
     if frame.empty:
         print("Inga händelser i granskningsloggen för det urvalet.")
@@ -163,6 +245,7 @@ def add_commands(sub: argparse._SubParsersAction, common: argparse.ArgumentParse
     command("restore")(cmd_restore)
     command("audit")(cmd_audit)
     command("address")(cmd_address)
+    command("health")(cmd_health)
 
     accounts_file = argparse.ArgumentParser(add_help=False)
     accounts_file.add_argument("--accounts", metavar="FIL",
@@ -182,6 +265,13 @@ def add_commands(sub: argparse._SubParsersAction, common: argparse.ArgumentParse
     q = users.add_parser("role", parents=[common, accounts_file], help="byt roll för ett konto")
     q.add_argument("name", metavar="NAMN")
     q.add_argument("--role", required=True, choices=ROLES)
+    q = users.add_parser("lock", parents=[common, accounts_file],
+                         help="spärra ett konto: det kan inte logga in och öppna sessioner "
+                              "avslutas vid nästa klick")
+    q.add_argument("name", metavar="NAMN")
+    q = users.add_parser("unlock", parents=[common, accounts_file],
+                         help="öppna ett spärrat konto igen")
+    q.add_argument("name", metavar="NAMN")
     q = users.add_parser("list", parents=[common, accounts_file], help="lista konton")
     q.add_argument("--json", action="store_true")
     q = users.add_parser("remove", parents=[common, accounts_file], help="ta bort ett konto")
@@ -194,10 +284,20 @@ def add_commands(sub: argparse._SubParsersAction, common: argparse.ArgumentParse
                        help="återställ databasen (--db) från en säkerhetskopia")
     p.add_argument("directory", metavar="KATALOG", type=Path)
     p.add_argument("--force", action="store_true",
-                   help="ersätt en fungerande databas (den gamla sparas som .ersatt-<tid>)")
+                   help="ersätt en fungerande databas och ändrade filer (de gamla sparas som "
+                        ".ersatt-<tid>)")
+    p.add_argument("--files", action="store_true",
+                   help="återställ även konton, roller, inställningar och kodlistor")
+
+    p = sub.add_parser("health", parents=[common],
+                       help="databas, senaste säkerhetskopia, schemaversion och ledigt "
+                            "utrymme; avslutskod 1 när något är fel")
+    p.add_argument("--json", action="store_true")
 
     p = sub.add_parser("address", parents=[accounts_file],
-                       help="adressen som dashboarden ska lyssna på: 127.0.0.1 utan inloggning")
+                       help="adressen som dashboarden ska lyssna på: 127.0.0.1 (med inloggning "
+                            "$LAGESBILD_ADDRESS om den är satt; annars når användarna den via "
+                            "en omvänd proxy med TLS)")
     p.add_argument("--verbose", action="store_true", help="skriv också inloggningssättet")
 
     p = sub.add_parser("audit", parents=[common], help="visa granskningsloggen, nyast först")

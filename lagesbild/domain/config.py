@@ -15,6 +15,7 @@ AREAS_FILE = DATA_DIR / "omraden_umea.csv"
 POPULATION_FILE = DATA_DIR / "befolkning.csv"
 GEOJSON_FILE = DATA_DIR / "umea_regso2025.geojson"
 SETTINGS_FILE = DATA_DIR / "installningar.toml"
+SETTINGS_ENV = "LAGESBILD_SETTINGS"
 DEFAULT_DB = DATA_DIR / "lagesbild.duckdb"
 
 
@@ -47,17 +48,89 @@ class ImportLimits:
 
 
 @dataclass(frozen=True)
+class Server:
+    """Who may reach the dashboard when it is shared through a reverse proxy ([server])."""
+
+    host_names: tuple[str, ...] = ()  # the names users type (Host header), lower case
+    proxies: tuple[str, ...] = ("127.0.0.1", "::1")  # peers whose X-Forwarded-For is believed
+
+
+@dataclass(frozen=True)
+class SignIn:
+    """Sessions and the identity provider ([inloggning])."""
+
+    idle_minutes: float = 30.0  # a signed-in user is signed out after this long without use
+    oidc_trusted_email: bool = False  # True: an e-mail counts without email_verified
+
+
+@dataclass(frozen=True)
+class Backups:
+    """Scheduled backups made by the running app ([sakerhetskopia])."""
+
+    time_of_day: str | None = "02:30"  # HH:MM local time; None: no scheduled backups
+    keep: int = 14  # how many scheduled backups are kept (the oldest are removed)
+    folder: str | None = None  # None: the folder sakerhetskopior/ beside the database
+    catch_up_seconds: float = 60.0  # after start, when the newest is over a day old
+
+
+@dataclass(frozen=True)
 class Settings:
     disclosure: Disclosure
     public_disclosure: Disclosure
     cli_limits: ImportLimits
     web_limits: ImportLimits
+    server: Server = Server()
+    sign_in: SignIn = SignIn()
+    backups: Backups = Backups()
+
+
+def settings_path() -> Path:
+    """The settings file: $LAGESBILD_SETTINGS, else data/installningar.toml."""
+    return Path(os.environ.get(SETTINGS_ENV) or SETTINGS_FILE)
+
+
+def _names(value: object, key: str, path: Path) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ValueError(f"{key} i {path} ska vara en lista med texter, t.ex. "
+                         f'{key} = ["lagesbild.umea.se"].')
+    return tuple(v.strip().lower().rstrip(".") for v in value if v.strip())
+
+
+def _server(raw: dict, path: Path) -> Server:
+    default = Server()
+    return Server(
+        host_names=_names(raw.get("vardnamn", []), "vardnamn", path),
+        proxies=_names(raw.get("proxy", list(default.proxies)), "proxy", path),
+    )
+
+
+def _sign_in(raw: dict, path: Path) -> SignIn:
+    idle = float(raw.get("inaktiv_minuter", SignIn.idle_minutes))
+    if not idle > 0:
+        raise ValueError(f"inaktiv_minuter i {path} måste vara större än 0 (standard 30).")
+    return SignIn(idle_minutes=idle,
+                  oidc_trusted_email=bool(raw.get("oidc_betrodd_epost", False)))
+
+
+def _backups(raw: dict, path: Path) -> Backups:
+    time_of_day = str(raw.get("tid", "02:30")).strip() or None
+    if time_of_day is not None:
+        hour, _, minute = time_of_day.partition(":")
+        if not (hour.isdigit() and minute.isdigit() and int(hour) < 24 and int(minute) < 60):
+            raise ValueError(f"[sakerhetskopia] tid = {time_of_day!r} i {path} ska "
+                             "vara en tid som \"02:30\" (eller \"\" för inga automatiska).")
+    keep = int(raw.get("behall", 14))
+    if keep < 1:
+        raise ValueError(f"[sakerhetskopia] behall i {path} ska vara minst 1.")
+    return Backups(time_of_day, keep, str(raw.get("katalog", "")).strip() or None,
+                   float(raw.get("vid_start_efter_sekunder", 60)))
 
 
 @cache
 def settings() -> Settings:
-    """Read data/installningar.toml once per process."""
-    raw = tomllib.loads(SETTINGS_FILE.read_text("utf-8")) if SETTINGS_FILE.exists() else {}
+    """Read data/installningar.toml (or $LAGESBILD_SETTINGS) once per process."""
+    path = settings_path()
+    raw = tomllib.loads(path.read_text("utf-8")) if path.exists() else {}
     roja = raw.get("roja", {})
     publik = roja.get("publik", {})
     imp = raw.get("import", {})
@@ -76,4 +149,7 @@ def settings() -> Settings:
             int(imp.get("max_rader_webb", 200_000)),
             unzip,
         ),
+        server=_server(raw.get("server", {}), path),
+        sign_in=_sign_in(raw.get("inloggning", {}), path),
+        backups=_backups(raw.get("sakerhetskopia", {}), path),
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 import unicodedata
 
@@ -27,3 +28,65 @@ def ascii_slug(text: str) -> str:
     """A file-name-safe ASCII slug: 'Trender per form' -> 'trender_per_form'."""
     folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     return re.sub(r"[^a-z0-9]+", "_", folded.lower()).strip("_") or "fil"
+
+
+_NAMED_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+_INVISIBLE = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
+
+
+def printable(text: str) -> str:
+    """The text with every control, format and line/paragraph separator character written
+    as an escape (ESC -> "\\x1b", CSI -> "\\x9b", RLO -> "\\u202e", newline -> "\\n"), so that
+    a stored text can neither steer a terminal nor hide, reorder or add lines.
+
+    >>> printable("anna\\x1b[2K\\rok")
+    'anna\\\\x1b[2K\\\\rok'
+    """
+    if text.isprintable():
+        return text
+    out = []
+    for ch in text:
+        if ch == " " or unicodedata.category(ch) not in _INVISIBLE:
+            out.append(ch)
+        elif ch in _NAMED_ESCAPES:
+            out.append(_NAMED_ESCAPES[ch])
+        elif ord(ch) < 0x100:
+            out.append(f"\\x{ord(ch):02x}")
+        else:
+            out.append(f"\\u{ord(ch):04x}" if ord(ch) <= 0xFFFF else f"\\U{ord(ch):08x}")
+    return "".join(out)
+
+
+# -- text that did not come from the code, shown as plain text -----------------------------------
+# Characters that mean something in Streamlit's Markdown (CommonMark, GFM tables and
+# strikethrough, Streamlit's :colour[...] and :icon: directives, $math$) or in HTML.
+_MARKDOWN_SPECIAL = frozenset("\\`*_{}[]()<>#+-.!|~$:&\"'=^")
+# Where GFM would turn plain text into a link (https://…, www.…, a@b.se): a word joiner
+# (U+2060, invisible) keeps it text. Character references do not stop that autolinking.
+_AUTOLINK = re.compile(r"(?i)(?<=[a-z])(?=://)|(?<=\bwww)(?=\.)|(?=@[^\s@]+\.[^\s@])")
+_WORD_JOINER = "\u2060"
+
+
+def _one_line(value: object) -> str:
+    return printable(" ".join(str(value).split()))
+
+
+def literal_markdown(value: object) -> str:
+    """A text from outside the code (a URL value, a file name, a code-list value or
+    description, an event title, an activity text, a user name) for a Markdown context
+    (Streamlit's st.markdown, captions, alerts, labels), so that it shows as itself: every
+    Markdown or HTML character as a numeric character reference (which CommonMark shows as the
+    character and never as markup), no link made of a bare URL or e-mail address, control
+    characters written out ("\\x1b"), line breaks as spaces.
+
+    >>> literal_markdown("**x** [y](z)")
+    '&#42;&#42;x&#42;&#42; &#91;y&#93;&#40;z&#41;'
+    """
+    text = _AUTOLINK.sub(_WORD_JOINER, _one_line(value))
+    return "".join(f"&#{ord(ch)};" if ch in _MARKDOWN_SPECIAL else ch for ch in text)
+
+
+def literal_html(value: object) -> str:
+    """The same for a context that reads (a little) HTML: plotly's text, hover and annotation
+    labels (which make <a href> a link) and reportlab's paragraphs."""
+    return html.escape(_one_line(value), quote=True)

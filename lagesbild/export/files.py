@@ -1,8 +1,14 @@
-"""The meeting pack as files: one format as bytes (`pack_bytes`) or written to a path."""
+"""The meeting pack as files: one format as bytes (`pack_bytes`) or written to a path.
+
+Written files are private to the user who writes them (0600, new folders 0700), whatever the
+umask: a pack holds the quarter's picture, protected or not, and a shared server's other users
+have no business reading it.
+"""
 
 from __future__ import annotations
 
 import io
+import os
 import zipfile
 from pathlib import Path
 
@@ -32,6 +38,28 @@ def pack_file_name(pack: Pack, fmt: str) -> str:
     return pack.file_name(fmt)
 
 
+def _private_folder(folder: Path) -> None:
+    """Create a folder (and its parents) as 0700; an existing folder is left as it is."""
+    if not folder.exists():
+        _private_folder(folder.parent)
+        folder.mkdir(mode=0o700)
+        os.chmod(folder, 0o700)  # mkdir's mode is reduced by the umask; never widened
+
+
+def write_private(path: Path, data: bytes) -> None:
+    """Write a file readable and writable by its owner only (also when it existed before)."""
+    _private_folder(path.parent)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        os.fchmod(fd, 0o600)
+        with os.fdopen(fd, "wb") as handle:
+            fd = -1
+            handle.write(data)
+    finally:
+        if fd >= 0:
+            os.close(fd)
+
+
 def write_pack(pack: Pack, fmt: str, out: str | Path) -> list[Path]:
     """Write the pack as `fmt` to `out` and return the files written.
 
@@ -40,17 +68,16 @@ def write_pack(pack: Pack, fmt: str, out: str | Path) -> list[Path]:
     """
     out = Path(out)
     if fmt == "png":
-        out.mkdir(parents=True, exist_ok=True)
+        _private_folder(out)
         written = []
         rendered = pack.render_images("png")
         for item in pack.charts:
             path = out / pack.chart_file_name(item, "png")
-            path.write_bytes(rendered[item.key])
+            write_private(path, rendered[item.key])
             written.append(path)
         return written
     if fmt not in FORMATS:
         raise ValueError(f"Okänt format {fmt!r}: välj bland {', '.join(FORMATS)}.")
     path = out / pack.file_name(fmt) if out.is_dir() else out
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(pack_bytes(pack, fmt))
+    write_private(path, pack_bytes(pack, fmt))
     return [path]

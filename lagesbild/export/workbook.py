@@ -1,72 +1,32 @@
 """Excel workbooks (openpyxl) and CSV of indicator tables, safe against formula injection.
 
 One sheet per table with Swedish headers; counts are numbers, suppressed counts the text
-"<5" (or ".." for a secondarily hidden count). Every cell value goes through `safe_cell`: a
-text that Excel (or another spreadsheet) could read as a formula — starting with = + - @, a
-tab or a carriage return — gets a leading apostrophe and is stored as text, while real
-numbers, negative ones included, stay numbers.
+"<5" (or ".." for a secondarily hidden count). Every cell value goes through the project's one
+cell writer (lagesbild.domain.spreadsheet: `write_cell`, `safe_cell`): a text that Excel (or
+another spreadsheet) could read as a formula — starting with = + - @, a tab or a carriage
+return — gets a leading apostrophe and is stored as text, while real numbers, negative ones
+included, stay numbers.
 """
 
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import io
-import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from decimal import Decimal
 
-import numpy as np
 import pandas as pd
 from openpyxl import Workbook
-from openpyxl.cell.cell import Cell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from lagesbild.domain.spreadsheet import safe_cell, write_cell
 from lagesbild.export.common import export_table
 
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV_MIME = "text/csv"
 _SHEET_BAD = re.compile(r"[\[\]:*?/\\]")
 _HEADER_FILL = PatternFill("solid", fgColor="DDE6F0")
-
-
-def safe_cell(value: object) -> object:
-    """A value that is safe to write into a spreadsheet cell.
-
-    Numbers (int, float, Decimal, numpy numbers; not bool) are returned as numbers (NaN and
-    infinity as None); None/NA stay empty; bool becomes "Ja"/"Nej"; dates stay dates; any
-    other value becomes text, and text starting with = + - @ (or tab, CR, LF, or their
-    full-width forms) is prefixed with "'" so it is never read as a formula.
-    """
-    if value is None or value is pd.NA or value is pd.NaT:
-        return None
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, bool):
-        return "Ja" if value else "Nej"
-    if isinstance(value, int | Decimal):
-        return value
-    if isinstance(value, float):
-        return None if math.isnan(value) or math.isinf(value) else value
-    if isinstance(value, dt.datetime | dt.date | dt.time):
-        return value
-    if isinstance(value, pd.Timestamp):
-        return value.to_pydatetime()
-    text = str(value)
-    if text.startswith(FORMULA_START):
-        return "'" + text
-    return text
-
-
-def _write(cell: Cell, value: object) -> None:
-    """Write through safe_cell; text is always stored as text (never as a formula)."""
-    value = safe_cell(value)
-    cell.value = value
-    if isinstance(value, str):
-        cell.data_type = "s"
 
 
 def sheet_title(name: str, taken: Iterable[str] = ()) -> str:
@@ -97,18 +57,18 @@ def _add_table_sheet(book: Workbook, title: str, table: pd.DataFrame,
     sheet = book.create_sheet(sheet_title(title, book.sheetnames))
     row = 1
     if note:
-        _write(sheet.cell(row=1, column=1), note)
+        write_cell(sheet.cell(row=1, column=1), note)
         sheet.cell(row=1, column=1).font = Font(italic=True, color="555555")
         row = 3
     for j, column in enumerate(table.columns, start=1):
         cell = sheet.cell(row=row, column=j)
-        _write(cell, column)
+        write_cell(cell, column)
         cell.font = Font(bold=True)
         cell.fill = _HEADER_FILL
         cell.alignment = Alignment(wrap_text=True, vertical="top")
     for i, values in enumerate(table.itertuples(index=False), start=row + 1):
         for j, value in enumerate(values, start=1):
-            _write(sheet.cell(row=i, column=j), value)
+            write_cell(sheet.cell(row=i, column=j), value)
     for j, column in enumerate(table.columns, start=1):
         values = list(table.iloc[:, j - 1])
         fmt = _number_format(values)
@@ -139,9 +99,9 @@ def workbook_bytes(tables: Mapping[str, pd.DataFrame],
     if about:
         first.title = sheet_title(about_title)
         for i, (key, value) in enumerate(about, start=1):
-            _write(first.cell(row=i, column=1), key)
+            write_cell(first.cell(row=i, column=1), key)
             first.cell(row=i, column=1).font = Font(bold=True)
-            _write(first.cell(row=i, column=2), value)
+            write_cell(first.cell(row=i, column=2), value)
             first.cell(row=i, column=2).alignment = Alignment(wrap_text=True, vertical="top")
         first.column_dimensions["A"].width = 28
         first.column_dimensions["B"].width = 110

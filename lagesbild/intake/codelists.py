@@ -204,6 +204,13 @@ def check_codelist(store: Store, data: bytes, file_name: str, list_name: str,
                                         "kodlista får aldrig innehålla uppgifter om personer.",
                                         row=line, column=name))
                 row[name] = ""  # never compared, shown or stored below
+    for line, row in numbered:  # values become chart labels: no markup, no control characters
+        for name in ("varde", "alias", "ersatts_av"):
+            cell = row.get(name) or ""
+            if any(ch in cell for ch in "<>") or not cell.isprintable():
+                problems.append(Problem(file_name, "Otillåtet tecken i kodlistan",
+                                        "Skriv värdet utan < och > och utan styrtecken "
+                                        "(tabb, radbrytning).", row=line, column=name))
     seen: dict[str, int] = {}
     alias_of: dict[str, tuple[str, int]] = {}
     for line, row in numbered:

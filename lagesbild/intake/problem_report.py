@@ -14,7 +14,8 @@ other cell of the copy that looks like a personnummer, e-mail address or phone n
 emptied in the copy, and the Problem sheet shows no value for it. Existing comments and the
 document properties (author, last saved by) are removed. Text in the Problem sheet that Excel
 could take for a formula (starting with = + - @) is neutralised with a leading apostrophe, and
-text cells of the copy are always stored as text, never as formulas.
+text cells of the copy are always stored as text, never as formulas (both through the project's
+one cell writer, lagesbild.domain.spreadsheet).
 
 A file that cannot be opened safely (too large, a zip bomb, password protected, not a
 spreadsheet) gets a report with the Problem sheet only.
@@ -40,7 +41,9 @@ from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.worksheet import Worksheet
 
+from lagesbild.domain import spreadsheet
 from lagesbild.domain.problems import Problem
+from lagesbild.domain.spreadsheet import write_cell
 from lagesbild.intake import privacy
 
 PROBLEM_SHEET = "Problem"
@@ -60,7 +63,6 @@ _MARK = PatternFill("solid", fgColor="FFC7CE")
 _MARK_PERSONAL = PatternFill("solid", fgColor="FF9999")
 _HEAD = PatternFill("solid", fgColor="DDE6F0")
 _PERSONAL_REASONS = frozenset(privacy.REASONS.values())
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _LETTERS = re.compile(r"^[A-Z]{1,3}$")
 _OLE2 = bytes.fromhex("D0CF11E0A1B11AE1")
 
@@ -100,18 +102,7 @@ def report_file_name(file_name: str) -> str:
 
 
 # -- cell text ----------------------------------------------------------------------------------
-def neutralise(value: object) -> object:
-    """Text that Excel could take for a formula, with an apostrophe in front."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
-
-
-def _set_text_safely(cell, value: object) -> None:
-    """Write a value; text is always stored as text (openpyxl would make '=…' a formula)."""
-    cell.value = value
-    if isinstance(value, str):
-        cell.data_type = "s"
+neutralise = spreadsheet.neutralise  # text Excel could take for a formula, with "'" in front
 
 
 def _is_personal(problem: Problem) -> bool:
@@ -266,8 +257,7 @@ def _copy_workbook(data: bytes, file_name: str) -> tuple[Workbook, dict[str | No
             for j, value in enumerate(row, start=1):
                 if value is None or value == "":
                     continue
-                cell = ws.cell(row=i, column=j)
-                _set_text_safely(cell, value)
+                cell = write_cell(ws.cell(row=i, column=j), value, editable=True)
                 if isinstance(value, dt.datetime):
                     cell.number_format = "yyyy-mm-dd hh:mm"
                 elif isinstance(value, dt.date):
@@ -377,10 +367,10 @@ def _problem_sheet(wb: Workbook, file_name: str, problems: Sequence[Problem],
     wb.active = 0
     summary = (f"{len(problems) + left_out} problem i filen {safe_file_name(file_name)}. "
                + (COPY_NOTE if copied else NO_COPY_NOTE))
-    _set_text_safely(ws.cell(row=1, column=1), neutralise(summary))
+    write_cell(ws.cell(row=1, column=1), summary)
     ws.cell(row=1, column=1).font = Font(bold=True)
     for j, (head, width) in enumerate(zip(HEADERS, WIDTHS, strict=True), start=1):
-        cell = ws.cell(row=3, column=j, value=head)
+        cell = write_cell(ws.cell(row=3, column=j), head)
         cell.font = Font(bold=True)
         cell.fill = _HEAD
         ws.column_dimensions[get_column_letter(j)].width = width
@@ -391,8 +381,7 @@ def _problem_sheet(wb: Workbook, file_name: str, problems: Sequence[Problem],
         row = (title or p.sheet or "", refs.get(k, ""), p.row, p.column or "", value, p.reason,
                p.fix)
         for j, item in enumerate(row, start=1):
-            cell = ws.cell(row=i, column=j)
-            _set_text_safely(cell, neutralise(item))
+            cell = write_cell(ws.cell(row=i, column=j), item)
             cell.alignment = Alignment(wrap_text=j >= 5, vertical="top")
         if k in refs and title:
             link = ws.cell(row=i, column=2)
@@ -401,7 +390,7 @@ def _problem_sheet(wb: Workbook, file_name: str, problems: Sequence[Problem],
             link.font = Font(color="0563C1", underline="single")
     if left_out:
         last = ws.cell(row=len(problems) + 4, column=1)
-        _set_text_safely(last, f"… och {left_out} problem till som inte visas här. Rätta "
+        write_cell(last, f"… och {left_out} problem till som inte visas här. Rätta "
                                "problemen ovan och ladda upp filen igen för att se resten.")
     ws.freeze_panes = "A4"
     ws.auto_filter.ref = f"A3:{get_column_letter(len(HEADERS))}{max(3, len(problems) + 3)}"

@@ -18,6 +18,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from lagesbild.domain.codelists import FIELDS, UNKNOWN, Codelists, areas, load
+from lagesbild.domain.spreadsheet import write_cell
 
 REPORT_SHEET = "Rapporter"
 INSTRUCTION_SHEET = "Instruktioner"
@@ -99,10 +100,10 @@ def _write_codelists(ws: Worksheet, codelists: Codelists) -> dict[str, str]:
     ranges = {}
     for col, name in enumerate(_coded_fields(codelists), start=1):
         letter = get_column_letter(col)
-        ws.cell(1, col, codelists.header(name)).font = Font(bold=True)
+        write_cell(ws.cell(1, col), codelists.header(name), editable=True).font = Font(bold=True)
         values = _choices(codelists, name)
         for row, value in enumerate(values, start=2):
-            ws.cell(row, col, value)
+            write_cell(ws.cell(row, col), value, editable=True)
         ranges[name] = (
             f"{quote_sheetname(ws.title)}!${letter}$2:${letter}${len(values) + 1}"
         )
@@ -117,7 +118,7 @@ def _write_reports(ws: Worksheet, codelists: Codelists, ranges: dict[str, str]) 
     for col, name in enumerate(FIELDS, start=1):
         letter = get_column_letter(col)
         header = codelists.header(name)
-        cell = ws.cell(1, col, header)
+        cell = write_cell(ws.cell(1, col), header, editable=True)
         cell.font = Font(bold=True)
         cell.fill = _HEADER_FILL
         cell.alignment = Alignment(vertical="center")
@@ -222,13 +223,13 @@ def _write_instructions(ws: Worksheet, codelists: Codelists) -> None:
     wrap = Alignment(wrap_text=True, vertical="top")
     for row, item in enumerate(_instructions(codelists), start=1):
         if isinstance(item, str):
-            cell = ws.cell(row, 1, item)
+            cell = write_cell(ws.cell(row, 1), item, editable=True)
             cell.font = Font(bold=True, size=14 if row == 1 else 12)
             continue
         label, text = item
-        ws.cell(row, 1, label).font = Font(bold=True)
+        write_cell(ws.cell(row, 1), label, editable=True).font = Font(bold=True)
         ws.cell(row, 1).alignment = wrap
-        ws.cell(row, 2, text).alignment = wrap
+        write_cell(ws.cell(row, 2), text, editable=True).alignment = wrap
         ws.row_dimensions[row].height = 15 * max(1, -(-len(text) // 95))
 
 

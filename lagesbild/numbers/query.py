@@ -185,16 +185,16 @@ def cube(store: Store, dims: Sequence[CubeDim], years: Sequence[str],
     counts = np.zeros(shape, dtype=np.int64)
     sums = np.zeros(shape, dtype=np.int64)
     index = []
-    for column, axis in zip([*names, "_tid"], [*labels, finest_labels], strict=True):
-        position = {label: i for i, label in enumerate(axis)}
+    for column, axis_labels in zip([*names, "_tid"], [*labels, finest_labels], strict=True):
+        position = {label: i for i, label in enumerate(axis_labels)}
         index.append(np.fromiter((position[v] for v in values[column]), dtype=np.int64,
                                  count=len(antal)))
     np.add.at(counts, tuple(index), antal)
     np.add.at(sums, tuple(index), keysum)
     # totals of every dimension: the sum over the axis, as one more label
-    for axis in range(len(dims)):
-        counts = np.concatenate([counts, counts.sum(axis=axis, keepdims=True)], axis=axis)
-        sums = np.concatenate([sums, sums.sum(axis=axis, keepdims=True)], axis=axis)
+    for a in range(len(dims)):
+        counts = np.concatenate([counts, counts.sum(axis=a, keepdims=True)], axis=a)
+        sums = np.concatenate([sums, sums.sum(axis=a, keepdims=True)], axis=a)
     # the period: months -> quarters -> years -> all time (reports of other years included)
     time_axis = len(dims)
     parts = [counts, sums]
@@ -219,11 +219,11 @@ def cube(store: Store, dims: Sequence[CubeDim], years: Sequence[str],
     keys = np.concatenate([b[1] for b in blocks], axis=time_axis) % KEY_MODULUS
     labels = [(*axis, TOTAL) for axis in labels] + [tuple(time_labels)]
     parents = []
-    for axis_labels, name in zip(labels, [*names, "kvartal"], strict=True):
-        position = {label: i for i, label in enumerate(axis_labels)}
+    for with_total, name in zip(labels, [*names, "kvartal"], strict=True):
+        position = {label: i for i, label in enumerate(with_total)}
         up = period_parent if name == "kvartal" else _to_total
         parents.append(np.array([position.get(up(label), -1) if up(label) is not None else -1
-                                 for label in axis_labels], dtype=np.int64))
+                                 for label in with_total], dtype=np.int64))
     return Cube(tuple([*names, "kvartal"]), tuple(labels), tuple(parents), counts, keys)
 
 

@@ -11,6 +11,12 @@ system's permissions.
 
 Outcomes: "ok", "nekad" (refused: no permission, a refused file, a wrong password) and "fel"
 (something went wrong).
+
+Names and texts come partly from outside (a name typed at the sign-in, an identity provider's
+claims, file names), so every text is stored with its control and format characters escaped
+(`lagesbild.domain.text.printable`: ESC becomes the four characters "\x1b"): a stored entry
+cannot move the cursor, erase or add lines, or reorder text when `lagesbild audit` prints it,
+and the command escapes again what it prints (entries written before this rule).
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ import datetime as dt
 import pandas as pd
 
 from lagesbild.domain.formatting import LOCAL_TIME
+from lagesbild.domain.text import printable
 from lagesbild.store import Store
 
 OK, NEKAD, FEL = "ok", "nekad", "fel"
@@ -35,9 +42,10 @@ MAX_TEXT = 500  # longer texts are cut: the log is not a place for whole files o
 
 
 def _cut(text: object | None) -> str | None:
+    """The text as stored: control characters escaped, at most MAX_TEXT characters."""
     if text is None:
         return None
-    text = str(text)
+    text = printable(str(text))
     return text if len(text) <= MAX_TEXT else text[: MAX_TEXT - 1] + "…"
 
 
@@ -48,6 +56,17 @@ def log(store: Store, actor: str, action: str, outcome: str, target: str | None 
         raise ValueError(f"Okänt utfall {outcome!r} i granskningsloggen; använd {OUTCOMES}.")
     store.audit(_cut(actor) or "okänd", _cut(action) or "", outcome, _cut(target),
                 _cut(details))
+
+
+def shown(frame: pd.DataFrame) -> pd.DataFrame:
+    """Entries with every text escaped again for printing (`printable`), for output that a
+    terminal or another program reads; entries from before the rule may hold raw text."""
+    out = frame.copy()
+    for column in ("actor", "action", "target", "outcome", "details"):
+        if column in out:
+            out[column] = [None if v is None or v is pd.NA else printable(str(v))
+                           for v in out[column]]
+    return out
 
 
 def _as_instant(since: dt.date | dt.datetime) -> dt.datetime:

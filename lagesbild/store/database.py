@@ -15,6 +15,7 @@ import contextlib
 import datetime as dt
 import hashlib
 import json
+import os
 import re
 import threading
 from collections.abc import Iterator
@@ -26,6 +27,7 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
+from lagesbild.domain.text import printable
 from lagesbild.store.schema import (
     DATASETS,
     KEY_MODULUS,
@@ -97,6 +99,8 @@ class Store:
             con = duckdb.connect(str(target) if target else ":memory:")
         except duckdb.Error as exc:  # locked (IOException), or damaged (e.g. a checksum)
             raise _explain_open_error(target, exc) from None
+        if target is not None:
+            make_private(target)
         store = cls(con, target)
         try:
             store._migrate()
@@ -109,6 +113,11 @@ class Store:
 
     def close(self) -> None:
         self._con.close()
+
+    def shared(self) -> Store:
+        """The same store for code that closes what it opens (a command run inside the app):
+        the same connection and write lock, but `close()` leaves the connection open."""
+        return _SharedStore(self)
 
     def cursor(self) -> duckdb.DuckDBPyConnection:
         """A cursor for one query (safe to use from the calling thread)."""
@@ -396,9 +405,35 @@ class Store:
     # -- audit ---------------------------------------------------------------------------
     def audit(self, actor: str, action: str, outcome: str, target: str | None = None,
               details: str | None = None) -> None:
-        """Append one entry to the audit log (there is no way to change or delete entries)."""
+        """Append one entry to the audit log (there is no way to change or delete entries).
+        Texts are stored with control characters escaped (see store.audit)."""
+        texts = [None if t is None else printable(str(t))
+                 for t in (actor, action, target, outcome, details)]
         self.cursor().execute("INSERT INTO audit_log VALUES (?, ?, ?, ?, ?, ?)",
-                              [_now(), actor, action, target, outcome, details])
+                              [_now(), *texts])
+
+
+class _SharedStore(Store):
+    """A borrowed view of a Store: closing it closes nothing (see `Store.shared`)."""
+
+    def __init__(self, owner: Store) -> None:
+        super().__init__(owner._con, owner.path)
+        self._write_lock = owner._write_lock
+
+    def close(self) -> None:
+        pass
+
+
+def make_private(path: Path) -> None:
+    """Make an existing database file and its WAL readable by their owner only (0600).
+
+    The process umask makes new files private (the app and every command set it); this also
+    tightens files made by older releases under a looser umask. A file owned by someone else
+    is left as it is."""
+    for file in (path, path.with_name(path.name + ".wal")):
+        with contextlib.suppress(FileNotFoundError, PermissionError):
+            if file.stat().st_mode & 0o077:
+                os.chmod(file, 0o600)
 
 
 def content_sha256(rows: pa.Table) -> str:
@@ -516,6 +551,12 @@ def _explain_open_error(path: Path | None, exc: Exception) -> StoreError:
             f"Databasen {path} används redan av ett annat program (troligen dashboarden). "
             "DuckDB tillåter bara ett program i taget. Importera via sidan Ladda upp i "
             "dashboarden, eller stoppa dashboarden och försök igen."
+        )
+    if isinstance(exc, duckdb.IOException) and "permission denied" in text.lower():
+        return StoreError(
+            f"Du har inte behörighet att öppna databasfilen {path}. Kör kommandot som "
+            "tjänstens användare (t.ex. `sudo -u lagesbild lagesbild …`), eller gå med i "
+            "tjänstens grupp så att kommandot kan fråga den körande dashboarden."
         )
     return StoreCorrupt(
         f"Databasfilen {path} går inte att öppna: den är skadad eller inte en DuckDB-databas. "

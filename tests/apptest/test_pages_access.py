@@ -23,6 +23,7 @@ from tests.helpers.apptest import (
     UPLOAD,
     assert_ok,
     sign_in_locally,
+    start_oidc,
     texts,
 )
 from tests.helpers.files import HEADERS, report_rows, valid_personnummer
@@ -119,23 +120,14 @@ def test_oidc_user_without_role_is_refused_politely(demo_db: Path, tmp_path: Pat
     roles = tmp_path / "roller.toml"
     roles.write_text('[grupper]\n"lagesbild-beredning" = "beredningsgrupp"\n', "utf-8")
     monkeypatch.setenv(signin.ROLES_ENV, str(roles))
-    secrets = {"auth": {"redirect_uri": "http://localhost:8501/oauth2callback",
-                        "cookie_secret": "x" * 32, "client_id": "c", "client_secret": "s",
-                        "server_metadata_url": "http://127.0.0.1:9/.well-known/openid"}}
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    at.secrets.update(secrets)
-    at.user = {"is_logged_in": True, "email": "okand@example.se", "sub": "x",
-               "groups": ["annan-grupp"]}
-    at.run()
+    at = start_oidc({"email": "okand@example.se", "email_verified": True, "sub": "x",
+                     "groups": ["annan-grupp"]})
     assert_ok(at)
     assert at.title[0].value == "Ingen behörighet"
     assert any(b.label == "Logga ut" for b in at.button)
 
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    at.secrets.update(secrets)
-    at.user = {"is_logged_in": True, "email": "bo@example.se", "sub": "bo",
-               "groups": ["lagesbild-beredning"]}
-    at.run()
+    at = start_oidc({"email": "bo@example.se", "email_verified": True, "sub": "bo",
+                     "groups": ["lagesbild-beredning"]})
     assert_ok(at)
     assert at.title[0].value == "Översikt"
     with pytest.raises(ValueError, match="Could not find a navigation page"):

@@ -34,6 +34,20 @@ def start(query: dict[str, str] | None = None, protected: bool = False) -> AppTe
     return at.run()
 
 
+# An [auth] block for OIDC sign-in in AppTest (the identity itself is `at.user`).
+OIDC_SECRETS = {"auth": {"redirect_uri": "http://localhost:8501/oauth2callback",
+                         "cookie_secret": "x" * 32, "client_id": "c", "client_secret": "s",
+                         "server_metadata_url": "http://127.0.0.1:9/.well-known/openid"}}
+
+
+def start_oidc(user: dict[str, object]) -> AppTest:
+    """dashboard.py run once with OIDC configured and `user` signed in (st.user's claims)."""
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.secrets.update(OIDC_SECRETS)
+    at.user = {"is_logged_in": True, **user}
+    return at.run()
+
+
 def assert_ok(at: AppTest) -> None:
     assert not at.exception, [e.value for e in at.exception]
 

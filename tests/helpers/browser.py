@@ -80,7 +80,9 @@ def streamlit_server(db: Path, env: dict[str, str] | None = None,
     log = db.parent / f"streamlit-{port}.log"
     full_env = {**os.environ, "LAGESBILD_DB": str(db),
                 "LAGESBILD_ACCOUNTS": str(db.parent / "inga_konton.json"),
-                "LAGESBILD_ROLES": str(db.parent / "inga_roller.toml"), **(env or {})}
+                "LAGESBILD_ROLES": str(db.parent / "inga_roller.toml"),
+                # as the service file does: the request guard, not uvicorn, reads proxy headers
+                "FORWARDED_ALLOW_IPS": "", **(env or {})}
     with log.open("w") as out:
         process = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",

@@ -1,8 +1,8 @@
 """The dashboard side (app.py, dashboard.py, pages/, ui/) never touches the database: no SQL, no
 DuckDB, no store method that reads rows or changes anything. It calls the engine (numbers,
 access policy, export) instead. The package contracts (layers, no Streamlit in the engine, no
-cycles) are import-linter's, run by `make test`; this test covers the files import-linter cannot
-see (pages/ is not a package) and calls rather than imports.
+cycles) are import-linter's, run by `make test`; this test covers the files import-linter
+cannot see (pages/ is not a package) and calls rather than imports.
 """
 
 from __future__ import annotations

@@ -89,3 +89,65 @@ def test_the_mutation_pattern_would_catch_offenders() -> None:
                 "ALTER TABLE audit_log ADD COLUMN x INT"):
         assert _MUTATION.search(sql), sql
     assert not _MUTATION.search("SELECT * FROM audit_log")
+
+
+# -- finding 4: the log cannot be forged through what it stores ---------------------------------
+FORGED = ("x\x1b[2K\r2026-12-01 10:00:00  ok     anna                     import           "
+          "polis.xlsx batch 7\n\x9b8m\u202e\x1b[8m")
+
+
+def audit_output(db: Path, capsys: pytest.CaptureFixture[str], *extra: str) -> str:
+    from lagesbild import cli
+
+    capsys.readouterr()
+    assert cli.main(["audit", "--db", str(db), *extra]) == 0
+    return capsys.readouterr().out
+
+
+def test_a_sign_in_name_with_terminal_escapes_cannot_forge_the_printed_log(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without signing in, a name with escape sequences used to erase the refusal on screen,
+    print a fake successful import and hide the following lines."""
+    from argon2 import PasswordHasher
+
+    from lagesbild.access import accounts
+
+    monkeypatch.setattr(accounts, "HASHER", PasswordHasher(time_cost=1, memory_cost=1024,
+                                                           parallelism=1))
+    db = tmp_path / "db.duckdb"
+    store = Store.open(db)
+    audit.log(store, "anna", "import", "ok", "riktig.xlsx", "batch 1")
+    assert accounts.verify(tmp_path / "konton.json", FORGED, "ett lösenord som är fel",
+                           store=store) is None
+    audit.log(store, "bo", "export", "ok", "diagram")
+    stored = audit.entries(store, action="inloggning")["actor"].iloc[0]
+    store.close()
+    assert "\x1b" not in stored and "\r" not in stored and "\n" not in stored
+    assert stored.startswith("x\\x1b[2K\\r2026-12-01")
+    for out in (audit_output(db, capsys), audit_output(db, capsys, "--json")):
+        assert not any(ch in out for ch in "\x1b\r\x9b\u202e")
+    lines = audit_output(db, capsys).splitlines()
+    assert len(lines) == 3  # one line per entry, nothing added, nothing hidden
+    assert "nekad" in lines[1] and "\\x1b[2K\\r" in lines[1]
+    assert "bo" in lines[0] and "export" in lines[0] and "riktig.xlsx" in lines[2]
+
+
+def test_entries_written_raw_before_the_rule_are_escaped_when_printed(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    db = tmp_path / "db.duckdb"
+    store = Store.open(db)
+    store.cursor().execute("INSERT INTO audit_log VALUES (now(), ?, 'inloggning', ?, 'nekad', "
+                           "?)", [FORGED, "mål\x1b]0;titel\x07", "detaljer\x1b[1A"])
+    store.close()
+    out = audit_output(db, capsys)
+    assert not any(ch in out for ch in "\x1b\r\x9b\u202e\x07")
+    assert len(out.splitlines()) == 1
+    assert "\\x1b]0;titel\\x07" in out
+
+
+def test_every_writer_of_the_log_escapes(store: Store) -> None:
+    store.audit("a\x1bb", "kodlista\n", audit.NEKAD, target="t\r", details="d\u202e")
+    row = audit.entries(store).iloc[0]
+    assert [row["actor"], row["action"], row["target"], row["details"]] == [
+        "a\\x1bb", "kodlista\\n", "t\\r", "d\\u202e"]

@@ -176,19 +176,44 @@ MAPPING = signin.RoleMapping(
 
 
 @pytest.mark.parametrize(("claims", "role"), [
-    ({"email": "Anna@Umea.se", "sub": "x"}, "analytiker"),
-    ({"sub": "sub-123", "email": "someone@umea.se"}, "beredningsgrupp"),
+    ({"email": "Anna@Umea.se", "email_verified": True, "sub": "x"}, "analytiker"),
+    ({"sub": "sub-123", "email": "someone@umea.se", "email_verified": True}, "beredningsgrupp"),
     ({"sub": "x", "groups": ["lagesbild-beredning"]}, "beredningsgrupp"),
     ({"sub": "x", "groups": ["lagesbild-beredning", "Lagesbild-Analytiker"]}, "analytiker"),
     ({"sub": "x", "groups": "andra lagesbild-beredning"}, "beredningsgrupp"),
     ({"sub": "x", "groups": ["andra"]}, None),
     ({"sub": "x"}, None),
     ({"email": "anna@umea.se", "email_verified": False, "sub": "x"}, None),
+    # finding 8: a provider that does not say the address is verified does not get it counted
+    ({"email": "anna@umea.se", "sub": "x"}, None),
+    ({"email": "anna@umea.se", "email_verified": "false", "sub": "x"}, None),
+    ({"email": "anna@umea.se", "email_verified": "true", "sub": "x"}, "analytiker"),
     # the user's own entry wins over a higher role from a group
     ({"sub": "sub-123", "groups": ["lagesbild-analytiker"]}, "beredningsgrupp"),
 ])
 def test_role_for_claims(claims: dict, role: str | None) -> None:
     assert signin.role_for_claims(claims, MAPPING) == role
+
+
+def test_an_unverified_email_counts_only_for_a_trusted_provider(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Finding 8: with OIDC an e-mail counted as verified when the provider omitted
+    `email_verified`; now it counts only when the settings trust the provider."""
+    claims = {"email": "anna@umea.se", "sub": "s-1"}
+    assert signin.role_for_claims(claims, MAPPING) is None
+    assert signin.oidc_identity(claims) == "s-1"  # the log never names an unverified address
+    assert signin.role_for_claims(claims, MAPPING, trusted_email=True) == "analytiker"
+    explicit_no = {**claims, "email_verified": False}
+    assert signin.role_for_claims(explicit_no, MAPPING, trusted_email=True) is None
+    settings_file = tmp_path / "installningar.toml"
+    settings_file.write_text("[inloggning]\noidc_betrodd_epost = true\n", "utf-8")
+    monkeypatch.setenv(config.SETTINGS_ENV, str(settings_file))
+    config.settings.cache_clear()
+    try:
+        assert signin.user_from_claims(claims, MAPPING) == User("anna@umea.se", "analytiker",
+                                                                "oidc")
+    finally:
+        config.settings.cache_clear()
 
 
 def test_group_claim_name_and_default_role_come_from_the_mapping() -> None:
@@ -201,7 +226,8 @@ def test_group_claim_name_and_default_role_come_from_the_mapping() -> None:
 def test_example_role_file_is_valid_and_gives_no_access_by_default(tmp_path: Path) -> None:
     mapping = signin.load_role_mapping(PROJECT / "data" / "roller.exempel.toml")
     assert mapping.default_role is None and mapping.group_claim == "groups"
-    assert signin.role_for_claims({"email": "anna.analytiker@umea.se"}, mapping) == "analytiker"
+    assert signin.role_for_claims({"email": "anna.analytiker@umea.se", "email_verified": True},
+                                  mapping) == "analytiker"
     assert signin.role_for_claims({"groups": ["lagesbild-beredningsgrupp"]},
                                 mapping) == "beredningsgrupp"
     assert signin.role_for_claims({"email": "okand@umea.se"}, mapping) is None
@@ -213,8 +239,8 @@ def test_example_role_file_is_valid_and_gives_no_access_by_default(tmp_path: Pat
 
 
 def test_user_from_claims() -> None:
-    user = signin.user_from_claims({"email": "anna@umea.se", "sub": "s", "name": "Anna A"},
-                                 MAPPING)
+    user = signin.user_from_claims({"email": "anna@umea.se", "email_verified": True, "sub": "s",
+                                    "name": "Anna A"}, MAPPING)
     assert user == User("anna@umea.se", "analytiker", "oidc")
     assert user.shown_name == "Anna A"
     assert signin.user_from_claims({"sub": "okänd"}, MAPPING) is None
@@ -233,7 +259,9 @@ def test_sign_in_mode_and_address() -> None:
     for address in ("", None, "0.0.0.0", "::", "192.168.1.10", "lagesbild.umea.se"):
         assert not signin.is_loopback(address), address
     assert signin.bind_address("localhost") == "127.0.0.1"
-    assert signin.bind_address("oidc") == "0.0.0.0"
+    # finding 7: with sign-in the app listens on loopback too, behind the TLS proxy
+    assert signin.bind_address("oidc") == "127.0.0.1"
+    assert signin.bind_address("lokal") == "127.0.0.1"
     user = signin.localhost_user()
     assert user.role == "analytiker" and user.source == "localhost"
     assert "localhost" in signin.LOCALHOST_NOTE
@@ -360,6 +388,147 @@ def test_unknown_names_are_throttled_too(tmp_path: Path) -> None:
         accounts.verify(tmp_path / "konton.json", "finns-inte", "x" * 12, throttle=throttle)
 
 
+# -- throttling that cannot be turned against users (finding 6) ---------------------------------
+GUESSER, OWNER = "203.0.113.9", "10.20.30.40"
+
+
+def test_a_guesser_locks_only_itself(tmp_path: Path, store: Store) -> None:
+    """Five wrong attempts for anna from one address used to lock anna for everyone, for as
+    long as the guesser kept going; now they lock the name for that address only."""
+    path = tmp_path / "konton.json"
+    accounts.add_user(path, "anna", "analytiker", PASSWORD)
+    throttle = accounts.Throttle(clock=Clock())
+    for _ in range(accounts.MAX_FAILURES):
+        assert accounts.verify(path, "anna", "gissning 123456", throttle=throttle,
+                               address=GUESSER) is None
+    with pytest.raises(accounts.AccountLocked):
+        accounts.verify(path, "anna", PASSWORD, throttle=throttle, address=GUESSER)
+    user = accounts.verify(path, "anna", PASSWORD, throttle=throttle, address=OWNER,
+                           store=store)
+    assert user == User("anna", "analytiker", "lokal")
+    details = audit.entries(store, action="inloggning")["details"].tolist()
+    assert details == [f"lokal, roll analytiker, från {OWNER}"]
+
+
+def test_an_address_that_tries_many_names_is_locked_not_the_names(tmp_path: Path) -> None:
+    path = tmp_path / "konton.json"
+    accounts.add_user(path, "anna", "analytiker", PASSWORD)
+    throttle = accounts.Throttle(clock=Clock())
+    for i in range(accounts.MAX_ADDRESS_FAILURES):
+        accounts.verify(path, f"namn{i}", "gissning 123456", throttle=throttle, address=GUESSER)
+    with pytest.raises(accounts.AccountLocked):
+        accounts.verify(path, "anna", PASSWORD, throttle=throttle, address=GUESSER)
+    assert accounts.verify(path, "anna", PASSWORD, throttle=throttle, address=OWNER)
+    # the guesser's own good account does not excuse the address
+    with pytest.raises(accounts.AccountLocked):
+        accounts.verify(path, "anna", PASSWORD, throttle=throttle, address=GUESSER)
+
+
+def test_lockouts_expire_and_start_short_again_after_a_quiet_spell(tmp_path: Path) -> None:
+    """A lock-out doubles while the guessing goes on, up to an hour, and is forgotten after an
+    hour of quiet: no name stays locked for good."""
+    clock = Clock()
+    throttle = accounts.Throttle(clock=clock)
+    lengths = []
+    for _ in range(8):
+        for _ in range(accounts.MAX_FAILURES - 1):
+            assert throttle.failure("anna", GUESSER) == 0
+        lengths.append(throttle.failure("anna", GUESSER))
+        clock.now += lengths[-1] + 1
+        assert throttle.remaining("anna", GUESSER) == 0
+    assert lengths == [60, 120, 240, 480, 960, 1920, 3600, 3600]
+    clock.now += accounts.MAX_LOCKOUT
+    for _ in range(accounts.MAX_FAILURES - 1):
+        throttle.failure("anna", GUESSER)
+    assert throttle.failure("anna", GUESSER) == accounts.BASE_LOCKOUT
+
+
+def test_the_throttle_keeps_a_bounded_number_of_keys_and_every_lock() -> None:
+    clock = Clock()
+    throttle = accounts.Throttle(clock=clock)
+    throttle.MAX_KEYS = 50
+    for _ in range(accounts.MAX_FAILURES):
+        throttle.failure("anna", GUESSER)
+    for i in range(300):  # a flood of new names from new addresses
+        clock.now += 0.1
+        throttle.failure("x" * 10_000 + str(i), f"10.0.{i // 250}.{i % 250}")
+    assert len(throttle._counters) <= throttle.MAX_KEYS + 2
+    assert all(len(key) < 200 for key in throttle._counters)
+    assert throttle.remaining("anna", GUESSER) > 0
+
+
+def test_password_checks_run_at_most_two_at_a_time(tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every attempt with a new name costs a full argon2id check (64 MiB): eight in parallel
+    took 525 MB. Only MAX_CONCURRENT_CHECKS run at once; the others wait their turn."""
+    import threading
+    import time as real_time
+
+    path = tmp_path / "konton.json"
+    accounts.add_user(path, "anna", "analytiker", PASSWORD)
+    running, peak, guard = [0], [0], threading.Lock()
+
+    class Slow(PasswordHasher):
+        def verify(self, hash: str | bytes, password: str | bytes) -> bool:  # noqa: A002
+            with guard:
+                running[0] += 1
+                peak[0] = max(peak[0], running[0])
+            try:
+                real_time.sleep(0.05)
+                return super().verify(hash, password)
+            finally:
+                with guard:
+                    running[0] -= 1
+
+    monkeypatch.setattr(accounts, "HASHER", Slow(time_cost=1, memory_cost=1024, parallelism=1))
+    monkeypatch.setattr(accounts, "CHECKS", accounts.CheckLimit())
+    answers: list[object] = []
+    threads = [threading.Thread(target=lambda i=i: answers.append(accounts.verify(
+        path, f"okänd{i}", "gissning 123456", address=f"10.0.0.{i}"))) for i in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert answers == [None] * 8
+    assert peak[0] == accounts.MAX_CONCURRENT_CHECKS == 2
+
+
+def test_an_attempt_that_cannot_get_a_turn_is_told_to_wait(tmp_path: Path,
+                                                           monkeypatch: pytest.MonkeyPatch) \
+        -> None:
+    limit = accounts.CheckLimit(1, wait=0.01)
+    monkeypatch.setattr(accounts, "CHECKS", limit)
+    throttle = accounts.Throttle(clock=Clock())
+    with limit.slot(), pytest.raises(accounts.SignInBusy, match="Vänta en stund"):
+        accounts.verify(tmp_path / "k.json", "anna", PASSWORD, throttle=throttle)
+    assert throttle.remaining("anna") == 0  # a busy server is no failure of the user
+
+
+# -- accounts that change while someone is signed in (finding 3) ---------------------------------
+def test_the_session_key_ends_with_a_removed_locked_or_changed_account(tmp_path: Path) -> None:
+    path = tmp_path / "konton.json"
+    accounts.add_user(path, "anna", "analytiker", PASSWORD)
+    key = accounts.session_key(path, "anna")
+    assert key is not None and key == accounts.session_key(path, "ANNA")
+    accounts.set_role(path, "anna", "beredningsgrupp")
+    assert accounts.session_key(path, "anna") not in (None, key)
+    key = accounts.session_key(path, "anna")
+    accounts.set_password(path, "anna", PASSWORD + " nytt")
+    assert accounts.session_key(path, "anna") not in (None, key)
+    accounts.set_locked(path, "anna", True)
+    assert accounts.session_key(path, "anna") is None
+    assert accounts.list_users(path)[0].locked
+    with pytest.raises(accounts.AccountDisabled, match="Kontot är spärrat"):
+        accounts.verify(path, "anna", PASSWORD + " nytt")
+    assert accounts.verify(path, "anna", "fel lösenord här") is None  # tells nothing
+    accounts.set_locked(path, "anna", False)
+    assert accounts.verify(path, "anna", PASSWORD + " nytt") is not None
+    accounts.remove_user(path, "anna")
+    assert accounts.session_key(path, "anna") is None
+    path.write_text("{inte json", "utf-8")  # a damaged file signs everybody out
+    assert accounts.session_key(path, "anna") is None
+
+
 def test_old_hash_parameters_are_upgraded_on_sign_in(tmp_path: Path,
                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     path = tmp_path / "konton.json"
@@ -407,6 +576,25 @@ def test_user_commands(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
         cli.main(["user", "add", "bo", "--role", "admin", *common])
 
 
+def test_user_lock_and_unlock_commands(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                       capsys: pytest.CaptureFixture[str]) -> None:
+    path, db = tmp_path / "konton.json", tmp_path / "db.duckdb"
+    Store.open(db).close()
+    accounts.add_user(path, "anna", "analytiker", PASSWORD)
+    common = ["--accounts", str(path), "--db", str(db), "--user", "admin"]
+    assert cli.main(["user", "lock", "anna", *common]) == 0
+    assert cli.main(["user", "list", *common]) == 0
+    assert "SPÄRRAT" in capsys.readouterr().out
+    with pytest.raises(accounts.AccountDisabled):
+        accounts.verify(path, "anna", PASSWORD)
+    assert cli.main(["user", "unlock", "anna", *common]) == 0
+    assert accounts.verify(path, "anna", PASSWORD) is not None
+    assert cli.main(["user", "lock", "finns-inte", *common]) == 1
+    store = Store.open(db)
+    assert audit.entries(store)["action"].tolist() == ["konto öppnat", "konto spärrat"]
+    store.close()
+
+
 def test_mode_and_address_are_read_from_the_files(tmp_path: Path,
                                                   monkeypatch: pytest.MonkeyPatch,
                                                   capsys: pytest.CaptureFixture[str]) -> None:
@@ -416,6 +604,9 @@ def test_mode_and_address_are_read_from_the_files(tmp_path: Path,
     assert capsys.readouterr().out.strip() == "127.0.0.1"
     accounts.add_user(konton, "anna", "analytiker", PASSWORD)
     assert signin.detect_sign_in_mode(secrets, konton) == "lokal"
+    monkeypatch.delenv(signin.NETWORK_ADDRESS_ENV, raising=False)
+    assert cli.main(["address", "--accounts", str(konton)]) == 0
+    assert capsys.readouterr().out.strip() == "127.0.0.1"  # finding 7: was 0.0.0.0
     monkeypatch.setenv(signin.NETWORK_ADDRESS_ENV, "10.1.2.3")
     assert cli.main(["address", "--accounts", str(konton)]) == 0
     assert capsys.readouterr().out.strip() == "10.1.2.3"

@@ -88,6 +88,10 @@ def test_a_value_in_use_that_is_missing_is_refused(demo_store: Store, folder: Pa
     ("Ny form,,2026Q5,,,Fel kvartal", "giltig_fran"),
     ("Ny form,,,,Finns inte,Fel ersättning", "ersatts_av"),
     (",,,,,Tomt värde", "varde"),
+    # values become chart labels, where plotly would read <a href> as a link
+    ("<a href='https://evil.example'>Klicka</a>,,,,,Länk", "varde"),
+    ("Ny form,Ny<b>form,,,,Markup i alias", "alias"),
+    ("Ny\x1b[2Kform,,,,,Styrtecken", "varde"),
 ])
 def test_bad_rows_are_refused(store: Store, folder: Path, row: str, column: str):
     before = (folder / "former.csv").read_bytes()

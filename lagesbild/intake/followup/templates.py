@@ -19,6 +19,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from lagesbild.domain.contracts import ACTIVITY, TRAINING, Contract, contract
+from lagesbild.domain.spreadsheet import write_cell
 
 INSTRUCTION_SHEET = "Instruktioner"
 CODELIST_SHEET = "Kodlistor"
@@ -65,10 +66,10 @@ def _write_codelists(ws: Worksheet, spec: Contract) -> dict[str, str]:
     ranges = {}
     for col, name in enumerate(spec.coded_fields(), start=1):
         letter = get_column_letter(col)
-        ws.cell(1, col, spec.header(name)).font = Font(bold=True)
+        write_cell(ws.cell(1, col), spec.header(name), editable=True).font = Font(bold=True)
         values = spec.codelist(name).values
         for row, value in enumerate(values, start=2):
-            ws.cell(row, col, value)
+            write_cell(ws.cell(row, col), value, editable=True)
         ranges[name] = f"{quote_sheetname(ws.title)}!${letter}$2:${letter}${len(values) + 1}"
         ws.column_dimensions[letter].width = max(14, min(45, max(map(len, values)) + 2))
     ws.sheet_state = "hidden"
@@ -113,7 +114,7 @@ def _write_data(ws: Worksheet, spec: Contract, ranges: dict[str, str],
     for col, name in enumerate(spec.fields, start=1):
         letter = get_column_letter(col)
         header = spec.header(name)
-        cell = ws.cell(1, col, header)
+        cell = write_cell(ws.cell(1, col), header, editable=True)
         cell.font = Font(bold=True)
         cell.fill = _HEADER_FILL
         longest = max(map(len, spec.codelist(name).values)) if name in ranges else 12
@@ -128,7 +129,7 @@ def _write_data(ws: Worksheet, spec: Contract, ranges: dict[str, str],
         ws.add_data_validation(dv)
         for row, values in enumerate(rows, start=2):
             value = values.get(name)
-            target = ws.cell(row, col, value)
+            target = write_cell(ws.cell(row, col), value, editable=True)
             if name == "datum" and value is not None:
                 target.number_format = DATE_FORMAT
             elif name in ("mal", "aktivitet"):
@@ -172,12 +173,13 @@ def _write_instructions(ws: Worksheet, spec: Contract) -> None:
     wrap = Alignment(wrap_text=True, vertical="top")
     for row, item in enumerate(_instructions(spec), start=1):
         if isinstance(item, str):
-            ws.cell(row, 1, item).font = Font(bold=True, size=14 if row == 1 else 12)
+            cell = write_cell(ws.cell(row, 1), item, editable=True)
+            cell.font = Font(bold=True, size=14 if row == 1 else 12)
             continue
         label, text = item
-        ws.cell(row, 1, label).font = Font(bold=True)
+        write_cell(ws.cell(row, 1), label, editable=True).font = Font(bold=True)
         ws.cell(row, 1).alignment = wrap
-        ws.cell(row, 2, text).alignment = wrap
+        write_cell(ws.cell(row, 2), text, editable=True).alignment = wrap
         ws.row_dimensions[row].height = 15 * max(1, -(-len(text) // 95))
 
 
