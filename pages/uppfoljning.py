@@ -179,8 +179,9 @@ with tab_training:
         render.show_chart(
             fig, gap, "Orosrapporter och utbildning per verksamhet",
             caption=f"Markering: minst {fi.MANY_CONCERNS_SHARE:.0f} % av orosrapporterna och "
-                    "mindre än hälften så stor andel av utbildningsdeltagarna. Antal "
-                    f"orosrapporter under {view.threshold()} visas inte.",
+                    "mindre än hälften så stor andel av utbildningsdeltagarna."
+                    + (f" Antal orosrapporter under {view.threshold()} visas inte."
+                       if view.threshold() else ""),
             key="chart_oro_utbildning")
         def decimal(values: pd.Series) -> list[str]:
             return [fmt_number(v, 1) if pd.notna(v) else "–" for v in values]

@@ -480,6 +480,12 @@ def _insert_batch(cur: duckdb.DuckDBPyConnection, kind: str, file_name: str, sha
     return batch_id
 
 
+def _current_columns(dataset: Dataset) -> str:
+    """The current-state table's columns by name (a migration may add columns in any order,
+    e.g. `rkey` after later columns)."""
+    return ", ".join(["batch_id", *dataset.columns, *(name for name, _ in dataset.derived)])
+
+
 def _store_versions(cur: duckdb.DuckDBPyConnection, dataset: Dataset, batch_id: int) -> None:
     """Append `incoming` as versions of the batch and make them the current rows."""
     cols = ", ".join(dataset.columns)
@@ -487,8 +493,8 @@ def _store_versions(cur: duckdb.DuckDBPyConnection, dataset: Dataset, batch_id: 
     on = " AND ".join(f"{dataset.current}.{k} = incoming.{k}" for k in dataset.key)
     cur.execute(f"INSERT INTO {dataset.versions} SELECT {int(batch_id)}, {cols} FROM incoming")
     cur.execute(f"DELETE FROM {dataset.current} USING incoming WHERE {on}")
-    cur.execute(f"INSERT INTO {dataset.current} SELECT {int(batch_id)}, {cols}{derived} "
-                "FROM incoming")
+    cur.execute(f"INSERT INTO {dataset.current} ({_current_columns(dataset)}) "
+                f"SELECT {int(batch_id)}, {cols}{derived} FROM incoming")
 
 
 def _rebuild(cur: duckdb.DuckDBPyConnection, dataset: Dataset, batches_where: str) -> int:
@@ -506,7 +512,7 @@ def _rebuild(cur: duckdb.DuckDBPyConnection, dataset: Dataset, batches_where: st
         on = " AND ".join(f"{dataset.current}.{k} = {touched}.{k}" for k in dataset.key)
         cur.execute(f"DELETE FROM {dataset.current} USING {touched} WHERE {on}")
         cur.execute(
-            f"""INSERT INTO {dataset.current}
+            f"""INSERT INTO {dataset.current} ({_current_columns(dataset)})
             SELECT batch_id, {cols}{derived} FROM (
                 SELECT v.* FROM {dataset.versions} v
                 JOIN {touched} t USING ({keys})

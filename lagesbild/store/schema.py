@@ -178,8 +178,7 @@ MIGRATIONS.append(
     (4, "cellnycklar för röjandekontrollen", [
         f"CREATE TABLE {SECRET_TABLE} (secret VARCHAR NOT NULL)",
         _insert_secret,
-        # appended last, as REPORTS.derived lists it: _store_versions inserts by position
-        "ALTER TABLE reports ADD COLUMN rkey SMALLINT",
+        "ALTER TABLE reports ADD COLUMN rkey SMALLINT",  # written by name (REPORTS.derived)
         f"UPDATE reports SET rkey = {record_key_sql(REPORTS.key)}",
     ])
 )
