@@ -31,7 +31,7 @@ from lagesbild.store import Store
 # Key figures: key -> (label, dimension, value). Each is a published cell of its quarter:
 # the same number as in every table of the same selection and quarter.
 MEASURES: dict[str, tuple[str, str, str]] = {
-    "totalt": ("Rapporter totalt", "rapporttyp", TOTAL),
+    "totalt": ("Rapporter totalt", "rapporttyp", TOTAL),  # and konsultation TOTAL
     "oro": ("Orosrapporter", "rapporttyp", "Oro"),
     "incident": ("Incidenter", "rapporttyp", "Incident"),
     "konsultation": ("Till konsultationsforum", "konsultation", "Ja"),
@@ -86,20 +86,16 @@ Cell = tuple[int | None, str, bool, int]  # published value, display, hidden, ex
 
 def _quarter_cells(store: Store, quarters: list[str], filters: Filters,
                    disclosure: Disclosure | None) -> dict[tuple[str, str], Cell]:
-    """{(key figure, quarter): cell} for the quarters: two cube queries (report type with its
-    total, and the consultation forum). A value outside the selection (e.g. incidents when
-    only concern reports are selected) is a published 0."""
-    window = filters.with_period(quarters[0], quarters[-1])
-    tables = {
-        "rapporttyp": published(store, ["rapporttyp", "kvartal"], window, disclosure,
-                                margins=["rapporttyp"], with_exact=True),
-        "konsultation": published(store, ["konsultation", "kvartal"], window, disclosure,
-                                  with_exact=True),
-    }
+    """{(key figure, quarter): cell} for the quarters, from one cube over report type and
+    the consultation forum (with their totals). A value outside the selection (e.g.
+    incidents when only concern reports are selected) is a published 0."""
+    table = published(store, ["rapporttyp", "konsultation", "kvartal"],
+                      filters.with_period(quarters[0], quarters[-1]), disclosure,
+                      margins=["rapporttyp", "konsultation"], with_exact=True)
     out: dict[tuple[str, str], Cell] = {}
     for key, (_, dimension, value) in MEASURES.items():
-        table = tables[dimension]
-        rows = table[table[dimension] == value].set_index("kvartal")
+        other = "konsultation" if dimension == "rapporttyp" else "rapporttyp"
+        rows = table[(table[dimension] == value) & (table[other] == TOTAL)].set_index("kvartal")
         for quarter in quarters:
             if quarter not in rows.index:
                 out[key, quarter] = (0, "0", False, 0)
