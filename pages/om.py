@@ -82,14 +82,18 @@ En rapport räknas en gång även om den har rättats i en senare fil.
 **Ärenden i konsultationsforum** – rapporter som har tagits upp i konsultationsforum.
 
 **Förändring mot föregående kvartal och mot samma kvartal i fjol** – skillnaden i antal och
-i procent (procent visas när jämförelsetalet är minst {signals.MIN_BASE_FOR_PERCENT}), och om
-förändringen är statistiskt säkerställd.
+i procent (procent visas när jämförelsetalet är minst {signals.MIN_BASE_FOR_PERCENT}), räknad
+bara på de verksamheter som har rapporterat båda kvartalen. Förändringen är ingen bedömning;
+se *Hur vi avgör vad som är ovanligt* under Metod.
 
-**Normalt intervall (kontrollgränser)** – snittet av de åtta föregående kvartalen ± 3 gånger
-roten ur snittet. Ett kvartal utanför är *ovanligt högt* eller *ovanligt lågt*.
+**Normalt intervall** – det band i trenddiagrammen inom vilket ett kvartals antal inte är
+ovanligt, utifrån tidigare kvartal (se Metod). En ring markerar ett kvartal som är *ovanligt
+högt* eller *ovanligt lågt*.
 
-**Rapporter per 10 000 invånare** – antal rapporter under perioden delat med befolkningen i
-stadsdelen (eller kommunen), gånger 10 000. Befolkningen är SCB:s siffra för respektive år;
+**Rapporter per 10 000 invånare och år** – antal rapporter delat med befolkningen i
+stadsdelen (eller kommunen), gånger 10 000, omräknat till ett helt år: ett kvartal räknas
+gånger fyra, ett år med färre än fyra kvartal räknas upp till helår (och markeras så), en
+period på flera år delas med antalet år. Befolkningen är SCB:s siffra för respektive år;
 saknas ett år används närmaste år högst ett år före eller efter, och det står i diagrammet
 (t.ex. "befolkning 2025 används för 2024"). Omfattar perioden flera år används ett medelvärde av
 årens befolkning, vägt efter antal kvartal. Saknas befolkning för något år i perioden visas
@@ -109,7 +113,7 @@ streckad linje i trenddiagrammen.
 """)
 
 with method:
-    st.subheader("Hur vi avgör om en förändring är verklig")
+    st.subheader("Hur vi avgör vad som är ovanligt")
     st.markdown(signals.METHOD_TEXT)
     st.subheader("Röjandekontroll")
     internal = table_of(rule)

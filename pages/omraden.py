@@ -50,10 +50,13 @@ if per10k:
     places = map_data[~map_data["omrade"].isin(NO_PLACE)]
     notes = sorted({str(n) for n in places.loc[~places["befolkning_saknas"].astype(bool),
                                                "befolkning_anm"] if str(n)})
-    map_ctx = ctx.with_extra(*(n[:1].upper() + n[1:] for n in notes))
+    n_quarters = int(map_data["antal_kvartal"].iloc[0]) if len(map_data) else 0
+    map_ctx = ctx.with_extra(*(n[:1].upper() + n[1:] for n in notes),
+                             *([f"Per år: snittet av {n_quarters} kvartal"] if n_quarters
+                               else []))
     rank_ctx = map_ctx
-    value, colour_title, decimals = "per10k", "Per 10 000", 1
-    what_map = f"Rapporter per 10 000 invånare per stadsdel{what_form}"
+    value, colour_title, decimals = "per10k", "Per 10 000 och år", 1
+    what_map = f"Rapporter per 10 000 invånare och år per stadsdel{what_form}"
     missing = places[places["befolkning_saknas"].astype(bool)]
     if len(missing):
         reasons = sorted({str(n) for n in missing["befolkning_anm"] if str(n)})
@@ -95,11 +98,11 @@ render.show_chart(fig, table, f"Rapporter per stadsdel och kvartal{what_form}", 
 
 st.subheader("Rangordning")
 rank_data = map_data if per10k else per_district
-rank_what = (f"Rapporter per 10 000 invånare per stadsdel{what_form}" if per10k
+rank_what = (f"Rapporter per 10 000 invånare och år per stadsdel{what_form}" if per10k
              else f"Rapporter per stadsdel{what_form}")
 rank_data = rank_data[~(rank_data["omrade"].isin(NO_PLACE) & per10k)]
 fig = charts.ranked_bar(rank_data, rank_ctx, what=rank_what,
                         category="omrade", value=value, label=map_label,
-                        x_title="Per 10 000 invånare" if per10k else "Antal rapporter",
+                        x_title="Per 10 000 invånare och år" if per10k else "Antal rapporter",
                         decimals=decimals, muted=NO_PLACE)
 render.show_chart(fig, rank_data, rank_what, key="omr_rang")

@@ -8,7 +8,7 @@ from lagesbild import charts
 from lagesbild.charts.events import event_legend
 from lagesbild.domain.formatting import fmt_change, fmt_diff
 from lagesbild.numbers import indicators as ind
-from lagesbild.numbers import signals, summary
+from lagesbild.numbers import summary
 from lagesbild.numbers.events import events_for_period
 from ui import render, selection, state, view
 
@@ -37,14 +37,6 @@ HELP = {
 }
 
 
-def change_words(change: summary.Change) -> str:
-    if change.difference is None:
-        return "jämförelsen visas inte (små tal)"
-    if change.significant:
-        return f"tydlig {change.direction}"
-    return "ingen säkerställd förändring"
-
-
 def delta_text(change: summary.Change) -> str | None:
     if change.percent is not None:
         return fmt_change(change.percent)
@@ -53,34 +45,25 @@ def delta_text(change: summary.Change) -> str | None:
     return None
 
 
-def spc_words(spc: str) -> str:
-    if spc in (signals.HIGH, signals.LOW):
-        return f"{spc} {signals.SPC_SUFFIX}"
-    if spc == signals.SHORT:
-        return "för kort serie för att bedöma variationen"
-    if spc == signals.WITHIN:
-        return "inom normal variation"
-    return "visas inte (små tal)"
-
-
 columns = st.columns(len(figures.figures))
 for column, figure in zip(columns, figures.figures, strict=True):
     prev, year = figure.vs_previous, figure.vs_last_year
     with column.container(border=True):
         st.metric(
             figure.label, figure.display, delta=delta_text(prev),
-            delta_color="orange" if prev.significant else "off",
+            delta_color="orange" if figure.flag.flagged else "off",
             delta_description=f"mot {prev.base_quarter}", help=HELP.get(figure.key),
         )
         st.markdown(
-            f"Mot föregående kvartal: **{change_words(prev)}**  \n"
-            f"Mot {year.base_quarter} (samma kvartal i fjol): {delta_text(year) or '–'}, "
-            f"**{change_words(year)}**  \n"
-            f"Jämfört med de senaste åtta kvartalen: **{spc_words(figure.spc)}**"
+            f"Mot föregående kvartal ({prev.base_quarter}): {prev.numbers()}  \n"
+            f"Mot samma kvartal i fjol ({year.base_quarter}): {year.numbers()}  \n"
+            f"Bedömning: **{summary.verdict(figure)}**"
         )
 
-st.caption("Tydlig ökning eller minskning = statistiskt säkerställd (p < 0,05). Procent visas "
-           "när jämförelsetalet är minst 10. Läs mer om metoden på sidan Om lägesbilden.")
+st.caption(summary.CHANGES_NOTE + " Metoden beskrivs på sidan Om lägesbilden.")
+if figures.left_out:
+    st.caption("Räknas inte med i jämförelserna (har inte rapporterat alla jämförda kvartal): "
+               + render.plain_list(figures.left_out) + ".")
 
 st.subheader(f"Sammanfattning {quarter}")
 sentences = state.call(summary.summarize, quarter, filters, disclosure)
@@ -103,7 +86,7 @@ else:
     )
     render.show_chart(
         fig, per_form, "Rapporter per form av extremism",
-        caption="Grått band: normalt intervall utifrån de åtta föregående kvartalen. "
+        caption="Grått band: det normala intervallet utifrån tidigare kvartal. "
                 "Ring: ovanligt kvartal. Avbrott i linjen: under 5, visas inte.",
         events=event_legend(events),
     )

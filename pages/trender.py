@@ -28,8 +28,8 @@ MEASURES = {"Antal rapporter": "antal", "Per 10 000 invånare": "per10k"}
 
 st.title("Trender")
 st.markdown("Hur antalet rapporter har utvecklats kvartal för kvartal. Bandet visar det "
-            "normala intervallet utifrån de åtta föregående kvartalen; en ring markerar ett "
-            "ovanligt kvartal.")
+            "normala intervallet utifrån tidigare kvartal; en ring markerar ett ovanligt "
+            "kvartal. Ovanliga kvartal bedöms för totalen, formerna och områdena.")
 
 left, middle, right = st.columns([2, 2, 2])
 label = left.selectbox("Dela upp efter", list(BREAKDOWNS), key="trend_by")
@@ -46,14 +46,14 @@ if table.empty:
     st.stop()
 
 per10k = measure == "per10k"
-what = ("Rapporter per 10 000 invånare" if per10k else "Rapporter") + (
+what = ("Rapporter per 10 000 invånare och år" if per10k else "Rapporter") + (
     f" per {label.lower()}" if by else "")
 ctx = view.chart_context(filters)
 if per10k:
     ctx = ctx.with_extra("Invånare: SCB:s befolkning per RegSO")
 breaks = sorted({q for q, note in zip(table["kvartal"], table["serieavbrott"], strict=True)
                  if note})
-y_title = "Per 10 000 invånare" if per10k else "Antal rapporter"
+y_title = "Per 10 000 invånare och år" if per10k else "Antal rapporter"
 events = state.call(events_for_period, filters.from_quarter, filters.to_quarter)
 if by and layout == "Ett per kategori":
     fig = charts.small_multiples(
@@ -83,11 +83,27 @@ notes = []
 for row in flagged.itertuples(index=False):
     who = f"{render.plain(getattr(row, by))}: " if by else ""
     notes.append(f"- **{row.kvartal}** – {who}{render.plain(row.signal_text)}")
+assessed = by in (None, "form", "omrade")
 if notes:
     st.markdown("**Ovanliga kvartal**\n\n" + "\n".join(notes))
+elif assessed:
+    st.markdown("**Ovanliga kvartal:** inga i perioden – inget kvartal är ovanligt högt eller "
+                "lågt (eller serien är för kort för en bedömning).")
 else:
-    st.markdown("**Ovanliga kvartal:** inga i perioden – alla kvartal ligger inom det normala "
-                "intervallet (eller serien är för kort för en bedömning).")
+    st.markdown("**Ovanliga kvartal** bedöms för totalen, formerna och områdena, inte per "
+                f"{label.lower()}.")
+lasting = table[table["varaktig"].astype(str) != ""]
+if len(lasting):
+    st.markdown("**Varaktiga förändringar** (de fyra senaste kvartalen mot de fyra före)\n\n"
+                + "\n".join(f"- **{r.kvartal}** – "
+                             f"{render.plain(getattr(r, by)) + ': ' if by else ''}"
+                             f"{render.plain(r.varaktig)}"
+                             for r in lasting.itertuples(index=False)))
+left_out = sorted({n for names in table["utan_verksamheter"] for n in str(names).split(", ")
+                   if n})
+if left_out:
+    st.caption("Räknas inte med i jämförelserna för vissa kvartal (har inte rapporterat alla "
+               "jämförda kvartal): " + render.plain_list(left_out) + ".")
 incomplete = (table[table["ofullstandig"].astype(bool)][["kvartal", "saknade_verksamheter"]]
               .drop_duplicates())
 if len(incomplete):
@@ -103,6 +119,7 @@ if per10k and "befolkning_anm" in table:
         st.caption("Befolkning: " + render.plain_list(remarks, "; ") + ". Där befolkningen "
                    "saknas visas "
                    "ingen kvot.")
+    st.caption("Kvoten är per år: kvartalets antal gånger fyra, delat med befolkningen.")
 
 # -- the table ------------------------------------------------------------------------------------
 st.subheader("Tabell")

@@ -1,4 +1,4 @@
-"""Commands that print numbers: indicators and the quarter's summary."""
+"""Commands that print numbers: indicators, the quarter's summary and its signals."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from collections.abc import Callable
 from lagesbild.cli.common import add_filter_options, filters_from_args, open_store
 from lagesbild.domain import config
 from lagesbild.numbers.query import DIMENSIONS
+from lagesbild.store import Store
 
 MAX_PROBLEMS_SHOWN = 50
 
@@ -35,7 +36,7 @@ def cmd_indicators(args: argparse.Namespace) -> int:
         groups = [b for b in by if b != "kvartal"]
         table = indicators.change(store, quarter, groups, args.compare, filters, disclosure)
         columns = [*groups, "kvartal", "antal", "jamforelse", "bas", "forandring", "procent",
-                   *(["p_varde"] if disclosure is None else []), "signifikant"]
+                   "jamfort_antal", "anmarkning"]
     elif args.measure == "per10k":
         levels = [b for b in by if b in ("omrade", "regso")]
         periods = [b for b in by if b in ("ar", "kvartal")]
@@ -63,16 +64,25 @@ def cmd_indicators(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_summary(args: argparse.Namespace) -> int:
+def _quarter_view(args: argparse.Namespace) -> tuple[Store, str | None,
+                                                     config.Disclosure | None]:
+    """The store, the quarter asked for (default the latest with reports; None without
+    reports) and the protection (the preparation group's, unless --min-cell 0)."""
     from lagesbild.numbers.indicators import data_span
-    from lagesbild.numbers.summary import summarize
 
     store = open_store(args)
     quarter = args.quarter or data_span(store)[1]
+    return store, quarter, disclosure_of(args)
+
+
+def cmd_summary(args: argparse.Namespace) -> int:
+    from lagesbild.numbers.summary import summarize
+
+    store, quarter, disclosure = _quarter_view(args)
     if quarter is None:
         print("Det finns inga rapporter ännu.")
         return 0
-    sentences = summarize(store, quarter, filters_from_args(args), disclosure_of(args))
+    sentences = summarize(store, quarter, filters_from_args(args), disclosure)
     if args.json:
         print(json.dumps([{"text": s.text, "typ": s.kind, "underlag": s.figures}
                           for s in sentences], ensure_ascii=False, indent=2, default=str))
@@ -81,11 +91,29 @@ def cmd_summary(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_signals(args: argparse.Namespace) -> int:
+    from lagesbild.domain.formatting import table_csv, table_json
+    from lagesbild.numbers.summary import SIGNAL_COLUMNS, signal_table
+
+    store, quarter, disclosure = _quarter_view(args)
+    if quarter is None:
+        print("Det finns inga rapporter ännu.")
+        return 0
+    table = signal_table(store, quarter, filters_from_args(args), disclosure)
+    if args.format == "json":
+        print(table_json(table if disclosure else table.drop(columns="undertryckt"),
+                         SIGNAL_COLUMNS))
+    else:
+        sys.stdout.write(table_csv(table, SIGNAL_COLUMNS))
+    return 0
+
+
 def add_commands(sub: argparse._SubParsersAction, common: argparse.ArgumentParser,
                  command: Callable) -> None:
     """Register these commands on the `lagesbild` parser."""
     command("indicators")(cmd_indicators)
     command("summary")(cmd_summary)
+    command("signals")(cmd_signals)
 
     p = sub.add_parser("indicators", parents=[common], help="antal rapporter per indelning")
     p.add_argument("--by", required=True,
@@ -107,6 +135,13 @@ def add_commands(sub: argparse._SubParsersAction, common: argparse.ArgumentParse
     add_filter_options(p)
     add_min_cell(p)
     p.add_argument("--json", action="store_true", help="meningarna och underlaget som JSON")
+
+    p = sub.add_parser("signals", parents=[common],
+                       help="ovanliga kvartal och varaktiga förändringar, som på sidorna")
+    p.add_argument("--quarter", help="kvartal, t.ex. 2026K3 (standard: det senaste)")
+    p.add_argument("--format", choices=["csv", "json"], default="csv")
+    add_filter_options(p)
+    add_min_cell(p)
 
 
 def add_min_cell(p: argparse.ArgumentParser) -> None:

@@ -26,7 +26,7 @@ from lagesbild.charts import ChartContext, describe_filters, period_label
 from lagesbild.charts.events import event_legend
 from lagesbild.domain import config
 from lagesbild.domain.config import Disclosure
-from lagesbild.domain.formatting import fmt_change, fmt_pct
+from lagesbild.domain.formatting import fmt_pct
 from lagesbild.domain.periods import latest_complete_quarter, parse_quarter, shift_quarter
 from lagesbild.export import images
 from lagesbild.export import public as public_module
@@ -116,9 +116,13 @@ def _breaks(table: pd.DataFrame) -> list[str]:
 
 
 def _signal_notes(table: pd.DataFrame, by: str | None, quarters: Sequence[str]) -> list[str]:
-    flagged = table[table["signal"].astype(bool) & table["kvartal"].isin(quarters)]
-    return [f"{r.kvartal}{' – ' + str(getattr(r, by)) if by else ''}: {r.visas}, "
-            f"{r.signal_text}." for r in flagged.itertuples(index=False)]
+    inside = table[table["kvartal"].isin(quarters)]
+    flagged = inside[inside["signal"].astype(bool)]
+    notes = [f"{r.kvartal}{' – ' + str(getattr(r, by)) if by else ''}: {r.visas}, "
+             f"{r.signal_text}." for r in flagged.itertuples(index=False)]
+    lasting = inside[inside["varaktig"].astype(str) != ""] if "varaktig" in inside else inside[:0]
+    return notes + [f"{r.kvartal}{' – ' + str(getattr(r, by)) if by else ''}: {r.varaktig}."
+                    for r in lasting.itertuples(index=False)]
 
 
 # -- the charts ---------------------------------------------------------------------------------
@@ -140,7 +144,7 @@ def _trend_per_form(scope: Scope) -> ChartItem:
     now = table[table["kvartal"] == scope.quarter]
     notes = [f"{scope.quarter} per form: {_list(now, 'form')}."]
     notes += _signal_notes(table, "form", [scope.quarter])
-    notes.append("Grått band: normalt intervall utifrån de åtta föregående kvartalen; ring: "
+    notes.append("Grått band: det normala intervallet utifrån tidigare kvartal; ring: "
                  "ovanligt kvartal; avbrott i linjen: värdet visas inte.")
     notes += _event_notes(scope)
     return ChartItem("trender_per_form", fig.layout.title.text, fig, table, notes,
@@ -458,28 +462,11 @@ def _key_table(figures: summary.KeyFigures, keys: Sequence[str] | None) -> pd.Da
         rows.append({
             "Nyckeltal": fig.label,
             figures.quarter: fig.display,
-            f"{prev_q}": fig.vs_previous.base_display,
-            f"Förändring mot {prev_q}": _change_text(fig.vs_previous),
-            f"{year_q}": fig.vs_last_year.base_display,
-            f"Förändring mot {year_q}": _change_text(fig.vs_last_year),
-            "Jämfört med åtta kvartal": _spc_text(fig.spc),
+            f"Mot {prev_q}": fig.vs_previous.numbers(),
+            f"Mot {year_q}": fig.vs_last_year.numbers(),
+            "Bedömning": summary.verdict(fig),
         })
     return pd.DataFrame(rows, dtype=object)
-
-
-def _change_text(change: summary.Change) -> str:
-    if change.difference is None:  # hidden: a count it is built on is not published
-        return "–"
-    size = fmt_change(change.percent) if change.percent is not None else ""
-    verdict = (f"tydlig {change.direction}" if change.significant
-               else "ingen säkerställd förändring")
-    return f"{size} ({verdict})" if size else verdict
-
-
-def _spc_text(spc: str) -> str:
-    return {signals.HIGH: "ovanligt högt", signals.LOW: "ovanligt lågt",
-            signals.WITHIN: "inom normal variation",
-            signals.SHORT: "för kort serie"}.get(spc, "visas inte")
 
 
 def method_paragraphs(disclosure: Disclosure | None, public: bool) -> list[str]:
@@ -487,7 +474,7 @@ def method_paragraphs(disclosure: Disclosure | None, public: bool) -> list[str]:
         "Underlag: avidentifierade rapporter från UmeBrå:s samverkanspartner (skola, "
         "socialtjänst, polis, säkerhetsavdelningen, regionen m.fl.). En rapport räknas en gång "
         "även om den har rättats i en senare fil. Rapporterna innehåller inga personuppgifter.",
-        signals.METHOD_TEXT,
+        signals.METHOD_SUMMARY,
     ]
     if disclosure is None:
         parts.append(f"Exakta antal: underlaget är en intern export utan röjandekontroll och "

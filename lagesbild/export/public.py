@@ -78,22 +78,23 @@ def support_lines(path: Path | None = None) -> list[SupportLine]:
 
 
 def summary_sentences(figures: summary.KeyFigures) -> list[str]:
-    """A short neutral summary from the published total only."""
+    """A short neutral summary from the published total only: what its flags support, the
+    same quarter last year as numbers otherwise (issue 13)."""
     total = figures["totalt"]
-    prev, year = total.vs_previous, total.vs_last_year
+    flag, year = total.flag, total.vs_last_year
     out = [f"Under {figures.quarter} kom {total.display} rapporter om våldsbejakande "
            "extremism från kommunens samverkanspartner."]
-    if year.significant:
-        word = "fler" if (year.difference or 0) > 0 else "färre"
-        out.append(f"Det är tydligt {word} än under samma kvartal i fjol "
-                   f"({year.base_quarter}: {year.base_display}).")
-    elif year.base_display and year.base_display != "–":
-        out.append(f"Nivån är ungefär densamma som under samma kvartal i fjol "
-                   f"({year.base_quarter}: {year.base_display}).")
-    if prev.significant:
-        word = "fler" if (prev.difference or 0) > 0 else "färre"
-        out.append(f"Jämfört med föregående kvartal ({prev.base_quarter}) är det tydligt "
-                   f"{word}.")
+    if flag.unusual:
+        out.append(f"Antalet är {flag.unusual} jämfört med tidigare kvartal.")
+    if flag.sustained:
+        out.append(f"De fyra senaste kvartalen visar en {flag.sustained} jämfört med de fyra "
+                   "kvartalen före.")
+    if not flag.flagged and year.available:
+        if flag.withheld:
+            out.append(f"Samma kvartal i fjol ({year.base_quarter}): {year.numbers()}.")
+        else:
+            out.append(f"Jämfört med samma kvartal i fjol ({year.base_quarter}): "
+                       f"{year.no_change()}.")
     if figures.missing_partners:
         out.append("Alla verksamheter har ännu inte rapporterat för kvartalet; siffrorna kan "
                    "bli högre.")

@@ -33,6 +33,7 @@ from reportlab.platypus import (
 
 from lagesbild.export.images import HEIGHT, WIDTH
 from lagesbild.export.pack import DEMO_NOTE, ORGANISATION, Pack
+from lagesbild.numbers import summary
 
 PDF_MIME = "application/pdf"
 PAGE = landscape(A4)
@@ -151,8 +152,7 @@ def report_bytes(pack: Pack) -> bytes:
     story += [_p(s, st["bullet"], bullet=True) for s in pack.summary or ["Inga rapporter."]]
     story += [Spacer(1, 0.5 * cm), _p(f"Nyckeltal {pack.quarter}", st["h1"]),
               _key_table(pack, st), Spacer(1, 0.2 * cm),
-              _p("Tydlig ökning eller minskning = statistiskt säkerställd (p < 0,05). Procent "
-                 "visas när jämförelsetalet är minst 10.", st["small"])]
+              _p(summary.CHANGES_NOTE, st["small"])]
     if pack.missing_note:
         story.append(_p(pack.missing_note, st["small"]))
     full_width = PAGE[0] - 2 * MARGIN

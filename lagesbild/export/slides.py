@@ -22,6 +22,7 @@ from pptx.util import Emu, Inches, Pt
 
 from lagesbild.export.images import HEIGHT, WIDTH
 from lagesbild.export.pack import ORGANISATION, Pack
+from lagesbild.numbers import summary
 
 PPTX_MIME = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
 SLIDE_W, SLIDE_H = Emu(12192000), Emu(6858000)  # 13.333 × 7.5 in, exactly 16:9
@@ -143,8 +144,7 @@ def _table_slide(prs, pack: Pack) -> None:
     for i, row in enumerate(table.itertuples(index=False), start=1):
         for j, value in enumerate(row):
             _cell(grid.cell(i, j), str(value), 15, bold=j == 0)
-    notes = ["Tydlig ökning eller minskning = statistiskt säkerställd (p < 0,05). Procent "
-             "visas när jämförelsetalet är minst 10."]
+    notes = [summary.CHANGES_NOTE]
     if pack.missing_note:
         notes.append(pack.missing_note)
     _text_box(slide, MARGIN, Inches(1.8) + Inches(0.6) * rows, width, Inches(1.2), notes, 14,

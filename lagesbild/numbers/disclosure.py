@@ -522,6 +522,31 @@ def share(part: pd.Series, whole: pd.Series) -> pd.Series:
     return part.astype("Float64") / whole.mask(whole == 0) * 100
 
 
+def publish_part(part: int, ckey: int, whole: int, whole_hidden: bool,
+                 disclosure: Disclosure | None) -> float:
+    """A count over a subset of a published cell's reports (e.g. the partners that delivered
+    every quarter of a comparison), published as a cell of its own: its key is the sum of
+    its reports' record keys, so the same reports always give the same value. NaN when the
+    whole is hidden, the part is a small count, or what it leaves out (whole - part) is one
+    (that would give the left-out reports away)."""
+    if disclosure is None:
+        return float(part)
+    t = disclosure.threshold
+    if whole_hidden or 1 <= part < t or 1 <= whole - part < t:
+        return np.nan
+    value = int(table_of(disclosure).perturb([part], [ckey])[0])
+    return np.nan if value == HIDDEN else float(value)
+
+
+@dataclass(frozen=True)
+class Protected:
+    """Published counts of a series, flat: value (None where hidden), hidden, display."""
+
+    shown: list[int | None]
+    hidden: np.ndarray
+    display: list[str]
+
+
 def publish_count(count: int | None, ckey: int, disclosure: Disclosure | None) \
         -> tuple[int | None, str, bool]:
     """A single count that is a cell of its own with no parent that can be small (e.g. a

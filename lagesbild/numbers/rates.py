@@ -1,4 +1,4 @@
-"""Reports per 10 000 inhabitants per area and year, quarter or period.
+"""Reports per 10 000 inhabitants and year per area, for a year, a quarter or a period.
 """
 
 from __future__ import annotations
@@ -8,6 +8,7 @@ import pandas as pd
 from lagesbild.domain import codelists as codelist_module
 from lagesbild.domain.config import Disclosure
 from lagesbild.numbers import population as pop
+from lagesbild.numbers import signals
 from lagesbild.numbers.disclosure import hide_derived
 from lagesbild.numbers.query import Filters
 from lagesbild.numbers.tables import (
@@ -29,15 +30,21 @@ PERIOD = "period"  # rates(period=PERIOD): the filter's whole period as one
 
 def rates(store: Store, level: str = "omrade", period: str = "ar",
           filters: Filters | None = None, disclosure: Disclosure | None = None) -> pd.DataFrame:
-    """Reports per 10 000 inhabitants per area (`omrade` or `regso`) and `ar`, `kvartal` or
-    `period` (all quarters of the filter's period together: one row per area, the column
-    `period` holding e.g. '2024K4–2026K3').
+    """Reports per 10 000 inhabitants and year (`signals.RATE_UNIT`) per area (`omrade` or
+    `regso`) and `ar`, `kvartal` or `period` (all quarters of the filter's period together:
+    one row per area, the column `period` holding e.g. '2024K4–2026K3').
+
+    Every rate is annualised from the quarters it counts (`antal_kvartal`): a quarter times
+    four, a year of the period with fewer than four quarters scaled up to a whole year, the
+    period divided by its number of years; `omfattning` says so ("2026 (3 av 4 kvartal,
+    uppräknat till helår)").
 
     Every area of the level is listed (0 where no reports); Digitalt, Okänt and reports without
     a RegSO code are listed when they have reports, without population. Columns: level,
     period, antal, befolkning, befolkning_ar (the year the population is from; for `period`
-    text naming the years, e.g. '2025'), per10k (NA when the population is unknown or the
-    count hidden), befolkning_saknas, befolkning_anm, undertryckt, visas.
+    text naming the years, e.g. '2025'), per10k (per year; NA when the population is unknown
+    or the count hidden), befolkning_saknas, befolkning_anm, antal_kvartal, omfattning,
+    undertryckt, visas.
 
     Population (see `lagesbild.numbers.population`): each year's own figure, else the nearest year
     at most one year away, named in befolkning_anm ("befolkning 2025 används för 2024"); else
@@ -53,7 +60,7 @@ def rates(store: Store, level: str = "omrade", period: str = "ar",
     filters = filters or Filters()
     quarters = shown_quarters(store, filters)
     columns = [level, period, "antal", "befolkning", "befolkning_ar", "per10k",
-               "befolkning_saknas", "befolkning_anm"]
+               "befolkning_saknas", "befolkning_anm", "antal_kvartal", "omfattning"]
     if not quarters:
         empty = pd.DataFrame(columns=[*columns, "undertryckt", "visas"])
         return empty.astype({"antal": "Int64", "undertryckt": bool})
@@ -92,6 +99,23 @@ def rates(store: Store, level: str = "omrade", period: str = "ar",
     if period == PERIOD:
         table["befolkning_ar"] = table["befolkning_ar"].fillna("").astype(object)
     out = table
-    out["per10k"] = out["antal"].astype("Float64") / out["befolkning"].astype("Float64") * 1e4
+    n_quarters, scope = _coverage_of(period, [str(p) for p in out[period]], quarters)
+    out["antal_kvartal"], out["omfattning"] = n_quarters, scope
+    out["per10k"] = (out["antal"].astype("Float64") / out["befolkning"].astype("Float64") * 1e4
+                     * 4 / out["antal_kvartal"])
     out = hide_derived(out, ["per10k"], out["undertryckt"])
     return sort_by_categories(out[[*columns, "undertryckt", "visas"]], [period, level])
+
+
+def _coverage_of(period: str, values: list[str], quarters: list[str]) \
+        -> tuple[list[int], list[str]]:
+    """Per row: the quarters a rate counts and the words saying what it covers."""
+    if period == "kvartal":
+        return [1] * len(values), [f"{v} (uppräknat till helår)" for v in values]
+    if period == PERIOD:
+        n = len(quarters)
+        text = f"{period_text(quarters)} ({n} kvartal, per år)"
+        return [n] * len(values), [text] * len(values)
+    per_year = {y: sum(q.startswith(y) for q in quarters) for y in dict.fromkeys(values)}
+    return ([per_year[v] for v in values],
+            [signals.year_label(int(v), per_year[v]) for v in values])

@@ -7,6 +7,7 @@ and the helpers every indicator shares (the data's span, category order, dimensi
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 
 import pandas as pd
 
@@ -247,6 +248,26 @@ def _period_axis(by: str | None, quarters: list[str], span: tuple[str | None, st
     else:
         return Axis("kvartal", ((None, units(quarters)),))
     return Axis("kvartal", tuple(rows + whole))
+
+
+def role_filters(filters: Filters, disclosure: Disclosure | None) -> Filters:
+    """The filters as the role's classification reads them, for queries outside the cube: a
+    value of a merged category selects every member (for protected numbers, gender Annat
+    means Annat/okänt: Annat and Okänt)."""
+    merges = classification(disclosure)
+    changed: dict[str, tuple[str, ...]] = {}
+    for dim, mapping in merges.items():
+        chosen = getattr(filters, dim, ())
+        if chosen:
+            labels = {mapping.get(v, v) for v in chosen}
+            changed[dim] = tuple(sorted({v for v, m in mapping.items() if m in labels}
+                                        | {v for v in chosen if v not in mapping}))
+    return replace(filters, **changed) if changed else filters  # type: ignore[arg-type]
+
+
+def merged_label(dimension: str, value: object, disclosure: Disclosure | None) -> object:
+    """A category as the role's classification shows it."""
+    return classification(disclosure).get(dimension, {}).get(value, value)  # type: ignore
 
 
 def published_zero(frame: pd.DataFrame) -> pd.Series:

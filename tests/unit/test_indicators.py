@@ -96,7 +96,10 @@ def test_rates_per_district_use_last_years_population_and_say_so(seven):
     out = ind.rates(seven, "omrade", "ar").set_index("omrade")
     centrum = out.loc["Centrum"]
     assert centrum["antal"] == 4 and centrum["befolkning"] == 10_000
-    assert centrum["befolkning_ar"] == 2025 and centrum["per10k"] == pytest.approx(4.0)
+    # 4 reports in the two quarters 2026K2–K3: 8 per 10 000 and year (issue 13: per year)
+    assert centrum["befolkning_ar"] == 2025 and centrum["per10k"] == pytest.approx(8.0)
+    assert centrum["antal_kvartal"] == 2
+    assert centrum["omfattning"] == "2026 (2 av 4 kvartal, uppräknat till helår)"
     assert centrum["befolkning_anm"] == "befolkning 2025 används för 2026"
     # Ålidhem lacks 2480R041: its population is unknown, never guessed
     assert out.loc["Ålidhem", "antal"] == 1 and pd.isna(out.loc["Ålidhem", "per10k"])
@@ -109,8 +112,9 @@ def test_rates_per_district_use_last_years_population_and_say_so(seven):
 def test_rates_per_regso(seven):
     import_population(seven, POPULATION, "bef.csv", "test")
     out = ind.rates(seven, "regso", "kvartal", Filters("2026K3", "2026K3")).set_index("regso")
-    assert out.loc["2480R033", "per10k"] == pytest.approx(5.0)
-    assert out.loc["2480R040", "per10k"] == pytest.approx(2.5)
+    assert out.loc["2480R033", "per10k"] == pytest.approx(5.0 * 4), "a quarter, per year"
+    assert out.loc["2480R040", "per10k"] == pytest.approx(2.5 * 4)
+    assert out.loc["2480R033", "omfattning"] == "2026K3 (uppräknat till helår)"
     assert out.loc["Ej angivet", "antal"] == 2  # reports 2 and 4 have no RegSO code
     assert out.loc["Ej angivet", "befolkning_anm"] == "RegSO ej angivet"
 
@@ -133,7 +137,9 @@ def test_rates_over_the_whole_period_with_a_stand_in_year(seven):
     centrum = out.loc["Centrum"]
     assert centrum["period"] == "2026K2–2026K3"
     assert centrum["antal"] == 4 and centrum["befolkning"] == 10_000
-    assert centrum["per10k"] == pytest.approx(4.0)  # 4 / 10 000 × 10 000
+    # 4 / 10 000 × 10 000 in two quarters: 8 per year (issue 13: not per period)
+    assert centrum["per10k"] == pytest.approx(8.0)
+    assert centrum["omfattning"] == "2026K2–2026K3 (2 kvartal, per år)"
     assert centrum["befolkning_ar"] == "2025"
     assert centrum["befolkning_anm"] == "befolkning 2025 används för 2026"
     assert out.loc["Ålidhem", "befolkning_saknas"] and pd.isna(out.loc["Ålidhem", "per10k"])
@@ -148,7 +154,7 @@ def test_rates_over_a_period_use_the_mean_population_weighted_by_quarters(seven)
     centrum = out.loc["Centrum"]
     # 2025 × 1 quarter (10 000) and 2026 × 3 quarters (12 000): (10 000 + 36 000) / 4
     assert centrum["befolkning"] == 11_500
-    assert centrum["per10k"] == pytest.approx(4 / 11_500 * 10_000)
+    assert centrum["per10k"] == pytest.approx(4 / 11_500 * 10_000)  # four quarters: a year
     assert centrum["befolkning_ar"] == "2025–2026"
     assert centrum["befolkning_anm"] == "medelbefolkning 2025–2026, vägd efter antal kvartal"
 
@@ -165,36 +171,64 @@ def test_rates_over_a_period_with_a_year_without_population_are_unknown(seven):
 
 
 # -- 3. change against a baseline ---------------------------------------------------------------
-def test_change_against_previous_quarter(seven):
+def test_change_against_previous_quarter_counts_like_for_like(seven):
+    """Grundskola delivered 2026K2 only and Socialtjänst 2026K3 only: the comparison counts
+    the police alone, and says so (issue 13: a missing delivery is never read as a change)."""
     out = ind.change(seven, "2026K3").iloc[0]
-    assert (out["antal"], out["bas"], out["forandring"]) == (4, 3, 1)
+    assert (out["antal"], out["jamfort_antal"], out["bas"], out["forandring"]) == (4, 2, 1, 1)
     assert pd.isna(out["procent"]), "base below 10: no percentage"
-    assert not out["signifikant"] and out["jamforelse"] == "2026K2"
+    assert out["jamforelse"] == "2026K2"
+    assert out["anmarkning"] == ("jämfört utan Grundskola och Socialtjänst (har inte "
+                                 "rapporterat alla jämförda kvartal)")
     per_form = ind.change(seven, "2026K3", ["form"]).set_index("form")
     assert per_form.loc["Vänsterextremism", "antal"] == 0
     assert per_form.loc["Vänsterextremism", "bas"] == 1
-    assert per_form.loc["Misogyn extremism", "forandring"] == 1
+    assert per_form.loc["Misogyn extremism", "antal"] == 1
+    assert per_form.loc["Misogyn extremism", "forandring"] == 0, \
+        "Socialtjänst's report has nothing to be compared with"
 
 
 def test_change_same_quarter_last_year_and_four_quarter_mean(seven):
+    """Quarters before the data are missing, never 0 (issue 13)."""
     out = ind.change(seven, "2026K3", compare="fjol").iloc[0]
-    assert out["bas"] == 0 and out["jamforelse"] == "2025K3"
+    assert pd.isna(out["bas"]) and pd.isna(out["forandring"]) and out["jamforelse"] == "2025K3"
+    assert out["anmarkning"] == "inget att jämföra med: 2025K3 är före de första uppgifterna"
     out = ind.change(seven, "2026K3", compare="snitt4").iloc[0]
-    assert out["bas"] == pytest.approx(3 / 4)
-    assert out["jamforelse"] == "snitt 2025K3–2026K2"
+    assert pd.isna(out["bas"]) and out["jamforelse"] == "snitt 2025K3–2026K2"
+    store = Store.open(":memory:")
+    row = SEVEN[0]
+    load(store, [(row[0], dt.date(2025, 3 * q - 1, 1), *row[2:]) for q in (3, 4)
+                 for _ in range(10)] + [(row[0], dt.date(2026, 3 * q - 1, 1), *row[2:])
+                                        for q in (1, 2) for _ in range(12)] + [row] * 22)
+    out = ind.change(store, "2026K3", compare="snitt4").iloc[0]
+    assert (out["bas"], out["forandring"], out["anmarkning"]) == (11, 11, "")
+    assert out["procent"] == pytest.approx(100.0)
 
 
-def test_change_is_flagged_only_when_significant():
+def test_change_gives_numbers_and_no_verdict():
+    """`indicators --compare` keeps base, change and percent but no significance verdict."""
     store = Store.open(":memory:")
     row = SEVEN[0]
     k2 = [(row[0], dt.date(2026, 5, 1), *row[2:])] * 20
     k3 = [row] * 45
     load(store, k2 + k3)
     out = ind.change(store, "2026K3").iloc[0]
-    assert out["signifikant"] and out["riktning"] == "ökning"
+    assert (out["bas"], out["forandring"]) == (20, 25)
     assert out["procent"] == pytest.approx(125.0)
+    assert not {"p_varde", "signifikant", "riktning"} & set(out.index)
     with pytest.raises(ValueError):
         ind.change(store, "2026K3", compare="igår")
+
+
+def test_change_like_for_like_hides_what_a_left_out_partner_would_give_away():
+    """Polis delivered 2026K3 only, with 3 reports: 'all' minus 'like for like' would be 3."""
+    store = Store.open(":memory:")
+    soc, polis = SEVEN[0], SEVEN[1]
+    load(store, [(soc[0], dt.date(2026, 5, 1), *soc[2:])] * 20 + [soc] * 30 + [polis] * 3)
+    exact = ind.change(store, "2026K3").iloc[0]
+    assert (exact["antal"], exact["jamfort_antal"], exact["bas"]) == (33, 30, 20)
+    out = ind.change(store, "2026K3", disclosure=D5).iloc[0]
+    assert out["antal"] == 33 and pd.isna(out["jamfort_antal"]) and pd.isna(out["forandring"])
 
 
 # -- 5. trend -------------------------------------------------------------------------------------
@@ -205,10 +239,13 @@ def test_trend_fills_empty_quarters_with_zero(seven):
     assert hoger["antal"].tolist() == [0, 2, 2]
     misogyn = out[out["form"] == "Misogyn extremism"]
     assert misogyn["antal"].tolist() == [0, 0, 1]
-    assert set(out["signal_text"]) == {"för kort serie"} and not out["signal"].any()
+    # 2026K1 is before the data: never compared as a 0 (issue 13)
+    assert set(out.loc[out["kvartal"] == "2026K1", "signal_text"]) == {"före första data"}
+    assert set(out.loc[out["kvartal"] != "2026K1", "signal_text"]) == {"för kort serie"}
+    assert not out["signal"].any()
 
 
-def test_trend_control_limits_on_a_known_series():
+def test_trend_flags_an_unusual_quarter_of_a_known_series():
     store = Store.open(":memory:")
     row = SEVEN[1]
     rows = []
@@ -223,15 +260,16 @@ def test_trend_control_limits_on_a_known_series():
     assert out.loc["2025K4", "signal_text"] == "för kort serie"
     last = out.loc["2026K1"]
     assert last["baslinje"] == pytest.approx(16)
-    assert last["ovre_grans"] == pytest.approx(28) and last["nedre_grans"] == pytest.approx(4)
+    assert last["nedre_grans"] < 16 < last["ovre_grans"] < 30
     assert last["signal"]
-    assert last["signal_text"] == "ovanligt högt jämfört med de senaste åtta kvartalen"
+    assert last["signal_text"] == ("ovanligt högt jämfört med snittet av de åtta föregående "
+                                   "kvartalen")
 
 
 def test_trend_per10k_uses_population_and_marks_missing(seven):
     import_population(seven, POPULATION, "bef.csv", "test")
     out = ind.trend(seven, Filters("2026K3", "2026K3", omrade=("Centrum",)), measure="per10k")
-    assert out["varde"].iloc[0] == pytest.approx(2 / 10_000 * 1e4)
+    assert out["varde"].iloc[0] == pytest.approx(2 / 10_000 * 1e4 * 4), "per year"
     assert out["befolkning_ar"].iloc[0] == 2025
     whole = ind.trend(seven, Filters("2026K3", "2026K3"), measure="per10k")
     assert pd.isna(whole["varde"].iloc[0]), "the whole municipality's population is not known"
@@ -476,7 +514,7 @@ def test_cli_measures_and_compare(db, capsys):
     _, out = run(capsys, "indicators", "--by", "omrade,ar", "--measure", "per10k", "--db", db,
                  "--min-cell", "0", "--format", "json")
     centrum = next(r for r in json.loads(out) if r["omrade"] == "Centrum")
-    assert centrum["per10k"] == pytest.approx(4.0) and centrum["befolkning_ar"] == 2025
+    assert centrum["per10k"] == pytest.approx(8.0) and centrum["befolkning_ar"] == 2025
     _, out = run(capsys, "indicators", "--by", "form", "--measure", "andel", "--db", db,
                  "--min-cell", "0")
     assert "Högerextremism,4,57.1429" in out
@@ -492,7 +530,9 @@ def test_cli_measures_and_compare(db, capsys):
 def test_cli_summary(db, capsys):
     code, out = run(capsys, "summary", "--quarter", "2026K3", "--db", db, "--min-cell", "0")
     assert code == 0
-    assert out.startswith("Under 2026K3 kom 4 rapporter, ungefär som föregående kvartal")
+    # issue 13: the level, then the changes as numbers; never "ungefär som"
+    assert out.startswith("Under 2026K3 kom 4 rapporter.\n") and "ungefär" not in out
+    assert "Mot föregående kvartal (2026K2): 1 → 2" in out
     assert "Grundskola har inte rapporterat för 2026K3" in out
     _, out = run(capsys, "summary", "--db", db)
     assert "kom <5 rapporter" in out

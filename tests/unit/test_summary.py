@@ -1,5 +1,6 @@
-"""Key figures and the plain-Swedish summary: changes only when significant, drivers only
-when significant themselves, missing partners named, no small number printed."""
+"""Key figures and the plain-Swedish summary: only what a flag supports (issue 13), changes as
+numbers like for like, drivers only when flagged themselves, missing partners named, no small
+number printed."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ import re
 import pytest
 
 from lagesbild.domain.config import Disclosure
-from lagesbild.domain.periods import quarters_between
+from lagesbild.domain.periods import quarter_start, quarters_between
+from lagesbild.numbers import signals as sg
 from lagesbild.numbers.indicators import data_span
 from lagesbild.numbers.summary import key_figures, summarize
 from lagesbild.store import Store
@@ -37,13 +39,19 @@ def test_key_figures_by_hand(seven):
     figures = key_figures(seven, "2026K3")
     assert [f.key for f in figures.figures] == ["totalt", "oro", "incident", "konsultation"]
     total = figures["totalt"]
-    assert (total.value, total.vs_previous.base, total.vs_previous.difference) == (4, 3, 1)
-    assert total.vs_previous.percent is None and not total.vs_previous.significant
-    assert total.vs_last_year.base_quarter == "2025K3" and total.vs_last_year.base == 0
-    assert (figures["oro"].value, figures["oro"].vs_previous.base) == (2, 2)
-    assert (figures["incident"].value, figures["incident"].vs_previous.base) == (2, 1)
+    # Like for like (issue 13): Grundskola delivered 2026K2 only and Socialtjänst 2026K3
+    # only, so 2026K3 against 2026K2 counts the police alone: 1 -> 2.
+    assert (total.value, total.vs_previous.base, total.vs_previous.difference) == (4, 1, 1)
+    assert total.vs_previous.current == 2 and total.vs_previous.arrow() == "1 → 2"
+    assert total.vs_previous.left_out == ("Grundskola", "Socialtjänst")
+    assert total.vs_previous.percent is None
+    # 2025K3 is before the data: nothing to compare with, never a 0 (issue 13)
+    assert total.vs_last_year.base_quarter == "2025K3" and total.vs_last_year.base is None
+    assert not total.vs_last_year.available
+    assert (figures["oro"].value, figures["incident"].value) == (2, 2)
+    assert figures["incident"].vs_previous.base == 1
     assert figures["konsultation"].value == 1
-    assert total.spc == "för kort serie"
+    assert total.flag.reason == "för kort serie" and not total.flag.flagged
     assert figures.missing_partners == ("Grundskola",) and figures.incomplete
 
 
@@ -54,7 +62,8 @@ def test_key_figures_with_disclosure(seven):
     # the parts of a small total are ".." (four "<5" parts of a "<5" would pin them)
     assert {f.display for f in figures.figures[1:]} == {".."}
     assert figures["totalt"].vs_previous.difference is None
-    assert figures["totalt"].vs_previous.p_value is None
+    assert figures["totalt"].vs_previous.base is None
+    assert figures["totalt"].flag.expected is None
 
 
 def test_concern_reports_and_incidents_add_up_without_giving_the_small_one_away():
@@ -81,48 +90,69 @@ def _quarterly(n_before: int, n_now: int, place: str = "Centrum") -> list[tuple]
 def test_noise_is_not_called_a_change():
     store = Store.open(":memory:")
     load(store, _quarterly(2, 5))
-    text = [s.text for s in summarize(store, "2026K3")]
-    assert text[0] == "Under 2026K3 kom 5 rapporter, ungefär som föregående kvartal (2026K2: 2)."
-    assert not any("fler" in t or "färre" in t for t in text)
+    sentences = summarize(store, "2026K3")
+    text = [s.text for s in sentences]
+    assert text[0] == "Under 2026K3 kom 5 rapporter."
+    assert not any("fler" in t or "färre" in t or "ungefär" in t for t in text)
+    assert any("(för kort serie)" in t and "2 → 5" in t for t in text)
+    assert not any(s.kind == "signal" for s in sentences)
 
 
-def test_a_significant_change_names_its_significant_driver():
+def _history(per_quarter: list[list[tuple[str, str, int]]], first: str = "2023K1",
+             partner: tuple = SEVEN[1]) -> list[tuple]:
+    """Reports per quarter from `first` on: each quarter a list of (district, form, n)."""
+    rows = []
+    for quarter, cells in zip(quarters_between(first, "2030K4"), per_quarter, strict=False):
+        day = quarter_start(quarter) + dt.timedelta(days=40)
+        for area, form, n in cells:
+            rows += [(partner[0], day, partner[2], area, None, form, *partner[6:])] * n
+    return rows
+
+
+PAIRS = [("Centrum", "Högerextremism"), ("Ersboda", "Vänsterextremism"),
+         ("Teg", "Islamistisk extremism"), ("Haga", "Misogyn extremism"),
+         ("Sävar", "Konspirationsteoretisk/antistatlig")]
+
+
+def test_an_unusual_total_names_a_driver_that_is_flagged_itself():
+    """Twelve ordinary quarters of 20 reports, then 25 more about right-wing extremism in
+    Centrum: the total is unusually high, and so are that form and that district."""
     store = Store.open(":memory:")
-    polis = SEVEN[1]
-    base = [(polis[0], dt.date(2026, 5, 2), polis[2], area, None, form, *polis[6:])
-            for area, form in [("Centrum", "Högerextremism"), ("Ersboda", "Vänsterextremism"),
-                               ("Teg", "Islamistisk extremism"), ("Haga", "Misogyn extremism")]
-            for _ in range(5)]
-    now = [(p, dt.date(2026, 8, 2), *rest) for p, _, *rest in base]
-    now += [(polis[0], dt.date(2026, 8, 3), polis[2], "Centrum", None, "Högerextremism",
-             *polis[6:])] * 25
-    load(store, base + now)
-    first = summarize(store, "2026K3")[0]  # exact counts (analysts)
-    assert first.text == ("Under 2026K3 kom 45 rapporter, 125\u00a0% fler än 2026K2; ökningen "
-                          "gäller främst högerextremism i Centrum.")
-    assert first.kind == "forandring" and first.figures["signifikant"]
-    assert first.figures["p_varde"] < 0.05
-    first = summarize(store, "2026K3", disclosure=D5)[0]  # protected: published numbers
-    found = re.fullmatch(r"Under 2026K3 kom (\d+) rapporter, (\d+)\u00a0% fler än 2026K2; "
-                         r"ökningen gäller främst högerextremism i Centrum\.", first.text)
-    assert found and abs(int(found[1]) - 45) <= 2, first.text
-    assert first.figures["signifikant"] and first.figures["p_varde"] is None
+    ordinary = [(a, f, 5) for a, f in PAIRS[:4]]
+    load(store, _history([ordinary] * 12 + [ordinary + [("Centrum", "Högerextremism", 25)]]))
+    sentences = summarize(store, "2026K1", disclosure=D5)
+    flagged = [s for s in sentences if s.kind == "signal"]
+    first = flagged[0]
+    assert first.text.startswith("Antalet rapporter är ovanligt högt (45; väntat omkring 20 "
+                                 "utifrån snittet av de åtta föregående kvartalen)")
+    assert "det gäller främst rapporterna om högerextremism och i Centrum" in first.text
+    assert first.figures["drivare"] == ["om högerextremism", "i Centrum"]
+    assert first.figures["p"] <= 2 * sg.ALPHA_TAIL
+    assert not any("fler än" in s.text or "ungefär" in s.text for s in sentences)
 
 
 def test_a_driver_is_not_named_when_its_own_change_is_noise():
+    """20 -> 45 in total is unusual, but each form and district alone (4 -> 9) is not."""
     store = Store.open(":memory:")
-    polis = SEVEN[1]
-    forms = ["Högerextremism", "Vänsterextremism", "Islamistisk extremism",
-             "Misogyn extremism", "Konspirationsteoretisk/antistatlig"]
-    areas = ["Centrum", "Ersboda", "Teg", "Haga", "Sävar"]
-    base = [(polis[0], dt.date(2026, 5, 2), polis[2], a, None, f, *polis[6:])
-            for a, f in zip(areas, forms, strict=True) for _ in range(4)]
-    now = [(polis[0], dt.date(2026, 8, 2), polis[2], a, None, f, *polis[6:])
-           for a, f in zip(areas, forms, strict=True) for _ in range(9)]
-    load(store, base + now)
-    first = summarize(store, "2026K3")[0]
-    assert first.kind == "forandring" and "fler än 2026K2" in first.text  # 20 -> 45
-    assert "gäller" not in first.text, "each form/district alone (4 -> 9) is noise"
+    load(store, _history([[(a, f, 4) for a, f in PAIRS]] * 12 + [[(a, f, 9) for a, f in PAIRS]]))
+    sentences = summarize(store, "2026K1")
+    first = next(s for s in sentences if s.kind == "signal")
+    assert first.text.startswith("Antalet rapporter är ovanligt högt (45")
+    assert "gäller" not in first.text and "drivare" not in first.figures
+    assert not any("högerextremism" in s.text.lower() for s in sentences)
+
+
+def test_nothing_flagged_is_said_plainly():
+    store = Store.open(":memory:")
+    steady = [[(a, f, n) for (a, f), n in zip(PAIRS, ns, strict=True)]
+              for ns in ([6, 5, 7, 4, 6], [5, 6, 6, 5, 5], [7, 5, 5, 6, 4], [6, 6, 5, 5, 6])] * 3
+    last = [(a, f, n) for (a, f), n in zip(PAIRS, [7, 6, 6, 5, 6], strict=True)]
+    load(store, _history(steady + [last]))
+    text = [s.text for s in summarize(store, "2026K1")]
+    assert ("Inget nyckeltal, ingen form och inget område är ovanligt högt eller lågt, och "
+            "ingen varaktig förändring syns.") in text
+    assert ("Mot föregående kvartal (2025K4): ingen säkerställd förändring (28 → 30); mot "
+            "samma kvartal i fjol (2025K1): ingen säkerställd förändring (28 → 30).") in text
 
 
 def test_missing_partner_is_named(seven):
@@ -140,20 +170,16 @@ def test_summary_of_the_demo_follows_the_rules(demo_store):
         sentences = summarize(demo_store, quarter, disclosure=D5)
         for sentence in sentences:
             assert all(n >= 5 for n in numbers(sentence.text)), sentence.text
-            if sentence.kind == "forandring":
-                assert sentence.figures.get("signifikant") is not False, sentence.text
-            # no p-value for protected numbers: it would give an exact count back
-            assert sentence.figures.get("p_varde") is None, sentence.text
-            if "ungefär" in sentence.text:
-                assert not sentence.figures.get("signifikant")
+            assert "ungefär" not in sentence.text and "tydlig" not in sentence.text
+            if sentence.kind == "signal":  # only what a flag supports (issue 13)
+                assert sentence.figures.get("p") is not None, sentence.text
+                assert sentence.figures["p"] <= max(2 * sg.ALPHA_TAIL, sg.SUSTAINED_ALPHA), \
+                    sentence.text
+            elif "fler" in sentence.text or "färre" in sentence.text:
+                raise AssertionError(f"a verdict without a flag: {sentence.text}")
     text = " ".join(s.text for s in summarize(demo_store, last, disclosure=D5))
     assert "Trossamfund har inte rapporterat" in text
     assert "våldsfixering utan ideologi" in text
-    for quarter in quarters_between("2025K1", last):  # exact: changes only when significant
-        for sentence in summarize(demo_store, quarter):
-            if sentence.kind == "forandring":
-                assert sentence.figures.get("p_varde") is not None
-                assert sentence.figures["p_varde"] < 0.05, sentence.text
 
 
 def test_public_threshold_and_rounding(demo_store):
