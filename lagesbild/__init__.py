@@ -53,7 +53,10 @@ Glossary (one name per concept; Swedish names are the ones users see):
     import / batch   one file (or one edit in the app) stored as a unit; it can be rolled back
     leverans         a partner's reports for a quarter (coverage: delivered or missing);
                      "inga rapporter" (a nil return) is a delivery of 0
-    röjandekontroll  disclosure control: small counts are never published exactly
+    röjandekontroll  disclosure control (the cell-key method): small counts are never
+                     published, the others a little perturbed, the same cell alike everywhere
+    cellnyckel       a cell's key: the sum of its reports' record keys (`rkey`), which fixes
+                     its perturbation
     signal           a flag that a count is unusual or has changed for real
     nyckeltal        the quarter's key figures on the overview
     beredningsgrupp  the preparation group, who read the protected picture

@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from lagesbild.access.roles import (
@@ -46,8 +47,9 @@ from lagesbild.intake.pipeline import (
 from lagesbild.intake.population import PopulationImport
 from lagesbild.intake.problem_report import safe_file_name
 from lagesbild.intake.reading import Cell
-from lagesbild.numbers.disclosure import publish_count
+from lagesbild.numbers.disclosure import SECONDARY_MARK, publish_count
 from lagesbild.store import Receipt, Store, StoreError, audit
+from lagesbild.store.schema import REPORTS
 
 # The audit log's vocabulary, for pages that show it.
 AUDIT_OUTCOMES = audit.OUTCOMES
@@ -179,6 +181,11 @@ def disclosure_for(user: User | None, exact: bool = False, store: Store | None =
     return None
 
 
+def sees_exact_counts(user: User | None) -> bool:
+    """Whether the user's role may see exact counts (analysts)."""
+    return can(user, "exact_counts")
+
+
 @dataclass
 class ExportRecord:
     """What an export wrote, for its audit entry (the caller may refine it while exporting)."""
@@ -187,40 +194,66 @@ class ExportRecord:
     details: str | None = None
 
 
+EXACT_EXPORT = "exakta antal, internt"
+
+
 @contextmanager
 def exporting(store: Store, user: User | None, target: str,
-              details: str | None = None) -> Iterator[ExportRecord]:
+              details: str | None = None, *, exact: bool = False) -> Iterator[ExportRecord]:
     """Check that the user may export, then log the export made inside the block: "ok" with
-    the record's target and details, or "fel" with the reason (the error is raised again)."""
+    the record's target and details, or "fel" with the reason (the error is raised again).
+
+    Exports have protected numbers. `exact=True` is an internal export with exact counts: the
+    role must be allowed to see exact counts (refused and logged otherwise), and the entry
+    says so."""
     who = require(user, "export", store, target)
+    if exact:
+        require(user, "exact_counts", store, target)
     record = ExportRecord(target, details)
+
+    def said() -> str | None:
+        if not exact:
+            return record.details
+        return f"{EXACT_EXPORT}; {record.details}" if record.details else EXACT_EXPORT
+
     try:
         yield record
     except Exception as exc:
         audit.log(store, who.name, "export", audit.FEL, record.target,
-                  f"{record.details}: {exc}" if record.details else str(exc))
+                  f"{said()}: {exc}" if said() else str(exc))
         raise
-    audit.log(store, who.name, "export", audit.OK, record.target, record.details)
+    audit.log(store, who.name, "export", audit.OK, record.target, said())
 
 
 def record_export(store: Store, user: User | None, target: str,
-                  details: str | None = None) -> None:
+                  details: str | None = None, *, exact: bool = False) -> None:
     """Check that the user may export and log an export that is already made."""
-    with exporting(store, user, target, details):
+    with exporting(store, user, target, details, exact=exact):
         pass
 
 
 def import_history(store: Store, user: User | None) -> pd.DataFrame:
     """The import history for a reader: analysts see who imported and exact row counts; the
-    preparation group sees the role instead of names and protected row counts."""
+    preparation group sees the role instead of names and, for batches of reports, the
+    number of reports in the batch as a protected cell (cell-key method: its key is that of
+    the batch's reports) and the other row counts hidden (".."); they have no record set of
+    their own to be protected by."""
     require(user, "view", store)
     assert user is not None
     if can(user, "exact_counts"):
         return history.import_history(store)
     frame = history.import_history(store, names=False, role_label=ROLE_LABELS[ANALYTIKER])
     rule = config.settings().disclosure
-    for column in history.COUNT_COLUMNS:
-        frame[column] = [publish_count(int(v), rule).display for v in frame[column]]
+    cells = store.batch_report_cells()
+    kinds = {str(b["batch_id"]): b["kind"] for b in store.batches()}
+    first, *others = history.COUNT_COLUMNS
+    reports = frame["Import"].map(kinds) == REPORTS.kind
+    frame[list(history.COUNT_COLUMNS)] = frame[list(history.COUNT_COLUMNS)].astype(object)
+    for i in np.flatnonzero(reports.to_numpy()):
+        rows, key = cells.get(int(frame.at[i, "Import"]), (0, 0))
+        frame.at[i, first] = publish_count(rows, key, rule)[1]
+        for column in others:
+            frame.at[i, column] = SECONDARY_MARK
     return frame
 
 

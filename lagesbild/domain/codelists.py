@@ -89,6 +89,11 @@ def _build(name: str, codes: list[Code], extra: dict[str, str] | None = None) ->
 NOT_A_PLACE = ("nej", "n", "no")  # values of the column plats that say "no place"
 
 
+def is_place(plats: str) -> bool:
+    """The column plats of a district: anything but nej (empty: a place)."""
+    return plats.strip().lower() not in NOT_A_PLACE
+
+
 def read_codelist(path: Path) -> CodeList:
     """Read one code-list CSV (columns varde, alias, giltig_fran, giltig_till, ersatts_av, …)."""
     codes = [
@@ -99,7 +104,7 @@ def read_codelist(path: Path) -> CodeList:
             valid_to=row.get("giltig_till", ""),
             replaced_by=row.get("ersatts_av", ""),
             description=row.get("beskrivning", ""),
-            place=row.get("plats", "").lower() not in NOT_A_PLACE,
+            place=is_place(row.get("plats", "")),
         )
         for row in _read_csv(path)
         if row.get("varde")
@@ -221,7 +226,7 @@ def _version(lists: dict[str, CodeList], folder: Path, area_file: Path) -> str:
         for code in lists[name].codes:
             digest.update("\x1f".join([code.value, "|".join(code.aliases), code.valid_from,
                                        code.valid_to, code.replaced_by, code.description,
-                                       ]).encode() + b"\x1e")
+                                       "" if code.place else "nej"]).encode() + b"\x1e")
     for path in sorted(folder.glob("kolumner*.csv")) + [area_file]:
         digest.update(path.name.encode() + path.read_bytes())
     return digest.hexdigest()[:12]

@@ -34,7 +34,8 @@ from lagesbild.intake.validate import as_text
 from lagesbild.store import Store
 from lagesbild.store.schema import CODELISTS
 
-COLUMNS = ("varde", "alias", "giltig_fran", "giltig_till", "ersatts_av", "beskrivning")
+# plats (ja/nej) says whether a district is a place in the municipality (omrade only).
+COLUMNS = ("varde", "alias", "giltig_fran", "giltig_till", "ersatts_av", "beskrivning", "plats")
 # Stored data whose columns hold values of a code list, besides the ones the column files name.
 _FIXED_USES = tuple(("reports", f, name) for f, name in codelists.LIST_OF_FIELD.items())
 _EXTRA_USES = (("events", "kategori", "handelsekategori"),
@@ -83,12 +84,13 @@ class _CodelistVocabulary(ColumnVocabulary):
         for name, alias in (("varde", "värde|Value"), ("alias", "alias|Alias"),
                             ("giltig_fran", "giltig från|giltig_från"),
                             ("giltig_till", "giltig till"), ("ersatts_av", "ersätts av"),
-                            ("beskrivning", "Beskrivning")))
+                            ("beskrivning", "Beskrivning"), ("plats", "på kartan|Plats")))
     min_header_matches: int = 1
 
 
 CODELIST_VOCABULARY = _CodelistVocabulary()
-_FIELDS = ("varde", "alias", "giltig_fran", "giltig_till", "ersatts_av", "beskrivning")
+_FIELDS = COLUMNS
+_PLACE_VALUES = ("", "ja", "j", "yes", *codelists.NOT_A_PLACE)
 
 
 def _validate_codelist(sheet: Sheet, context: Context) -> Validated:
@@ -155,6 +157,10 @@ def _validate_codelist(sheet: Sheet, context: Context) -> Validated:
                 except ValueError:
                     problem(number, column, "Ogiltigt kvartal", "Skriv kvartalet som 2024K1, "
                             "eller lämna cellen tom.", text)
+        if row["plats"].lower() not in _PLACE_VALUES:
+            problem(number, "plats", "Ogiltigt värde i kolumnen plats", "Skriv ja (en plats i "
+                    "kommunen, på kartan och med befolkning) eller nej (t.ex. Digitalt, Okänt), "
+                    "eller lämna cellen tom.", row["plats"])
         replaced = row["ersatts_av"]
         if replaced and match_key(replaced) not in values:
             problem(number, "ersatts_av", "ersatts_av är inte ett av listans värden",
@@ -189,16 +195,22 @@ def _codelist_in_use(table: pa.Table, context: Context, file_name: str) -> list[
     current = context.codelists.lists.get(name)
     if current is not None and _codes(table) == [
             (c.value, "|".join(c.aliases), c.valid_from, c.valid_to, c.replaced_by,
-             c.description) for c in current.codes]:
+             c.description, _place_text(c, name)) for c in current.codes]:
         problems.append(Problem(file_name, "Filen ändrar ingenting i kodlistan",
                                 "Ladda ned kodlistan, gör ändringarna och ladda upp den igen."))
     return problems
 
 
 def _codes(table: pa.Table) -> list[tuple[str, ...]]:
-    return [tuple("|".join(a.strip() for a in r["alias"].split("|") if a.strip())
-                  if f == "alias" else r[f] for f in _FIELDS)
-            for r in table.to_pylist()]
+    def cell(row: dict[str, str], name: str) -> str:
+        if name == "alias":
+            return "|".join(a.strip() for a in row["alias"].split("|") if a.strip())
+        if name == "plats":
+            return _place_text(codelists.Code(row["varde"], place=codelists.is_place(
+                row["plats"])), row["lista"])
+        return row[name]
+
+    return [tuple(cell(r, f) for f in _FIELDS) for r in table.to_pylist()]
 
 
 CODELIST_KIND = declare(Kind(
@@ -213,6 +225,13 @@ CODELIST_KIND = declare(Kind(
 KIND = CODELIST_KIND.name
 
 
+def _place_text(code: codelists.Code, list_name: str) -> str:
+    """The plats cell of a code as a file writes it: ja/nej for districts, else empty."""
+    if list_name != "omrade":
+        return ""
+    return "ja" if code.place else "nej"
+
+
 def list_names() -> list[str]:
     """The code lists that may be replaced (those of the database)."""
     return sorted(codelists.load().lists)
@@ -225,7 +244,7 @@ def csv_bytes(list_name: str) -> bytes:
     writer.writerow(COLUMNS)
     for code in codelists.load().lists[list_name].codes:
         writer.writerow([code.value, "|".join(code.aliases), code.valid_from, code.valid_to,
-                         code.replaced_by, code.description])
+                         code.replaced_by, code.description, _place_text(code, list_name)])
     return out.getvalue().encode("utf-8")
 
 
@@ -269,9 +288,10 @@ def _change(old: codelists.CodeList | None, rows: list[dict[str, str]]) -> Codel
         new = (row["varde"], tuple(a.strip() for a in row.get("alias", "").split("|")
                                    if a.strip()),
                row.get("giltig_fran", ""), row.get("giltig_till", ""),
-               row.get("ersatts_av", ""), row.get("beskrivning", ""))
+               row.get("ersatts_av", ""), row.get("beskrivning", ""),
+               codelists.is_place(row.get("plats", "")))
         if new != (code.value, code.aliases, code.valid_from, code.valid_to, code.replaced_by,
-                   code.description):
+                   code.description, code.place):
             change.changed.append(row["varde"])
     change.removed = [c.value for k, c in before.items() if k not in after]
     return change

@@ -18,14 +18,12 @@ import pandas as pd
 
 from lagesbild.domain.config import Disclosure
 from lagesbild.domain.periods import quarters_between, shift_quarter
-from lagesbild.numbers.disclosure import (
-    protect,
-)
+from lagesbild.numbers.disclosure import MISSING as NOT_A_COUNT
 from lagesbild.numbers.query import Filters
 from lagesbild.numbers.tables import (
     category_order,
     norm_quarter,
-    query_frame,
+    published,
     shown_quarters,
     sort_by_categories,
 )
@@ -125,24 +123,28 @@ def coverage(store: Store, filters: Filters | None = None,
     the partner has a nil return for it (antal 0). status: 'levererat'; 'saknas' when the
     partner delivered in one of the previous `lookback` quarters but not this one (antal is
     then NA, never 0); 'ingen leverans' otherwise.
-    Dimension filters narrow the counts, not the deliveries. Columns: verksamhet, kvartal,
-    antal, levererat, status, undertryckt, visas.
+    Dimension filters narrow the counts, not the deliveries. The counts are the published
+    cells (partner, quarter), whose parents are the partner's year and the quarter's total.
+    Columns: verksamhet, kvartal, antal, levererat, status, undertryckt, visas.
     """
     filters = filters or Filters()
     shown = shown_quarters(store, filters)
     columns = ["verksamhet", "kvartal", "antal", "levererat", "status", "undertryckt", "visas"]
     if not shown:
         return pd.DataFrame(columns=columns)
-    where, params = filters.with_period(shown[0], shown[-1]).where()
-    counted = query_frame(store, "SELECT partner AS verksamhet, kvartal, count(*)::BIGINT AS antal "
-                  f"FROM reports WHERE {where} GROUP BY ALL", params)
     table = pd.DataFrame(_delivery_status(store, shown, filters.verksamhet, lookback),
                          columns=["verksamhet", "kvartal", "levererat", "status"], dtype=object)
     table["levererat"] = table["levererat"].astype(bool)
-    table = table.merge(counted, on=["verksamhet", "kvartal"], how="left")
-    not_delivered = ~table["levererat"].to_numpy(dtype=bool)
-    table["antal"] = table["antal"].fillna(0).astype("Int64").mask(not_delivered)
-    out = protect(table, disclosure, known_total=["kvartal"], fixed=not_delivered)
+    counted = published(store, ["partner", "kvartal"],
+                        filters.with_period(shown[0], shown[-1]), disclosure,
+                        listed={"partner": list(dict.fromkeys(table["verksamhet"]))},
+                        expressions={"partner": "partner"})
+    counted = counted.rename(columns={"partner": "verksamhet"})
+    out = table.merge(counted, on=["verksamhet", "kvartal"], how="left")
+    not_delivered = ~out["levererat"].to_numpy(dtype=bool)
+    out["antal"] = out["antal"].astype("Int64").mask(not_delivered)
+    out["undertryckt"] = out["undertryckt"].astype(bool) & ~not_delivered
+    out.loc[not_delivered, "visas"] = NOT_A_COUNT
     out.loc[out["status"] == MISSING, "visas"] = MISSING
     return sort_by_categories(out[columns], ["kvartal", "verksamhet"])
 

@@ -48,6 +48,7 @@ from lagesbild.store.schema import (
     DATASETS,
     DEFAULTS_BATCH,
     DEFAULTS_KIND,
+    KEY_MODULUS,
     LATEST_VERSION,
     MIGRATIONS,
     PARTNERS,
@@ -55,6 +56,7 @@ from lagesbild.store.schema import (
     REPORTS,
     SEED_DEFAULTS,
     Dataset,
+    record_key_sql,
 )
 
 QUARTER_SQL = "(year(datum)::VARCHAR || 'K' || quarter(datum)::VARCHAR)"
@@ -169,7 +171,7 @@ class Store:
                     if statement == SEED_DEFAULTS:
                         _seed_defaults(tx)
                     else:
-                        tx.execute(statement)
+                        tx.execute(statement() if callable(statement) else statement)
                 tx.execute(
                     "INSERT INTO schema_version VALUES (?, ?, ?)", [version, description, _now()]
                 )
@@ -240,6 +242,15 @@ class Store:
             "SELECT * FROM batches WHERE batch_id <> ? ORDER BY batch_id DESC", [DEFAULTS_BATCH])
         names = [d[0] for d in cur.description]
         return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+
+    def batch_report_cells(self) -> dict[int, tuple[int, int]]:
+        """{batch id: (reports in the batch, their cell key)} of every batch of reports: the
+        key is the sum of the reports' record keys modulo KEY_MODULUS (cell-key method)."""
+        rows = self.cursor().execute(
+            f"SELECT batch_id, count(*)::BIGINT, (sum({record_key_sql()}) % {KEY_MODULUS})"
+            f"::INTEGER FROM {all_versions(REPORTS)} WHERE NOT coalesce(borttagen, false) "
+            "GROUP BY batch_id").fetchall()
+        return {int(b): (int(n), int(k)) for b, n, k in rows}
 
     def find_import(self, sha256: str, kind: str = "rapporter") -> int | None:
         row = self.cursor().execute(
@@ -566,13 +577,13 @@ class Store:
     def _activate_codelists(self) -> None:
         """Make this database's code lists the ones in use in this process."""
         rows = self.cursor().execute(
-            "SELECT lista, varde, alias, giltig_fran, giltig_till, ersatts_av, beskrivning "
-            "FROM codelists ORDER BY lista, ordning, varde").fetchall()
+            "SELECT lista, varde, alias, giltig_fran, giltig_till, ersatts_av, beskrivning, "
+            "plats FROM codelists ORDER BY lista, ordning, varde").fetchall()
         lists: dict[str, list[Code]] = {}
-        for name, value, aliases, first, last, replaced, description in rows:
+        for name, value, aliases, first, last, replaced, description, place in rows:
             lists.setdefault(name, []).append(Code(
                 value, tuple(a for a in aliases.split("|") if a), first, last, replaced,
-                description))
+                description, place=codelist_defaults.is_place(place)))
         codelist_defaults.activate(self._con, lists)  # shared views of the store alike
 
     # -- audit ---------------------------------------------------------------------------
@@ -846,7 +857,7 @@ def _seed_defaults(cur: duckdb.DuckDBPyConnection) -> None:
         [DEFAULTS_BATCH, DEFAULTS_KIND, "data/kodlistor", _now()])
     lists = codelist_defaults.defaults()
     rows = [(name, code.value, "|".join(code.aliases), code.valid_from, code.valid_to,
-             code.replaced_by, code.description, order)
+             code.replaced_by, code.description, "" if code.place else "nej", order)
             for name, codelist in sorted(lists.items())
             for order, code in enumerate(codelist.codes)]
     table = pa.table({name: [row[i] for row in rows]

@@ -10,7 +10,9 @@ rolls back and removes demo data of every dataset with the same code.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import secrets
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 
 from lagesbild.domain.contracts import (
     ACTIVITY_COLUMNS,
@@ -19,9 +21,12 @@ from lagesbild.domain.contracts import (
     TRAINING_COLUMNS,
 )
 
-# A step is SQL, or SEED_DEFAULTS: the store's Python step that fills in the defaults.
+# A migration statement is SQL, SEED_DEFAULTS (the store's Python step that fills in the
+# defaults), or a function that makes the SQL when the migration runs (for a value that must be
+# fresh per database, such as the cell-key secret).
 SEED_DEFAULTS = "-- seed defaults"
-MIGRATIONS: list[tuple[int, str, list[str]]] = [
+Statement = str | Callable[[], str]
+MIGRATIONS: list[tuple[int, str, list[Statement]]] = [
     (1, "rapporter, batcher, befolkning och granskningslogg", [
         """CREATE TABLE batches (
             batch_id INTEGER PRIMARY KEY,
@@ -123,7 +128,9 @@ _NIL = """
 _CODE = """
             lista VARCHAR NOT NULL, varde VARCHAR NOT NULL, alias VARCHAR NOT NULL,
             giltig_fran VARCHAR NOT NULL, giltig_till VARCHAR NOT NULL,
-            ersatts_av VARCHAR NOT NULL, beskrivning VARCHAR NOT NULL, ordning INTEGER NOT NULL"""
+            ersatts_av VARCHAR NOT NULL, beskrivning VARCHAR NOT NULL,
+            plats VARCHAR NOT NULL DEFAULT '',  -- nej: a district that is no place (Digitalt)
+            ordning INTEGER NOT NULL"""
 _POPULATION = """
             regsokod VARCHAR NOT NULL, ar INTEGER NOT NULL, befolkning INTEGER NOT NULL"""
 # The batch that holds the defaults a new (or migrated) database starts from.
@@ -178,8 +185,6 @@ MIGRATIONS.append(
         SEED_DEFAULTS,  # Python: see lagesbild.store.database._seed_defaults
     ])
 )
-
-LATEST_VERSION = MIGRATIONS[-1][0]
 # Batches of population figures (`population_versions`) have this kind.
 POPULATION_KIND = "befolkning"
 
@@ -213,6 +218,56 @@ REPORTS = Dataset("rapporter", "rapporter", "report_versions", "reports",
                   ("partner", "rapport_id", "id_period"), (*REPORT_COLUMNS, "id_period"),
                   (("kvartal", _QUARTER),), partners="partner", date="datum",
                   withdrawn="borttagen", defaults=(("id_period", "''"),))
+
+
+# -- record keys of the cell-key method (lagesbild.numbers.disclosure) ------------------------
+# Every report has a record key `rkey`, an integer 0..KEY_MODULUS-1: the first 32 bits of
+# SHA-256(secret, identity) modulo KEY_MODULUS (bias below 1e-6), where the identity is the
+# report's key columns (REPORTS.key) and the secret is 256 random bits made once per database
+# (table cell_key_secret, created by migration 4). The key is a pure function of the
+# identity, so a report keeps it across re-imports, corrections, rollbacks and rebuilds of
+# `reports`, and it is derived again whenever a row of `reports` is written (REPORTS.derived).
+# SHA-256 rather than DuckDB's hash(), which may change between versions. Never rotate the
+# secret: a new secret gives every published cell a new, independent perturbation, and the old
+# and new values together are two noise draws of the same count. A migration that changes
+# REPORTS.key must run `UPDATE reports SET rkey = <record_key_sql()>` as well.
+# 5040 = 7! is divisible by every integer 1..10, so the perturbation tables' probabilities
+# with such denominators are exact.
+KEY_MODULUS = 5040
+SECRET_TABLE = "cell_key_secret"
+
+
+def record_key_sql(identity: Sequence[str] = REPORTS.key,
+                   secret: str = f"(SELECT secret FROM {SECRET_TABLE})") -> str:
+    """SQL for a report's record key from its identity columns; `secret` is an SQL
+    expression (default: the database's stored secret)."""
+    parts = " || chr(31) || ".join(
+        [secret, *(f"coalesce(CAST({c} AS VARCHAR), '')" for c in identity)])
+    return f"((('0x' || left(sha256({parts}), 8))::UBIGINT) % {KEY_MODULUS})::SMALLINT"
+
+
+def new_secret() -> str:
+    """A fresh per-database secret: 256 bits from the operating system, as hex."""
+    return secrets.token_hex(32)
+
+
+def _insert_secret() -> str:
+    secret = new_secret()
+    if len(secret) < 32 or any(c not in "0123456789abcdef" for c in secret):
+        raise ValueError("The cell-key secret must be hexadecimal, at least 128 bits.")
+    return f"INSERT INTO {SECRET_TABLE} VALUES ('{secret}')"
+
+
+REPORTS = replace(REPORTS, derived=(*REPORTS.derived, ("rkey", record_key_sql(REPORTS.key))))
+MIGRATIONS.append(
+    (4, "cellnycklar för röjandekontrollen", [
+        f"CREATE TABLE {SECRET_TABLE} (secret VARCHAR NOT NULL)",
+        _insert_secret,
+        "ALTER TABLE reports ADD COLUMN rkey SMALLINT",  # written by name (REPORTS.derived)
+        f"UPDATE reports SET rkey = {record_key_sql(REPORTS.key)}",
+    ])
+)
+LATEST_VERSION = MIGRATIONS[-1][0]
 TRAININGS = Dataset("utbildningsinsatser", "utbildningar", "training_versions", "trainings",
                     ("insats_id",), TRAINING_COLUMNS, (("kvartal", _QUARTER),), date="datum")
 ACTIVITIES = Dataset("aktiviteter", "aktivitetsplan", "activity_versions", "activities",
@@ -229,7 +284,7 @@ NIL_RETURNS = Dataset("leveranser utan rapporter", "inga rapporter", "nil_versio
                       partners="partner", withdrawn="borttagen")
 CODELISTS = Dataset("kodlistor", "kodlista", "codelist_versions", "codelists",
                     ("lista", "varde"), ("lista", "varde", "alias", "giltig_fran", "giltig_till",
-                                         "ersatts_av", "beskrivning", "ordning"),
+                                         "ersatts_av", "beskrivning", "plats", "ordning"),
                     partners="lista", withdrawn="borttagen")
 DATASETS: tuple[Dataset, ...] = (REPORTS, TRAININGS, ACTIVITIES, EVENTS, POPULATION, PARTNERS,
                                  NIL_RETURNS, CODELISTS)

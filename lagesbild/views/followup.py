@@ -87,8 +87,9 @@ class ConcernsAndTraining(Entry):
 
     def caption(self, table: pd.DataFrame, context: Context) -> str:
         return (f"Markering: minst {fi.MANY_CONCERNS_SHARE:.0f} % av orosrapporterna och "
-                "mindre än hälften så stor andel av utbildningsdeltagarna. Antal "
-                f"orosrapporter under {context.threshold} visas inte.")
+                "mindre än hälften så stor andel av utbildningsdeltagarna."
+                + (f" Antal orosrapporter under {context.threshold} visas inte."
+                   if context.threshold else ""))
 
     def display(self, table: pd.DataFrame) -> pd.DataFrame:
         return pd.DataFrame({

@@ -212,7 +212,7 @@ def small_counts(at: AppTest) -> list[tuple[str, str]]:
 
 @pytest.mark.parametrize("district", [["Hörnefors"], ["Sävar", "Teg"]])
 def test_hidden_counts_never_appear_as_digits(demo_db: Path, district: list[str]):
-    at = start()
+    at = start(protected=True)
     widget(at, "Område").set_value(district).run()
     seen_small = False
     for page in PAGES:
@@ -221,6 +221,23 @@ def test_hidden_counts_never_appear_as_digits(demo_db: Path, district: list[str]
         assert small_counts(at) == [], page
         seen_small |= any(text in ("<5", "..") for _, text in visible_counts(at))
     assert seen_small, "the selection should have produced hidden values"
+
+
+def test_analysts_see_exact_counts_marked_and_the_group_protected_ones(demo_db: Path):
+    """On screen an analyst sees exact counts, said so on the page; the protected view is the
+    preparation group's, with the note. The same key figure differs by at most 2."""
+    from lagesbild.numbers.disclosure import EXACT_NOTE, NOTE
+
+    exact = start()
+    assert_ok(exact)
+    captions = " ".join(c.value for c in exact.caption)
+    assert EXACT_NOTE in captions and NOTE not in captions
+    protected = start(protected=True)
+    assert_ok(protected)
+    captions = " ".join(c.value for c in protected.caption)
+    assert NOTE in captions and EXACT_NOTE not in captions
+    total = {at: int(at.metric[0].value.replace("\u00a0", "")) for at in (exact, protected)}
+    assert abs(total[exact] - total[protected]) <= 2
 
 
 def test_the_scanner_finds_small_counts():

@@ -20,7 +20,7 @@ from lagesbild.intake.pipeline import import_file
 from lagesbild.numbers.coverage import coverage, missing_partners
 from lagesbild.numbers.query import Filters
 from lagesbild.store import Store
-from lagesbild.store.schema import MIGRATIONS
+from lagesbild.store.schema import LATEST_VERSION, MIGRATIONS
 from tests.helpers.files import HEADERS, make_xlsx, school_rows
 
 LIMITS = ImportLimits()
@@ -282,7 +282,7 @@ def test_a_migrated_database_starts_the_register_and_imports_as_before(tmp_path:
     con.close()
     store = Store.open(path)
     try:
-        assert store.schema_version == 3
+        assert store.schema_version == LATEST_VERSION
         assert partners.find(partners.register(store), "Polis") is not None
         assert current(store) == [("Polis", "P-Å", "", "2026K3")]  # the id normalised
         rows = school_rows(1, sector="Polis", prefix="P-")
