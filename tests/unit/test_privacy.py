@@ -375,7 +375,7 @@ def test_number_cells_and_text_cells_of_a_read_file(tmp_path: Path) -> None:
 def test_a_clean_file_is_scanned_without_reading_it_again(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from lagesbild.intake import reading
+    from lagesbild.intake.reading import workbooks
 
     rows = [[*row, 12345678.5, "Öppet 08-12 13-16"] for row in report_rows(500)]
     path = make_xlsx([[*HEADERS, "Belopp", "Tider"], *rows], tmp_path / "ren.xlsx",
@@ -385,5 +385,5 @@ def test_a_clean_file_is_scanned_without_reading_it_again(
     def typed_rows(*args: object) -> None:
         raise AssertionError("the file was read a second time")
 
-    monkeypatch.setattr(reading, "_typed_rows", typed_rows)
+    monkeypatch.setattr(workbooks, "_typed_rows", typed_rows)
     assert scan_sheet(sheet) == []

@@ -127,12 +127,12 @@ def read_file(path, monkeypatch: pytest.MonkeyPatch | None = None):
 
     sheet = read_sheet(path, path.name, codelists.load(), ImportLimits())
     if monkeypatch is not None:  # the import itself must never need the typed cells
-        from lagesbild.intake import reading
+        from lagesbild.intake.reading import workbooks
 
         def typed_rows(*args: object) -> None:
             raise AssertionError("the file was read a second time")
 
-        monkeypatch.setattr(reading, "_typed_rows", typed_rows)
+        monkeypatch.setattr(workbooks, "_typed_rows", typed_rows)
     return validate_sheet(sheet, codelists.load(), today=TODAY)
 
 
