@@ -65,7 +65,8 @@ def as_text(cell: Cell) -> str:
     return str(cell).strip()
 
 
-def _shown(cell: Cell) -> str:
+def shown(cell: Cell) -> str:
+    """A cell's text as a problem shows it, cut to MAX_SHOWN characters."""
     text = as_text(cell)
     return text if len(text) <= MAX_SHOWN else text[: MAX_SHOWN - 1] + "…"
 
@@ -86,14 +87,15 @@ def parse_date(cell: Cell) -> dt.date | None:
         return None
 
 
-class _Checker:
-    """Validates one sheet; collects problems as it goes."""
+class SheetChecker:
+    """What validating any sheet starts from (reports here, the follow-up files in
+    lagesbild.intake.followup.validation): the sheet, today, each field's column and the
+    problems found so far; `header(field)` names a column the sheet does not have."""
 
-    def __init__(self, sheet: Sheet, codelists: Codelists, today: dt.date):
+    def __init__(self, sheet: Sheet, header: Callable[[str], str], today: dt.date):
         self.sheet = sheet
-        self.codelists = codelists
+        self.header = header
         self.today = today
-        self.count = len(sheet)
         self.problems: list[Problem] = []
         self.column_of = {f: j for j, f in enumerate(sheet.fields) if f}
 
@@ -101,9 +103,18 @@ class _Checker:
         j = self.column_of.get(field)
         self.problems.append(Problem(
             file=self.sheet.file_name, sheet=self.sheet.sheet_name, row=row,
-            column=self.sheet.headers[j] if j is not None else self.codelists.header(field),
-            value=_shown(cell), reason=reason, fix=fix,
+            column=self.sheet.headers[j] if j is not None else self.header(field),
+            value=shown(cell), reason=reason, fix=fix,
         ))
+
+
+class _Checker(SheetChecker):
+    """Validates one sheet of reports; collects problems as it goes."""
+
+    def __init__(self, sheet: Sheet, codelists: Codelists, today: dt.date):
+        super().__init__(sheet, codelists.header, today)
+        self.codelists = codelists
+        self.count = len(sheet)
 
     def errors(self, field: str) -> dict[int, str]:
         """The Excel errors (like '#N/A') in the field's column, by data row index."""

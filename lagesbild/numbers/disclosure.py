@@ -42,6 +42,10 @@ The method, step by step:
 Output convention of every disclosure-controlled DataFrame: the count column `antal` is pandas
 nullable Int64 with <NA> where hidden, a boolean `undertryckt`, and a string `visas` with the
 Swedish display ("1 234", "<5", "..", "–" for a count that is missing).
+
+Over 500 lines as one cohesive job: disclosure control, kept in one module so that the one
+place that protects numbers (ptables, the cube's rule set, published and derived cells)
+is read and reviewed as a whole.
 """
 
 from __future__ import annotations

@@ -30,20 +30,14 @@ from lagesbild.domain.problems import Problem
 from lagesbild.domain.text import normalise_id
 from lagesbild.intake.kind import Validated
 from lagesbild.intake.reading import Cell, Sheet
-from lagesbild.intake.validate import EARLIEST, as_text, parse_date
+from lagesbild.intake.validate import EARLIEST, SheetChecker, as_text, parse_date
 
-MAX_SHOWN = 60
 MAX_ID = 50
 MAX_PARTICIPANTS = 5000
 MAX_TEXT = {"aktivitet": 120, "mal": 300}
 _INT = re.compile(r"^\d{1,6}(?:[.,]0+)?$")
 ARROW_TYPES = {"datum": pa.date32(), "antal_deltagare": pa.int32(),
                "varav_kvinnor": pa.int32(), "varav_man": pa.int32(), "borttagen": pa.bool_()}
-
-
-def _shown(cell: Cell) -> str:
-    text = as_text(cell)
-    return text if len(text) <= MAX_SHOWN else text[: MAX_SHOWN - 1] + "…"
 
 
 def parse_count(cell: Cell) -> int | None:
@@ -70,21 +64,10 @@ def parse_quarter_cell(cell: Cell) -> str | None:
         return None
 
 
-class _Checker:
+class _Checker(SheetChecker):
     def __init__(self, sheet: Sheet, contract: Contract, today: dt.date):
-        self.sheet = sheet
+        super().__init__(sheet, contract.header, today)
         self.contract = contract
-        self.today = today
-        self.problems: list[Problem] = []
-        self.column_of = {f: j for j, f in enumerate(sheet.fields) if f}
-
-    def problem(self, row: int, field: str, cell: Cell, reason: str, fix: str) -> None:
-        j = self.column_of.get(field)
-        self.problems.append(Problem(
-            file=self.sheet.file_name, sheet=self.sheet.sheet_name, row=row,
-            column=self.sheet.headers[j] if j is not None else self.contract.header(field),
-            value=_shown(cell), reason=reason, fix=fix,
-        ))
 
     def cells(self, field: str) -> list[Cell]:
         j = self.column_of.get(field)
