@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -366,24 +366,41 @@ def _distinct_reports(
     rows = {c: values[c].to_pylist() for c in REPORT_COLUMNS}
     keys = list(zip(rows["partner"], rows["rapport_id"], strict=True))
     numbers = check.sheet.row_numbers
-    seen: dict[tuple[str, str], int] = {}
+
+    def conflict(i: int, first: int) -> None:
+        check.problem(
+            numbers[i], "rapport_id", rows["rapport_id"][i],
+            f"Samma Rapport-ID finns redan på rad {numbers[first]} med annat innehåll",
+            "Ge varje rapport ett eget Rapport-ID, eller ta bort den rad som är fel.",
+        )
+
+    compared = [None if not key[1] or any(rows[c][i] is None for c in REPORT_COLUMNS
+                                          if c != "regso") else key
+                for i, key in enumerate(keys[:count])]
+    return keep_distinct(compared, rows, conflict)
+
+
+def keep_distinct(
+    keys: Sequence[Hashable | None], columns: Mapping[str, Sequence[object]],
+    conflict: Callable[[int, int], None],
+) -> tuple[list[int], int]:
+    """Indexes of the rows to keep and how many identical repeats were dropped: a row without
+    a key (None) is kept, so is the first row of each key; a repeat equal in every one of
+    `columns` is dropped, any other repeat is a conflict (`conflict(row index, first index)`
+    reports it)."""
+    seen: dict[Hashable, int] = {}
     keep: list[int] = []
     duplicates = 0
-    for i in range(count):
-        key = keys[i]
-        if not key[1] or any(rows[c][i] is None for c in REPORT_COLUMNS if c != "regso"):
+    for i, key in enumerate(keys):
+        if key is None:
             keep.append(i)
             continue
         first = seen.get(key)
         if first is None:
             seen[key] = i
             keep.append(i)
-        elif all(rows[c][i] == rows[c][first] for c in REPORT_COLUMNS):
+        elif all(column[i] == column[first] for column in columns.values()):
             duplicates += 1
         else:
-            check.problem(
-                numbers[i], "rapport_id", rows["rapport_id"][i],
-                f"Samma Rapport-ID finns redan på rad {numbers[first]} med annat innehåll",
-                "Ge varje rapport ett eget Rapport-ID, eller ta bort den rad som är fel.",
-            )
+            conflict(i, first)
     return keep, duplicates

@@ -30,7 +30,13 @@ from lagesbild.domain.problems import Problem
 from lagesbild.domain.text import normalise_id
 from lagesbild.intake.kind import Validated
 from lagesbild.intake.reading import Cell, Sheet
-from lagesbild.intake.validate import EARLIEST, SheetChecker, as_text, parse_date
+from lagesbild.intake.validate import (
+    EARLIEST,
+    SheetChecker,
+    as_text,
+    keep_distinct,
+    parse_date,
+)
 
 MAX_ID = 50
 MAX_PARTICIPANTS = 5000
@@ -195,29 +201,17 @@ class _Checker(SheetChecker):
     # -- rows ------------------------------------------------------------------------------
     def distinct(self, values: dict[str, list], key: str) -> tuple[list[int], int]:
         """Rows to keep: identical repeats dropped, conflicting repeats of a key are errors."""
-        columns = self.contract.stored
-        seen: dict[str, int] = {}
-        keep: list[int] = []
-        duplicates = 0
-        for i in range(len(self.sheet.rows)):
-            k = values[key][i]
-            if not k:
-                keep.append(i)
-                continue
-            first = seen.get(k)
-            if first is None:
-                seen[k] = i
-                keep.append(i)
-            elif all(values[c][i] == values[c][first] for c in columns):
-                duplicates += 1
-            else:
-                header = self.contract.header(key)
-                self.problem(
-                    self.sheet.row_numbers[i], key, k,
-                    f"Samma {header} finns redan på rad {self.sheet.row_numbers[first]} med "
-                    "annat innehåll",
-                    f"Ge varje rad ett eget {header}, eller ta bort den rad som är fel.")
-        return keep, duplicates
+        header = self.contract.header(key)
+
+        def conflict(i: int, first: int) -> None:
+            self.problem(
+                self.sheet.row_numbers[i], key, values[key][i],
+                f"Samma {header} finns redan på rad {self.sheet.row_numbers[first]} med "
+                "annat innehåll",
+                f"Ge varje rad ett eget {header}, eller ta bort den rad som är fel.")
+
+        keys = [values[key][i] or None for i in range(len(self.sheet.rows))]
+        return keep_distinct(keys, {c: values[c] for c in self.contract.stored}, conflict)
 
     def table(self, values: dict[str, list], key: str) -> Validated:
         keep, duplicates = self.distinct(values, key)
