@@ -251,6 +251,8 @@ def validate_trainings(sheet: Sheet, contract: Contract, today: dt.date | None =
     return check.table(values, "insats_id")
 
 
+# Same shape as validate_trainings by design (benign for the `duplicates` tool): each kind
+# declares its own columns, one checker call each; the shared rules are in the checker.
 def validate_activities(sheet: Sheet, contract: Contract, today: dt.date | None = None) \
         -> Validated:
     """Check an activity-plan sheet; return canonical rows (ACTIVITY_COLUMNS) and problems."""

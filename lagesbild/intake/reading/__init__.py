@@ -20,13 +20,11 @@ and `csvfiles` (the two readers). Callers import from `lagesbild.intake.reading`
 
 from __future__ import annotations
 
-import os
-
 from lagesbild.domain.codelists import ColumnVocabulary
 from lagesbild.domain.config import ImportLimits
 from lagesbild.intake.phases import phase
 from lagesbild.intake.reading.csvfiles import DELIMITERS, CsvReader
-from lagesbild.intake.reading.formats import decode, detect, load
+from lagesbild.intake.reading.formats import Source, decode, detect, load
 from lagesbild.intake.reading.grid import EXCEL_ERRORS, HEADER_SEARCH_ROWS
 from lagesbild.intake.reading.headers import (
     MIN_HEADER_MATCHES,
@@ -54,13 +52,13 @@ from lagesbild.intake.reading.zipguard import (
 __all__ = [
     "BOMB_MIN_BYTES", "BOMB_RATIO", "DELIMITERS", "EXCEL_ERRORS", "HEADER_SEARCH_ROWS",
     "MIN_HEADER_MATCHES", "NOT_READ_HIDDEN", "NOT_READ_INCOMPLETE", "NOT_READ_NO_HEADER",
-    "TOTALS", "UNSAVED_FORMULA", "Cell", "NameCheck", "ReadFile", "Sheet", "TypedRows",
+    "Source", "TOTALS", "UNSAVED_FORMULA", "Cell", "NameCheck", "ReadFile", "Sheet", "TypedRows",
     "cell_text", "check_zip", "column_letter", "read_file", "read_sheet", "text_column",
 ]
 
 
 def read_file(
-    source: str | os.PathLike[str] | bytes, file_name: str, codelists: ColumnVocabulary,
+    source: Source, file_name: str, codelists: ColumnVocabulary,
     limits: ImportLimits, name_check: NameCheck | None = None,
 ) -> ReadFile:
     """Read every table of a file (a path or the file's bytes); raise FileRefused.
@@ -89,7 +87,7 @@ def read_file(
 
 
 def read_sheet(
-    source: str | os.PathLike[str] | bytes, file_name: str, codelists: ColumnVocabulary,
+    source: Source, file_name: str, codelists: ColumnVocabulary,
     limits: ImportLimits,
 ) -> Sheet:
     """The first table of a file (see `read_file`); raise FileRefused."""

@@ -23,7 +23,11 @@ _BINARY_KINDS = (
 _CONTROL = bytes(b for b in range(32) if b not in (9, 10, 12, 13))
 
 
-def load(source: str | os.PathLike[str] | bytes, file_name: str, limits: ImportLimits) -> bytes:
+# A file to read: its path, or its bytes.
+Source = str | os.PathLike[str] | bytes
+
+
+def load(source: Source, file_name: str, limits: ImportLimits) -> bytes:
     """The file's bytes, refusing a missing, empty or too large file."""
     try:
         size = len(source) if isinstance(source, bytes) else Path(source).stat().st_size

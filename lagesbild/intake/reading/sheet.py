@@ -95,6 +95,8 @@ class Sheet:
         `typed(n)` returns the first n rows of the sheet as typed Python cells (what
         python-calamine's to_python gives); without it the columns' texts are the cells.
         """
+        # Plain attribute setting; the `duplicates` tool pairs it by shape with
+        # access.accounts.Throttle.__init__ (benign: nothing to share).
         sheet = cls(file_name, sheet_name, header_row, headers, fields)
         sheet._rows = None
         sheet._row_numbers = None
