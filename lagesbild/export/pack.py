@@ -359,9 +359,9 @@ def resolve(store: Store, request: PackRequest, *, today: dt.date | None = None)
 
 
 def build_pack(store: Store, request: PackRequest, *, today: dt.date | None = None,
-               extra: Sequence[ChartDef] = ()) -> Pack:
+               extra_charts: Sequence[ChartDef] = ()) -> Pack:
     """Compute the whole pack (no images yet: they are rendered when a format needs them).
-    `extra`: charts beyond the catalogue's choices (an edition's sections), after them."""
+    `extra_charts`: charts beyond the catalogue's choices (an edition's sections), after them."""
     request = resolve(store, request, today=today)
     filters = request.filters
     first, last = filters.from_quarter, filters.to_quarter
@@ -392,7 +392,7 @@ def build_pack(store: Store, request: PackRequest, *, today: dt.date | None = No
                    quarter_filters if CHARTS[k].quarter else filters,
                    of_quarter if CHARTS[k].quarter else over_period) for k in keys]
     items += [_item(d, request.public, tables, quarter_filters if d.quarter else filters,
-                    of_quarter if d.quarter else over_period) for d in extra]
+                    of_quarter if d.quarter else over_period) for d in extra_charts]
     figures = summary.key_figures(store, last, filters, disclosure)
     if request.public:
         sentences = public_module.summary_sentences(figures)
