@@ -25,6 +25,8 @@ from lagesbild.editions.workflow import (
     Version,
     add_comment,
     approve,
+    approved_version,
+    built_from,
     comments,
     draft_of,
     edition_pack,
@@ -41,7 +43,8 @@ from lagesbild.editions.workflow import (
 
 __all__ = [
     "EditionError", "Group", "Revision", "Section", "Version", "add_comment",
-    "approve", "comments", "draft_of", "edition_pack", "frozen_charts", "groups",
+    "approve", "approved_version", "built_from", "comments", "draft_of", "edition_pack",
+    "frozen_charts", "groups",
     "heading_of", "latest_approved", "revision", "save_texts", "share", "start_draft",
     "text_history", "texts", "versions",
 ]

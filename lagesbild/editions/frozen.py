@@ -76,7 +76,7 @@ def thaw(manifest: Mapping[str, Any], table: Any, *, edition: str,
         charts.append(ChartItem(c["key"], c["title"], entry.figure(data, context), data,
                                 list(c["notes"]), c["sheet"], c["file_stem"], entry, context,
                                 c["alt_text"]))
-    filters = Filters(**{k: tuple(v) if isinstance(v, list) else v
+    filters = Filters(**{k: tuple(v) if isinstance(v, list) else v  # type: ignore[arg-type]
                          for k, v in manifest["filters"].items()})
     rule = manifest["disclosure"]
     when = manifest["data_as_of"]

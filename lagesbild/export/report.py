@@ -157,8 +157,8 @@ def report_bytes(pack: Pack) -> bytes:
         story.append(_p(pack.missing_note, st["small"]))
     if pack.assessment:  # the analysts' assessment, as they wrote it
         story += [PageBreak(), _p(f"Bedömning {pack.quarter}", st["h1"])]
-        for heading, text in pack.assessment:
-            story.append(_p(heading, st["cellb"]))
+        for section, text in pack.assessment:
+            story.append(_p(section, st["cellb"]))
             story += [_p(p.strip(), st["body"]) for p in text.split("\n") if p.strip()]
     full_width = PAGE[0] - 2 * MARGIN
     # The frame's height (12 pt of padding) less a margin for rounding.
