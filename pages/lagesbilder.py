@@ -49,14 +49,20 @@ quarter = st.selectbox("Kvartal", quarters,
                        key="lagesbild_kvartal")
 
 
-def act(step, message: str) -> None:  # noqa: ANN001 - a callable of the policy
-    """Run a step; on success rerun with `message`, else show why (Swedish, no values)."""
+VERSION_CHOICE = f"lagesbild_version_{quarter}"
+
+
+def act(step, message: str, new_version: bool = False) -> None:  # noqa: ANN001 - a step
+    """Run a step; on success rerun with `message` (showing the newest version when the step
+    made one), else show why (Swedish, no values)."""
     try:
         step()
     except (editions.EditionError, AccessDenied) as exc:
         st.error(render.plain(str(exc)))
         return
     st.session_state[FLASH] = message
+    if new_version:
+        st.session_state.pop(VERSION_CHOICE, None)
     st.rerun()
 
 
@@ -69,7 +75,7 @@ if draft is None and can_write:
              else f"Påbörja utkast för {quarter}")
     if st.button(label, icon=":material/edit_note:", key="lagesbild_start"):
         act(lambda: policy.start_edition_draft(store, user, quarter),
-            f"Utkastet för {quarter} är påbörjat.")
+            f"Utkastet för {quarter} är påbörjat.", new_version=True)
 if not found:
     st.info(f"Det finns ingen lägesbild för {quarter} ännu."
             + ("" if can_write else " Analytikerna påbörjar och delar utkastet."))
@@ -77,11 +83,11 @@ if not found:
 
 names = {(f"Utkast, version {v.version}" if not v.approved else
           f"Version {v.version}, fastställd {v.approved_on}"): v for v in found}
-shown = names[st.radio("Version", list(names), horizontal=True,
-                       key=f"lagesbild_version_{quarter}")]
+shown = names[st.radio("Version", list(names), horizontal=True, key=VERSION_CHOICE)]
 texts = policy.edition_texts(store, user, quarter, shown.version)
 notes = policy.edition_comments(store, user, quarter, shown.version)
-frozen = policy.edition_charts(store, user, quarter, shown.version) if shown.approved else {}
+# An approved version never changes: its charts are drawn once (cached).
+frozen = state.call(editions.frozen_charts, quarter, shown.version) if shown.approved else {}
 writing = not shown.approved and can_write
 commenting = not shown.approved and shown.status == "delad" and can_comment
 
@@ -175,7 +181,7 @@ if not shown.approved and can_approve:
     if st.button(f"Fastställ version {shown.version}", type="primary",
                  icon=":material/verified:", key="lagesbild_faststall"):
         act(lambda: policy.approve_edition(store, user, quarter, on, note),
-            f"Lägesbilden {quarter} version {shown.version} är fastställd.")
+            f"Lägesbilden {quarter} version {shown.version} är fastställd.", new_version=True)
 
 if shown.approved:
     st.divider()

@@ -560,13 +560,6 @@ def edition_revision(store: Store, user: User | None, quarter: str,
     return editions.revision(store, quarter, version)
 
 
-def edition_charts(store: Store, user: User | None, quarter: str,
-                   version: int | None = None) -> dict[str, Any]:
-    """An approved version's charts drawn from its frozen tables (protected)."""
-    require(user, "view", store)
-    return editions.frozen_charts(store, quarter, version)
-
-
 def edition_file(store: Store, user: User | None, quarter: str, fmt: str,
                  version: int | None = None, public: bool = False) -> tuple[bytes, str]:
     """A file of an approved version (pptx, pdf, xlsx), checked and logged as an export:
@@ -578,5 +571,6 @@ def edition_file(store: Store, user: User | None, quarter: str, fmt: str,
     details = (f"{fmt}; fastställd lägesbild {found.quarter} version {found.version}"
                f"{'; publik' if public else ''}")
     with exporting(store, user, name, details):
-        pack = editions.edition_pack(store, found.quarter, found.version, public=public)
+        pack = editions.edition_pack(store, found.quarter, found.version, public=public,
+                                     figures=fmt != "xlsx")
         return pack_bytes(pack, fmt), name

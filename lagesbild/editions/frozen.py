@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import pandas as pd
+import plotly.graph_objects as go
 
 from lagesbild import views
 from lagesbild.domain.config import Disclosure
@@ -64,16 +65,19 @@ def manifest_of(parts: Mapping[str, bytes], prefix: str) -> dict[str, Any]:
 
 
 def thaw(manifest: Mapping[str, Any], table: Any, *, edition: str,
-         assessment: list[tuple[str, str]], style: str = "slide") -> Pack:
+         assessment: list[tuple[str, str]], style: str = "slide",
+         figures: bool = True) -> Pack:
     """The pack a manifest describes; `table(name)` gives a stored table. `style`: the
-    figures' style ('slide' for the files, 'screen' for a page)."""
+    figures' style ('slide' for the files, 'screen' for a page); `figures=False`: the tables
+    and words only (an empty figure per chart: for the workbook, which has no images)."""
     charts = []
     for c in manifest["charts"]:
         entry = views.from_spec(c["entry"])
         context = views.Context.from_dict(c["context"])
         context = dataclasses.replace(context, style=style)  # type: ignore[arg-type]
         data = table(c["data"])
-        charts.append(ChartItem(c["key"], c["title"], entry.figure(data, context), data,
+        figure = entry.figure(data, context) if figures else go.Figure()
+        charts.append(ChartItem(c["key"], c["title"], figure, data,
                                 list(c["notes"]), c["sheet"], c["file_stem"], entry, context,
                                 c["alt_text"]))
     filters = Filters(**{k: tuple(v) if isinstance(v, list) else v  # type: ignore[arg-type]

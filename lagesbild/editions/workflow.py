@@ -301,15 +301,16 @@ def assessment(store: Store, version: Version, public: bool = False) \
 
 
 def edition_pack(store: Store, quarter: str, version: int | None = None, *,
-                 public: bool = False, style: str = "slide") -> Pack:
+                 public: bool = False, style: str = "slide", figures: bool = True) -> Pack:
     """The meeting pack (or its public variant) of an approved version (the latest by
-    default): its frozen numbers and texts, stamped with its version and approval date."""
+    default): its frozen numbers and texts, stamped with its version and approval date
+    (`figures=False`: without drawing the figures, for the workbook)."""
     found = approved_version(store, _quarter(quarter), version)
     prefix = PUBLIK if public else INTERN
     manifest = json.loads(_part(store, found, f"{prefix}/manifest"))
     return frozen.thaw(manifest, lambda name: serial.table_from_bytes(_part(store, found, name)),
                        edition=found.stamp(), assessment=assessment(store, found, public),
-                       style=style)
+                       style=style, figures=figures)
 
 
 def frozen_charts(store: Store, quarter: str, version: int | None = None) \
