@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 from lagesbild.access import roles
 
-# Roles come from lagesbild.access.roles (analytiker, beredningsgrupp, godkannare); access control filters this
-# list per role with `pages_for(has_data, role)`.
+# Roles come from lagesbild.access.roles (analytiker, beredningsgrupp, godkannare); access
+# control filters this list per role with `pages_for(has_data, role)`.
 ALL_ROLES = roles.ROLES
 
 

@@ -249,8 +249,9 @@ def test_the_command_line_approves_checks_the_user_exports_and_diffs(
     run("edition", "export", "--quarter", Q, "--format", "xlsx", "--out", str(latest),
         capsys=capsys)
     assert workbook_cells(latest.read_bytes()) != workbook_cells(first.read_bytes())
+    about = workbook_cells(latest.read_bytes())["Om tabellerna"]
     assert ("Status", "Fastställd lägesbild 2026K3, version 2, fastställd "
-            f"{dt.date.today().isoformat()}") in workbook_cells(latest.read_bytes())["Om tabellerna"]
+            f"{dt.date.today().isoformat()}") in about
     code, out, _err = run("edition", "list", capsys=capsys)
     assert out.splitlines()[0].startswith("2026K3 version 2: fastställd")
     assert run("edition", "export", "--quarter", "2026K2", "--format", "pdf", "--out",
