@@ -104,7 +104,13 @@ def test_rate_map_covers_the_whole_period_and_gender_shares_are_published(demo_d
     shares = charts_of(at)[0]
     men = next(t for t in shares["data"] if t.get("name") == "Man")
     assert sum(x is not None for x in men["x"]) >= len(men["x"]) / 2, "shares for most forms"
-    assert not any(t.get("name") == "Annat" for t in shares["data"])
+    assert any(t.get("name") == "Annat" for t in shares["data"])  # analysts: every category
+    group = start(protected=True)  # the preparation group's numbers: one gender breakdown
+    group.switch_page("pages/malgrupper.py").run()
+    assert_ok(group)
+    merged = charts_of(group)[0]
+    assert not any(t.get("name") == "Annat" for t in merged["data"])
+    assert any(t.get("name") == "Man" for t in merged["data"])
     forum = charts_of(at)[-1]
     assert {t.get("name") for t in forum["data"]} >= {"Alla rapporter",
                                                      "Till konsultationsforum"}

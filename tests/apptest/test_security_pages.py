@@ -147,7 +147,7 @@ def test_hostile_code_list_descriptions_and_names_are_plain_text(
     store = Store.open(demo_db)
     try:
         rows = list(csv_module.reader(io.StringIO(csv_bytes("former").decode("utf-8"))))
-        rows[1][-1] = HOSTILE.replace('"', "'")
+        rows[1][rows[0].index("beskrivning")] = HOSTILE.replace('"', "'")
         out = io.StringIO()
         csv_module.writer(out, lineterminator="\n").writerows(rows)
         result = import_codelist(store, out.getvalue().encode("utf-8"), "former.csv", "former",

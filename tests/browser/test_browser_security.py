@@ -82,7 +82,7 @@ def hostile_data(db: Path, folder: Path) -> Path:
         from lagesbild.intake.codelists import csv_bytes, import_codelist
 
         rows = list(csv.reader(io.StringIO(csv_bytes("former").decode("utf-8"))))
-        rows[1][-1] = HOSTILE
+        rows[1][rows[0].index("beskrivning")] = HOSTILE
         out = io.StringIO()
         csv.writer(out, lineterminator="\n").writerows(rows)
         result = import_codelist(store, out.getvalue().encode("utf-8"), "former.csv",
