@@ -33,8 +33,8 @@ in the order data flow through them; a part may import the parts below it, never
     service/   the app's start and stop (runtime: the database, the local channel for the
                command line, scheduled and verified backups), operations (backups that are
                checked and recorded, the health check), seeding demo data
-    cli/       the command line, one module per command group (`edition` among them); a command runs inside the
-               dashboard when it holds the database (forward)
+    cli/       the command line, one module per command group (`edition` among them); a
+               command runs inside the dashboard when it holds the database (forward)
 
 charts/, numbers/ and intake/ are independent of each other. The dashboard (app.py, pages/,
 ui/) sits on top and only calls the engine.
