@@ -13,6 +13,7 @@ import streamlit as st
 from lagesbild import editions
 from lagesbild.access import policy
 from lagesbild.access.roles import AccessDenied
+from lagesbild.domain.formatting import LOCAL_TIME
 from lagesbild.domain.periods import shift_quarter
 from lagesbild.editions.sections import chart_def
 from lagesbild.numbers.query import Filters
@@ -154,6 +155,14 @@ for group in editions.groups(texts):
                     act(lambda s=section.key, f=field: policy.comment_edition(
                         store, user, quarter, s, st.session_state.get(f, "")),
                         "Kommentaren är sparad.")
+
+history = policy.edition_text_history(store, user, quarter, shown.version)
+if len(history) > len(texts):
+    with st.expander("Tidigare texter i den här versionen"):
+        for entry in history:
+            when = entry["written_at"].astimezone(LOCAL_TIME)
+            st.caption(f"{editions.heading_of(entry['section'])}, {when:%Y-%m-%d %H:%M}: "
+                       + render.plain(entry["text"]))
 
 if writing:
     st.divider()

@@ -3,7 +3,6 @@ group comments, an approver approves it, a late file revises it, and the overvie
 
 from __future__ import annotations
 
-import datetime as dt
 from html import unescape
 from pathlib import Path
 
@@ -13,7 +12,7 @@ from lagesbild.access import accounts, roles
 from lagesbild.store import Store, audit
 from tests.helpers.apptest import PASSWORD, assert_ok, sign_in_locally, texts
 from tests.helpers.files import valid_personnummer
-from tests.helpers.reports import reports_table
+from tests.helpers.reports import import_late_file
 
 PAGE = "pages/lagesbilder.py"
 Q = "2026K3"
@@ -36,10 +35,7 @@ def on_page(name: str) -> AppTest:
 def late_file(db: Path) -> None:
     store = Store.open(db)
     try:
-        rows = [("Polis", dt.date(2026, 8, 1 + i), "Incident", "Centrum", None,
-                 "Högerextremism", "Propaganda", "Man", "25–39", "Nej") for i in range(6)]
-        store.import_reports(reports_table(rows, prefix="SEN"), file_name="sen.xlsx",
-                             sha256="sen" * 20, imported_by="anna", is_demo=True)
+        import_late_file(store)
     finally:
         store.close()
 

@@ -5,7 +5,6 @@ revision, and the approved Excel still has the original numbers."""
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 import re
 from pathlib import Path
@@ -22,7 +21,7 @@ from tests.helpers.browser import (
     streamlit_server,
     wait_until_idle,
 )
-from tests.helpers.reports import reports_table
+from tests.helpers.reports import import_late_file
 
 pytestmark = pytest.mark.browser
 Q = "2026K3"
@@ -83,10 +82,7 @@ def test_draft_approve_and_see_the_revision(db: Path) -> None:
 
     store = Store.open(db)  # a late file while the dashboard is stopped
     try:
-        rows = [("Polis", dt.date(2026, 8, 1 + i), "Incident", "Centrum", None,
-                 "Högerextremism", "Propaganda", "Man", "25–39", "Nej") for i in range(6)]
-        store.import_reports(reports_table(rows, prefix="SEN"), file_name="sen.xlsx",
-                             sha256="sen" * 20, imported_by="anna", is_demo=True)
+        import_late_file(store)
     finally:
         store.close()
 

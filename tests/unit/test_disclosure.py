@@ -162,7 +162,9 @@ def test_migration_backfills_existing_reports_with_the_same_key(tmp_path):
     cur = store.cursor()
     cur.execute("ALTER TABLE reports DROP COLUMN rkey")
     cur.execute(f"DROP TABLE {schema.SECRET_TABLE}")
-    cur.execute("DELETE FROM schema_version WHERE version = 4")
+    for table in ("editions", "edition_texts", "edition_comments", "edition_parts"):
+        cur.execute(f"DROP TABLE {table}")  # migration 5, which runs again after 4
+    cur.execute("DELETE FROM schema_version WHERE version >= 4")
     store.close()
     again = Store.open(path)
     assert again.schema_version == schema.LATEST_VERSION

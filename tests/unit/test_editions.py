@@ -30,22 +30,13 @@ from lagesbild.numbers.query import Filters
 from lagesbild.store import Store, audit
 from lagesbild.views import keyfigures
 from tests.helpers.files import valid_personnummer
-from tests.helpers.reports import reports_table
+from tests.helpers.reports import import_late_file
 
 Q = "2026K3"
 ANNA = User("anna", ANALYTIKER, "lokal")
 BO = User("bo", BEREDNINGSGRUPP, "lokal")
 GUNNEL = User("gunnel", GODKANNARE, "lokal")
-LATE = [("Polis", dt.date(2026, 8, 1 + i), "Incident", "Centrum", None, "Högerextremism",
-         "Propaganda", "Man", "25–39", "Nej") for i in range(6)]
 ASSESSMENT = "Centrum har fler rapporter om propaganda.\n**Inte fetstil** [ingen](länk)"
-
-
-def late_file(store: Store) -> None:
-    """Six late 2026K3 reports from the police (marked as demo data like the rest of the
-    database: a real file would remove the demo data first)."""
-    store.import_reports(reports_table(LATE, prefix="SEN"), file_name="sen_fil.xlsx",
-                         sha256="sen" * 20, imported_by="anna", is_demo=True)
 
 
 def drafted(store: Store) -> editions.Version:
@@ -75,7 +66,7 @@ def test_done_when_an_approved_edition_keeps_its_numbers_and_texts_after_a_late_
     before_xlsx = workbook_cells(pack_bytes(before, "xlsx"))
     assert policy.edition_revision(demo_store, BO, Q).revised is False
 
-    late_file(demo_store)  # a late file changes 2026K3's counts
+    import_late_file(demo_store)  # a late file changes 2026K3's counts
 
     after = editions.edition_pack(demo_store, Q, figures=False)
     pd.testing.assert_frame_equal(after.key_table, before.key_table)
@@ -229,7 +220,7 @@ def test_the_command_line_approves_checks_the_user_exports_and_diffs(
     assert code == 0 and "oförändrad" in out
 
     with _open(demo_db) as store:
-        late_file(store)
+        import_late_file(store)
     code, out, _err = run("edition", "diff", "--quarter", Q, capsys=capsys)
     lines = out.strip().splitlines()
     assert code == 0 and "reviderad sedan fastställandet" in lines[0]
