@@ -60,13 +60,14 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import brentq, root
 
+from lagesbild.domain import formatting
 from lagesbild.domain.config import DISCLOSURE_NOTE, Disclosure
 from lagesbild.domain.formatting import fmt_int
 from lagesbild.store.schema import KEY_MODULUS
 
 TOTAL = "Totalt"
 SECONDARY_MARK = ".."
-APPROX_MARK = "≈ "  # before an approximate derived sum (a part of it is hidden)
+APPROX_MARK = formatting.APPROX_MARK  # before an approximate derived sum (a part is hidden)
 MISSING = "–"
 NOTE = DISCLOSURE_NOTE  # on every page and export that shows protected numbers
 # What a view with exact counts (analysts only) says about itself.
