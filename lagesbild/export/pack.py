@@ -330,7 +330,9 @@ def method_paragraphs(disclosure: Disclosure | None, public: bool) -> list[str]:
         f"perioder. Antal under {t} visas som <{t} och aldrig som siffra; två punkter (..) "
         f"betyder att uppgiften ingår i en grupp med färre än {t} rapporter. Summor, andelar "
         "och förändringar räknas från de visade siffrorna och visas inte när de bygger på ett "
-        "dolt antal; en summa kan därför skilja sig något från summan av delarna.")
+        "dolt antal; en summa kan därför skilja sig något från summan av delarna. En summa "
+        "över flera kvartal eller värden där en del är dold visas ungefärlig (≈), "
+        "uppskattad ur de visade delarna.")
     if public:
         parts.append("Den här publika versionen innehåller bara övergripande indikatorer "
                      "(antal per kvartal och år, per form av extremism och per stadsdel) och "
