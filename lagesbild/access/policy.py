@@ -4,6 +4,9 @@ Hiding a button is not security. The web app and the command line call the engin
 `guarded_*` functions below (and `require` for anything else); they refuse an action the
 user's role does not allow, log the refusal in the audit log (outcome "nekad") and raise
 `AccessDenied` with a Swedish message. Exports are recorded with `record_export`.
+
+Over 500 lines as one cohesive job: the one gate of every guarded action (imports, reference
+data, follow-up, editions), kept together so that what a role may do is reviewed in one place.
 """
 
 from __future__ import annotations
