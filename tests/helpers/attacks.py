@@ -258,7 +258,7 @@ class Model:
         elif visas == HIDDEN_MARK:
             out = (grid < t).astype(float) if (self.method == "cellkey" and parts == 1) \
                 else np.ones(size)
-        elif visas == "–" or str(visas).startswith(APPROX_MARK):
+        elif visas == "–" or str(visas).startswith(APPROX_MARK.strip()):  # "≈ 52", CSV "≈52"
             # an approximate sum is worked out from the other displays: it tells nothing more
             out = np.ones(size)
         else:
