@@ -11,7 +11,7 @@ from __future__ import annotations
 import streamlit as st
 
 from lagesbild.store import StoreError
-from ui import backups, selection, signin, state, sv_interface
+from ui import backups, selection, signin, state, sv_interface, view
 from ui.navigation import pages_for
 
 st.set_page_config(page_title="Lägesbild", page_icon="🧭",
@@ -39,6 +39,7 @@ navigation = st.navigation([
 
 if has_data:
     selection.sidebar_filters()
+    view.protected_view_toggle()
 signin.signed_in_sidebar(user)
 backups.backup_sidebar(user)
 
@@ -53,4 +54,5 @@ if state.has_demo_data():
 if navigation.url_path == "":  # the start page
     signin.start_page_note()
 
+view.note()
 navigation.run()

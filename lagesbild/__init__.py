@@ -9,9 +9,11 @@ in the order data flow through them; a part may import the parts below it, never
                contracts (stored fields), Problem (what every refusal is made of)
     store/     the database: the only code that changes it (Store: batches, versions,
                rollback), schema and migrations, the audit log, backup and restore
-    intake/    everything that comes in: reading spreadsheets, the privacy guard, validation,
-               the import pipeline, problem reports, templates, reference data (code lists,
-               population), the follow-up files and edits, the import history, demo data
+    intake/    everything that comes in, through one pipeline for every kind of data (pipeline,
+               steps; each kind a declaration in kinds): reading spreadsheets, the privacy
+               guard, validation, the partner register and report identity, nil returns,
+               problem reports, templates, reference data (code lists, population), the
+               follow-up files and edits, the import history, demo data
     numbers/   every number shown: filters and queries, indicators, disclosure control (the
                one place that protects numbers), signals, population and rates, the summary,
                the follow-up figures, context events
@@ -38,7 +40,8 @@ Glossary (one name per concept; Swedish names are the ones users see):
 
     rapport          one anonymised incident or concern report from a partner
     rapporttyp       Incident or Oro (concern)
-    partner          the organisation that sends reports (a school, the police, …)
+    partner          the organisation that sends reports (a school, the police, …), kept in
+                     the partner register (never a person)
     verksamhet       the sector a report comes from (Polis, Grundskola, …); a partner has one
     område           one of the municipality's districts (13 in Umeå, plus Digitalt and Okänt,
                      which are no place: column plats = nej in omrade.csv); the UI calls it
@@ -48,8 +51,12 @@ Glossary (one name per concept; Swedish names are the ones users see):
     händelse         event type (Propaganda, Hot, Oro för individ, …)
     kvartal          a calendar quarter, written 2026K3
     import / batch   one file (or one edit in the app) stored as a unit; it can be rolled back
-    leverans         a partner's reports for a quarter (coverage: delivered or missing)
-    röjandekontroll  disclosure control: small counts are never published exactly
+    leverans         a partner's reports for a quarter (coverage: delivered or missing);
+                     "inga rapporter" (a nil return) is a delivery of 0
+    röjandekontroll  disclosure control (the cell-key method): small counts are never
+                     published, the others a little perturbed, the same cell alike everywhere
+    cellnyckel       a cell's key: the sum of its reports' record keys (`rkey`), which fixes
+                     its perturbation
     signal           a flag that a count is unusual or has changed for real
     nyckeltal        the quarter's key figures on the overview
     beredningsgrupp  the preparation group, who read the protected picture

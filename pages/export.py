@@ -18,7 +18,8 @@ from lagesbild.export.pack import (
     build_pack,
     pack_name,
 )
-from ui import selection, signin, state, view
+from lagesbild.numbers.disclosure import NOTE
+from ui import selection, signin, state
 
 state.ensure_entrypoint()
 
@@ -46,7 +47,12 @@ st.caption(f"Urval från sidopanelen: {describe_filters(filters) or 'alla rappor
 public = st.toggle("Publik variant för kommunens webbplats", key="export_public",
                    help="Bara övergripande indikatorer (per kvartal, år, form och stadsdel), "
                         "strängare röjandekontroll och stödlinjerna.")
-rule = config.settings().public_disclosure if public else view.disclosure()
+exact = (not public and policy.sees_exact_counts(signin.current_user())
+         and st.toggle("Exakta antal (internt, loggas)", key="export_exact",
+                       help="Bara för analytikernas eget bruk. Utan det här valet har "
+                            "underlaget beredningsgruppens skyddade siffror, som på mötet."))
+rule = (config.settings().public_disclosure if public else
+        None if exact else config.settings().disclosure)
 options = [k for k, d in CHARTS.items() if d.public or not public]
 charts = st.multiselect("Diagram", options, default=list(PUBLIC_CHARTS if public
                                                          else DEFAULT_CHARTS),
@@ -60,7 +66,7 @@ if needs_images and not images.browser_available():
     st.error("Diagrambilder kräver webbläsaren Chromium på servern. Välj Excel eller be "
              "administratören installera Chromium.")
 
-request = PackRequest(chosen_filters, tuple(charts), public)
+request = PackRequest(chosen_filters, tuple(charts), public, bool(exact))
 file_name = pack_name(period[1], chosen_filters, public, fmt)
 store = state.get_store()
 user = signin.current_user()
@@ -71,7 +77,7 @@ details = (f"{fmt}; period {period[0]}–{period[1]}; {active or 'alla rapporter
 
 def make() -> bytes:
     """Runs when the button is clicked (Streamlit calls it on its own thread)."""
-    with policy.exporting(store, user, file_name, details):
+    with policy.exporting(store, user, file_name, details, exact=request.exact):
         return pack_bytes(build_pack(store, request), fmt)
 
 
@@ -80,9 +86,11 @@ st.download_button(
     type="primary", icon=":material/download:", on_click="ignore",
     disabled=not charts or (needs_images and not images.browser_available()),
 )
-st.caption(f"Filen {file_name} skapas när du klickar; det tar några sekunder. Antal under "
-           f"{rule.threshold} visas som <{rule.threshold}"
-           + (f", övriga avrundas till {rule.rounding}-tal." if rule.rounding > 1 else "."))
+st.caption(f"Filen {file_name} skapas när du klickar; det tar några sekunder. "
+           + ("Exakta antal – bara för internt bruk." if rule is None else
+              f"Antal under {rule.threshold} visas som <{rule.threshold}"
+              + (f", övriga avrundas slumpvis till {rule.rounding}-tal. "
+                 if rule.rounding > 1 else ". ") + NOTE))
 if state.has_demo_data():
     st.warning("Databasen innehåller demodata: underlaget märks som syntetiskt.",
                icon=":material/science:")

@@ -8,12 +8,15 @@ import streamlit as st
 
 from lagesbild.domain import codelists, config
 from lagesbild.numbers import signals
-from ui import render, state, view
+from lagesbild.numbers.disclosure import table_of
+from ui import render, state
 
 state.ensure_entrypoint()
 
 STODLINJER_FILE = config.DATA_DIR / "stodlinjer.toml"
-threshold = view.threshold()
+rule = config.settings().disclosure
+public_rule = config.settings().public_disclosure
+threshold = rule.threshold
 
 st.title("Om lägesbilden")
 st.markdown(
@@ -113,18 +116,37 @@ with method:
     st.subheader("Hur vi avgör vad som är ovanligt")
     st.markdown(signals.METHOD_TEXT)
     st.subheader("Röjandekontroll")
+    internal = table_of(rule)
     st.markdown(f"""
-Ingen enskild person ska kunna identifieras i lägesbilden. Därför:
+**Hur siffrorna skyddas.** Lägesbilden bygger på få och känsliga rapporter. För att ingen
+enskild ska kunna pekas ut får varje uppgift ett litet, fast tillägg innan den visas: ett antal
+kan vara upp till {internal.max_deviation} högre eller lägre än det verkliga. I den publika
+versionen avrundas antalen till jämna {public_rule.rounding}-tal, ibland uppåt och ibland
+nedåt. Tillägget bestäms av de rapporter som ingår, så samma uppgift visar alltid samma siffra,
+var den än står. Därför går det inte att räkna fram en dold uppgift genom att jämföra tabeller
+eller perioder.
 
-- Antal från 1 till {threshold - 1} visas som **<{threshold}**, aldrig som siffra och aldrig
-  som 0. En verklig nolla visas som 0.
-- När ett litet tal skulle kunna räknas fram ur totalen och de andra talen i samma rad eller
-  kolumn döljs ytterligare ett tal; det visas som **..** (sekundär röjandekontroll).
-- Andelar, kvoter och förändringar som bygger på ett dolt tal visas inte.
+- Antal från 1 till {threshold - 1} visas som **<{threshold}** (i den publika versionen 1 till
+  {public_rule.threshold - 1} som **<{public_rule.threshold}**), aldrig som siffra och aldrig
+  som 0. En nolla är alltid en verklig nolla.
+- Två punkter (**..**) betyder att uppgiften döljs för att den ingår i en grupp med färre än
+  {threshold} rapporter (en rad- eller kolumnsumma, eller året för ett kvartal).
+- Summor, andelar, kvoter och förändringar räknas från de visade siffrorna, så en totalsumma
+  kan skilja sig något från summan av sina delar. Väljer du flera områden, former eller
+  verksamheter, eller en period som inte är hela kvartal eller kalenderår, är talet summan av
+  de visade delarna och döljs om någon del är dold.
+- Annat kön redovisas alltid tillsammans med okänt kön (Annat/okänt), i alla tabeller och
+  exporter.
 - I diagrammen är dolda värden grå (i kartan och rutnätet) eller streckade och märkta
-  **<{threshold}** – de ritas aldrig som 0.
-- Nedladdade tabeller har samma skydd: dolda antal är tomma och kolumnen *visas* anger
-  <{threshold} eller ..
+  **<{threshold}** – de ritas aldrig som 0. Nedladdade tabeller och mötesunderlag har samma
+  skydd.
+- Analytiker ser exakta antal. Det de exporterar för möten har skyddade siffror, om de inte
+  uttryckligen väljer en intern export med exakta antal (den loggas).
+
+Metoden kallas *cellnyckelmetoden* och används av statistikmyndigheter som låter användare
+göra egna tabeller (Australian Bureau of Statistics, brittiska ONS). Varje rapport får en fast
+slumpnyckel; en uppgifts nyckel räknas fram ur nycklarna för rapporterna i den, och tillägget
+slås upp i en tabell med nyckeln och antalet.
 """)
 
 with sources:

@@ -31,6 +31,7 @@ state.ensure_entrypoint()
 TODAY = dt.date.today()
 FLASH = "_uppfoljning_meddelande"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+UPLOAD_TYPES = ["xlsx", "xlsm", "xls", "ods", "csv", "txt"]  # every format the engine reads
 
 
 def flash(text: str) -> None:
@@ -50,15 +51,18 @@ def upload_section(kind: str, store, user: roles.User | None) -> None:  # noqa: 
     st.download_button(f"Mall för {spec.title} (Excel)", template_bytes(kind),
                        file_name=spec.template_name, mime=XLSX, key=f"mall_{kind}",
                        icon=":material/download:", on_click="ignore")
-    uploaded = st.file_uploader(f"Fil med {spec.title}", type=["xlsx", "xlsm", "xls", "ods",
-                                                               "csv"], key=f"fil_{kind}")
-    if uploaded is None:
-        return
-    data = uploaded.getvalue()
+    uploaded = st.file_uploader(f"Fil med {spec.title}", type=UPLOAD_TYPES, key=f"fil_{kind}")
+    if uploaded is not None:
+        check_and_offer(kind, uploaded.name, uploaded.getvalue(), store, user)
+
+
+def check_and_offer(kind: str, name: str, data: bytes, store,  # noqa: ANN001
+                    user: roles.User | None) -> None:
+    """The check of an uploaded follow-up file given as (file name, bytes), and its import."""
     cache_key = f"_kontroll_{kind}_{hashlib.sha256(data).hexdigest()}"
     if cache_key not in st.session_state:
         st.session_state[cache_key] = policy.guarded_followup_check(store, user, kind, data,
-                                                            uploaded.name, TODAY)
+                                                                    name, TODAY)
     checked = st.session_state[cache_key]
     if not checked.accepted:
         st.error(describe(checked) + " Rätta filen och ladda upp den igen.",

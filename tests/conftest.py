@@ -11,7 +11,16 @@ import pytest
 from lagesbild.access import accounts, signin
 from lagesbild.intake.population import ensure_population
 from lagesbild.service import seed_demo
-from lagesbild.store import Store
+from lagesbild.store import Store, schema
+from tests.helpers.reports import TEST_SECRET
+
+
+@pytest.fixture(autouse=True)
+def fixed_cell_key_secret(monkeypatch: pytest.MonkeyPatch) -> str:
+    """Every database a test makes gets the same cell-key secret (a real one gets 256 random
+    bits), so protected numbers are the same in every run."""
+    monkeypatch.setattr(schema, "new_secret", lambda: TEST_SECRET)
+    return TEST_SECRET
 
 
 @pytest.fixture(autouse=True)
@@ -40,7 +49,9 @@ def store(tmp_path: Path) -> Iterator[Store]:
 def demo_db_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A DuckDB file with the demo data and the default population, built once per session."""
     path = tmp_path_factory.mktemp("demo") / "demo.duckdb"
-    db = Store.open(path)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(schema, "new_secret", lambda: TEST_SECRET)
+        db = Store.open(path)
     seed_demo(db)
     ensure_population(db)
     db.close()

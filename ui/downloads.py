@@ -29,6 +29,7 @@ from lagesbild.domain.text import ascii_slug
 from lagesbild.export import images
 from lagesbild.export.naming import export_name
 from lagesbild.export.workbook import CSV_MIME, XLSX_MIME, csv_bytes, workbook_bytes
+from lagesbild.numbers.disclosure import EXACT_NOTE, NOTE
 from ui import selection, signin, state, view
 
 IMAGE_LABELS = {"png": ("Bild (PNG)", ":material/image:"),
@@ -69,13 +70,15 @@ def cached_image(fig: go.Figure, fmt: str, key: tuple) -> bytes:
     return data
 
 
-def _logged(make: Callable[[], bytes], file_name: str, details: str) -> Callable[[], bytes]:
-    """`make`, run when the button is clicked, checked and logged by the access policy."""
+def _logged(make: Callable[[], bytes], file_name: str, details: str,
+            exact: bool = False) -> Callable[[], bytes]:
+    """`make`, run when the button is clicked, checked and logged by the access policy
+    (`exact`: an internal export with exact counts)."""
     store = state.get_store()
     user = signin.current_user()
 
     def run() -> bytes:
-        with policy.exporting(store, user, file_name, details):
+        with policy.exporting(store, user, file_name, details, exact=exact):
             return make()
     return run
 
@@ -99,14 +102,22 @@ def download_menu(fig: go.Figure | None, data: pd.DataFrame | None, name: str,
     def details(fmt: str) -> str:
         return f"{fmt}; {name}; period {period}; {filters_text or 'alla rapporter'}"
 
+    exact = view.exact()
     with st.popover("Ladda ner", icon=":material/download:"):
+        if exact:  # an analyst's view with exact counts: never exported without asking
+            st.caption("Du ser exakta antal. För mötesmaterial: slå på *Visa skyddade "
+                       "siffror* i sidopanelen, så har nedladdningarna beredningsgruppens "
+                       "skyddade siffror.")
+            if not st.checkbox("Ladda ner exakta antal (internt bruk, loggas)",
+                               key=f"dl_exact_{key}"):
+                return
         if fig is not None:
             if browser_available():
                 for fmt, (label, icon) in IMAGE_LABELS.items():
                     st.download_button(
                         label, data=_logged(
                             lambda fmt=fmt: cached_image(fig, fmt, cache_key),
-                            file_name(fmt), details(fmt)),
+                            file_name(fmt), details(fmt), exact),
                         file_name=file_name(fmt), mime=images.FORMATS[fmt],
                         key=f"dl_{fmt}_{key}", icon=icon, on_click="ignore",
                         width="stretch")
@@ -114,24 +125,26 @@ def download_menu(fig: go.Figure | None, data: pd.DataFrame | None, name: str,
             else:
                 st.caption("Bilder kräver webbläsaren Chromium på servern.")
         if data is not None:
+            note = (EXACT_NOTE if exact else
+                    f"Antal under {threshold} visas som <{threshold}; .. = dolt för att "
+                    f"skydda ett litet tal. {NOTE}")
             about = [("Diagram", name), ("Period", period),
                      ("Urval", filters_text or "Alla rapporter"),
-                     ("Data per", _data_date()),
-                     ("Röjandekontroll", f"Antal under {threshold} visas som <{threshold}; "
-                                         ".. = dolt för att skydda ett litet tal.")]
+                     ("Data per", _data_date()), ("Röjandekontroll", note)]
             st.download_button(
                 "Data (Excel)", data=_logged(
                     lambda: workbook_bytes({name[:31]: data}, about), file_name("xlsx"),
-                    details("xlsx")),
+                    details("xlsx"), exact),
                 file_name=file_name("xlsx"), mime=XLSX_MIME, key=f"dl_xlsx_{key}",
                 icon=":material/table:", on_click="ignore", width="stretch")
             st.download_button(
                 "Data (CSV, för Excel)", data=_logged(
-                    lambda: csv_bytes(data), file_name("csv"), details("csv")),
+                    lambda: csv_bytes(data, note), file_name("csv"), details("csv"), exact),
                 file_name=file_name("csv"), mime=CSV_MIME, key=f"dl_csv_{key}",
                 icon=":material/description:", on_click="ignore", width="stretch")
-            st.caption(f"Samma urval och röjandekontroll som diagrammet: värden under "
-                       f"{threshold} står som <{threshold}.")
+            st.caption("Samma urval och exakta antal som diagrammet." if exact else
+                       f"Samma urval och röjandekontroll som diagrammet: värden under "
+                       f"{threshold} står som <{threshold}. {NOTE}")
 
 
 def _data_date() -> str:

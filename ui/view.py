@@ -5,30 +5,65 @@ filters, n, data date), and a catalogue entry's published table, cached."""
 from __future__ import annotations
 
 import pandas as pd
+import streamlit as st
 
 from lagesbild import views
 from lagesbild.access import policy
 from lagesbild.charts import ChartContext, describe_filters, period_label
 from lagesbild.domain import config
+from lagesbild.numbers.disclosure import EXACT_NOTE, NOTE
 from lagesbild.numbers.events import events_for_period
 from lagesbild.numbers.query import Filters
 from ui import signin
 from ui.state import call, data_as_of
 
+PROTECTED_VIEW = "visa_skyddade_siffror"  # an analyst's choice: see what the group sees
+
 
 def threshold() -> int:
-    return config.settings().disclosure.threshold
+    """The threshold of the user's view (0 with exact counts)."""
+    rule = disclosure()
+    return rule.threshold if rule is not None else 0
 
 
-def disclosure() -> config.Disclosure:
+def exact() -> bool:
+    """The signed-in user sees exact counts: an analyst who has not chosen protected numbers."""
+    user = signin.current_user()
+    return (user is not None and policy.sees_exact_counts(user)
+            and not st.session_state.get(PROTECTED_VIEW, False))
+
+
+def disclosure() -> config.Disclosure | None:
     """The disclosure rule for the signed-in user's view (THE place pages get it from).
 
-    Every role gets the rule in the dashboard; exact counts are never shown on screen."""
-
+    Analysts see exact counts (None), marked as such, unless they choose to see the
+    protected numbers of the preparation group; every other role always gets the rule."""
     user = signin.current_user()
     if user is None:  # not signed in: pages never get this far, but never show exact counts
         return config.settings().disclosure
-    return policy.disclosure_for(user) or config.settings().disclosure
+    return policy.disclosure_for(user, exact=exact())
+
+
+def note() -> None:
+    """The one note every page carries: protected numbers may deviate a little; or that the
+    page shows exact counts (analysts)."""
+    if exact():
+        st.caption(f":material/visibility: {EXACT_NOTE}")
+    else:
+        st.caption(f":material/shield: {NOTE}")
+
+
+def protected_view_toggle() -> None:
+    """For analysts, in the sidebar: show the preparation group's protected numbers (then
+    every download is protected too)."""
+    user = signin.current_user()
+    if user is None or not policy.sees_exact_counts(user):
+        return
+    st.sidebar.toggle(
+        "Visa skyddade siffror", key=PROTECTED_VIEW,
+        help="Visa siffrorna så som beredningsgruppen ser dem (med röjandekontroll). "
+             "Nedladdningar har då skyddade siffror; med exakta antal måste du välja en "
+             "intern export.")
 
 
 def total(filters: Filters) -> int | None:

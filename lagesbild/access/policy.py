@@ -12,9 +12,9 @@ import datetime as dt
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from lagesbild.access.roles import (
@@ -28,19 +28,28 @@ from lagesbild.access.roles import (
 )
 from lagesbild.domain import config
 from lagesbild.domain.contracts import contract
-from lagesbild.domain.problems import Problem
 from lagesbild.intake import codelists as codelist_import
-from lagesbild.intake import history
+from lagesbild.intake import deliveries, history, partners, partners_edit
 from lagesbild.intake.codelists import CodelistImport
+from lagesbild.intake.deliveries import reports_of, withdraw_report
 from lagesbild.intake.followup import activities as activity_edits
 from lagesbild.intake.followup import events as event_edits
-from lagesbild.intake.followup.imports import CheckedFollowup, check_followup_file, store_followup
-from lagesbild.intake.pipeline import CheckedFile, check_file, store_checked
-from lagesbild.intake.population import PopulationImport, import_population
+from lagesbild.intake.followup.imports import check_followup_file
+from lagesbild.intake.kinds import POPULATION_KIND, kind_named
+from lagesbild.intake.pipeline import (
+    ChangesUnconfirmed,
+    CheckedFile,
+    check,
+    check_file,
+    outcome_details,
+    store_checked,
+)
+from lagesbild.intake.population import PopulationImport
 from lagesbild.intake.problem_report import safe_file_name
 from lagesbild.intake.reading import Cell
-from lagesbild.numbers.disclosure import publish_count
+from lagesbild.numbers.disclosure import SECONDARY_MARK, publish_count
 from lagesbild.store import Receipt, Store, StoreError, audit
+from lagesbild.store.schema import REPORTS
 
 # The audit log's vocabulary, for pages that show it.
 AUDIT_OUTCOMES = audit.OUTCOMES
@@ -70,36 +79,71 @@ def require(user: User | None, action: str, store: Store | None = None,
 
 # -- guarded engine entry points (the web app calls these, never the store directly) ---------
 def guarded_check(store: Store, user: User | None, data: bytes, file_name: str,
-                  limits: config.ImportLimits | None = None, codelists: Any = None) \
-        -> CheckedFile:
-    """Check an uploaded file (nothing is stored). The file name is sanitised first; a
-    refused file is logged as a refused import."""
+                  limits: config.ImportLimits | None = None, codelists: Any = None, *,
+                  partner: str | None = None, replace: bool = False) -> CheckedFile:
+    """Check an uploaded report file (nothing is stored). The file name is made safe first
+    (a name with personal data is never shown or logged); a refused file is logged as a
+    refused import. `partner`: the partner chosen for the file; `replace`: the file is the
+    partner's complete delivery for the quarters it covers."""
     name = safe_file_name(file_name)
     who = require(user, "upload", store, name)
-    checked = check_file(data, name, store, limits or config.settings().web_limits, codelists)
+    checked = check_file(data, name, store, limits or config.settings().web_limits, codelists,
+                         partner=partner or None, replace=replace)
     if not checked.accepted:
-        audit.log(store, who.name, "import", audit.NEKAD, name,
+        audit.log(store, who.name, "import", audit.NEKAD, checked.file_name,
                   f"{len(checked.problems)} problem")
     return checked
 
 
-def guarded_import(store: Store, user: User | None, checked: CheckedFile) -> Receipt:
-    """Store a checked, accepted file as one batch and log it."""
+def guarded_import(store: Store, user: User | None, checked: CheckedFile,
+                   confirmed: bool = False) -> Receipt:
+    """Store a checked, accepted file as one batch and log it. A file whose changes need
+    confirmation (CheckedFile.needs_confirmation) is stored only when `confirmed`."""
     require(user, "upload", store, checked.file_name)
     assert user is not None
     if not checked.accepted:
         raise ValueError("Filen har problem och kan inte importeras. Rätta filen och ladda "
                          "upp den igen.")
+    action = kind_named(checked.kind).audit_action
     try:
-        receipt = store_checked(store, checked, user.name)
+        receipt = store_checked(store, checked, user.name, confirmed=confirmed)
+    except ChangesUnconfirmed:
+        audit.log(store, user.name, action, audit.NEKAD, checked.file_name,
+                  f"{checked.changed} ändrade rader inte bekräftade")
+        raise
     except Exception as exc:
-        audit.log(store, user.name, "import", audit.FEL, checked.file_name,
+        audit.log(store, user.name, action, audit.FEL, checked.file_name,
                   type(exc).__name__)
         raise
-    details = (f"batch {receipt.batch_id}, {receipt.rows_total} rader" if receipt.batch_id
-               else "redan importerad")
-    audit.log(store, user.name, "import", audit.OK, checked.file_name, details)
+    audit.log(store, user.name, action, audit.OK, checked.file_name,
+              outcome_details(checked, receipt))
     return receipt
+
+
+def guarded_nil_return(store: Store, user: User | None, partner: str, quarter: str,
+                       today: dt.date | None = None) -> tuple[CheckedFile, Receipt | None]:
+    """Register that a partner has no reports for a quarter (logged)."""
+    who = require(user, "upload", store, f"{partner} {quarter}")
+    checked, receipt = deliveries.register_nil(store, partner, quarter, who.name, today)
+    return checked, receipt
+
+
+def guarded_withdraw_report(store: Store, user: User | None, partner: str, rapport_id: str,
+                            id_period: str = "") -> Receipt:
+    """Withdraw one report (a versioned change that rollback undoes), logged."""
+    target = f"{partner} {rapport_id}"
+    who = require(user, "upload", store, target)
+    receipt = withdraw_report(store, partner, rapport_id, id_period, who.name)
+    audit.log(store, who.name, "rapport återkallad", audit.OK, target,
+              f"batch {receipt.batch_id}")
+    return receipt
+
+
+def current_reports(store: Store, user: User | None, partner: str | None = None) \
+        -> pd.DataFrame:
+    """The current reports (of one partner), for the analyst who withdraws one."""
+    require(user, "upload", store)
+    return reports_of(store, partner)
 
 
 def guarded_rollback(store: Store, user: User | None, batch_id: int) -> int:
@@ -137,6 +181,11 @@ def disclosure_for(user: User | None, exact: bool = False, store: Store | None =
     return None
 
 
+def sees_exact_counts(user: User | None) -> bool:
+    """Whether the user's role may see exact counts (analysts)."""
+    return can(user, "exact_counts")
+
+
 @dataclass
 class ExportRecord:
     """What an export wrote, for its audit entry (the caller may refine it while exporting)."""
@@ -145,40 +194,66 @@ class ExportRecord:
     details: str | None = None
 
 
+EXACT_EXPORT = "exakta antal, internt"
+
+
 @contextmanager
 def exporting(store: Store, user: User | None, target: str,
-              details: str | None = None) -> Iterator[ExportRecord]:
+              details: str | None = None, *, exact: bool = False) -> Iterator[ExportRecord]:
     """Check that the user may export, then log the export made inside the block: "ok" with
-    the record's target and details, or "fel" with the reason (the error is raised again)."""
+    the record's target and details, or "fel" with the reason (the error is raised again).
+
+    Exports have protected numbers. `exact=True` is an internal export with exact counts: the
+    role must be allowed to see exact counts (refused and logged otherwise), and the entry
+    says so."""
     who = require(user, "export", store, target)
+    if exact:
+        require(user, "exact_counts", store, target)
     record = ExportRecord(target, details)
+
+    def said() -> str | None:
+        if not exact:
+            return record.details
+        return f"{EXACT_EXPORT}; {record.details}" if record.details else EXACT_EXPORT
+
     try:
         yield record
     except Exception as exc:
         audit.log(store, who.name, "export", audit.FEL, record.target,
-                  f"{record.details}: {exc}" if record.details else str(exc))
+                  f"{said()}: {exc}" if said() else str(exc))
         raise
-    audit.log(store, who.name, "export", audit.OK, record.target, record.details)
+    audit.log(store, who.name, "export", audit.OK, record.target, said())
 
 
 def record_export(store: Store, user: User | None, target: str,
-                  details: str | None = None) -> None:
+                  details: str | None = None, *, exact: bool = False) -> None:
     """Check that the user may export and log an export that is already made."""
-    with exporting(store, user, target, details):
+    with exporting(store, user, target, details, exact=exact):
         pass
 
 
 def import_history(store: Store, user: User | None) -> pd.DataFrame:
     """The import history for a reader: analysts see who imported and exact row counts; the
-    preparation group sees the role instead of names and protected row counts."""
+    preparation group sees the role instead of names and, for batches of reports, the
+    number of reports in the batch as a protected cell (cell-key method: its key is that of
+    the batch's reports) and the other row counts hidden (".."); they have no record set of
+    their own to be protected by."""
     require(user, "view", store)
     assert user is not None
     if can(user, "exact_counts"):
         return history.import_history(store)
     frame = history.import_history(store, names=False, role_label=ROLE_LABELS[ANALYTIKER])
     rule = config.settings().disclosure
-    for column in history.COUNT_COLUMNS:
-        frame[column] = [publish_count(int(v), rule).display for v in frame[column]]
+    cells = store.batch_report_cells()
+    kinds = {str(b["batch_id"]): b["kind"] for b in store.batches()}
+    first, *others = history.COUNT_COLUMNS
+    reports = frame["Import"].map(kinds) == REPORTS.kind
+    frame[list(history.COUNT_COLUMNS)] = frame[list(history.COUNT_COLUMNS)].astype(object)
+    for i in np.flatnonzero(reports.to_numpy()):
+        rows, key = cells.get(int(frame.at[i, "Import"]), (0, 0))
+        frame.at[i, first] = publish_count(rows, key, rule)[1]
+        for column in others:
+            frame.at[i, column] = SECONDARY_MARK
     return frame
 
 
@@ -190,24 +265,59 @@ def undoable_batches(store: Store, user: User | None) -> dict[int, str]:
 
 def guarded_import_population(store: Store, user: User | None, data: bytes,
                               file_name: str) -> PopulationImport:
-    """Import a population table (reference data) and log the outcome."""
+    """Import a population table (reference data, CSV or a workbook) and log the outcome."""
     name = safe_file_name(file_name)
     who = require(user, "reference_data", store, name)
-    limits = config.settings().web_limits
-    if len(data) > limits.max_bytes:
-        result = PopulationImport(name, "")
-        result.problems.append(Problem(
-            name, "Filen är för stor",
-            f"Största tillåtna storlek är {limits.max_bytes // 2**20} MB."))
-        return result
-    result = import_population(store, data, name, who.name)
+    checked = check(POPULATION_KIND, data, name, store, config.settings().web_limits)
+    receipt = (store_checked(store, checked, who.name, confirmed=True)
+               if checked.accepted else None)
+    result = PopulationImport.of(store, checked, receipt)
     if result.accepted and not result.already_imported:
-        audit.log(store, who.name, "referensdata", audit.OK, name,
+        audit.log(store, who.name, "referensdata", audit.OK, checked.file_name,
                   f"befolkning, batch {result.batch_id}, {result.rows} rader")
     elif not result.accepted:
-        audit.log(store, who.name, "referensdata", audit.NEKAD, name,
+        audit.log(store, who.name, "referensdata", audit.NEKAD, checked.file_name,
                   f"{len(result.problems)} problem")
     return result
+
+
+# -- reference data: the partner register -----------------------------------------------------
+def partner_register(store: Store, user: User | None) -> list[partners.Partner]:
+    """The partners (organisations) of the register, for everyone who sees the picture."""
+    require(user, "view", store)
+    return partners.register(store)
+
+
+def guarded_save_partner(store: Store, user: User | None, name: str, sector: str,
+                         numbering: str = partners.LOPANDE, active_from: str | None = None,
+                         active_to: str | None = None,
+                         predecessor: str | None = None) -> tuple[CheckedFile, Receipt | None]:
+    """Add or change a partner (through the intake pipeline) and log it."""
+    who = require(user, "reference_data", store, "partnerregistret")
+    checked, receipt = partners_edit.save_partner(store, name, sector, numbering, active_from,
+                                                  active_to, predecessor, who.name)
+    return checked, receipt
+
+
+def guarded_reassign_batch(store: Store, user: User | None, batch_id: int,
+                           partner: str) -> Receipt:
+    """Give a past batch of reports to another partner (rebuilt from the stored versions)."""
+    target = f"batch {batch_id}"
+    who = require(user, "upload", store, target)
+    try:
+        receipt = partners.reassign(store, batch_id, partner, who.name)
+    except (StoreError, ValueError) as exc:
+        audit.log(store, who.name, "partner ändrad för import", audit.FEL, target, str(exc))
+        raise
+    audit.log(store, who.name, "partner ändrad för import", audit.OK, target,
+              f"till {partner}: batch {receipt.batch_id}, {receipt.rows_total} rapporter")
+    return receipt
+
+
+def report_batches(store: Store, user: User | None) -> dict[int, str]:
+    """The report batches that may be given to another partner: {batch id: label}."""
+    require(user, "upload", store)
+    return history.report_batches(store)
 
 
 def record_sign_in(store: Store, user: User) -> None:
@@ -235,7 +345,7 @@ def _log(store: Store, user: User, action: str, target: str, receipt: Receipt | 
 
 
 def guarded_followup_check(store: Store, user: User | None, kind: str, data: bytes, file_name: str,
-                  today: dt.date | None = None) -> CheckedFollowup:
+                  today: dt.date | None = None) -> CheckedFile:
     """Check an uploaded trainings or activity-plan file (nothing is stored)."""
     name = safe_file_name(file_name)
     require_edit = require(user, EDIT, store, name)
@@ -243,23 +353,13 @@ def guarded_followup_check(store: Store, user: User | None, kind: str, data: byt
                                   today)
     if not checked.accepted:
         audit.log(store, require_edit.name, f"import {contract(kind).title}", audit.NEKAD,
-                  name, f"{len(checked.problems)} problem")
+                  checked.file_name, f"{len(checked.problems)} problem")
     return checked
 
 
-def guarded_followup_import(store: Store, user: User | None, checked: CheckedFollowup) -> Receipt:
+def guarded_followup_import(store: Store, user: User | None, checked: CheckedFile) -> Receipt:
     """Store a checked, accepted file as one batch and log it."""
-    who = require(user, EDIT, store, checked.file_name)
-    action = f"import {contract(checked.kind).title}"
-    try:
-        receipt = store_followup(store, checked, who.name)
-    except Exception as exc:
-        audit.log(store, who.name, action, audit.FEL, checked.file_name, type(exc).__name__)
-        raise
-    audit.log(store, who.name, action, audit.OK, checked.file_name,
-              f"batch {receipt.batch_id}, {receipt.rows_total} rader" if receipt.batch_id
-              else "redan importerad")
-    return receipt
+    return guarded_import(store, user, checked, confirmed=True)
 
 
 def save_activity(store: Store, user: User | None, values: Mapping[str, Cell],
@@ -302,19 +402,26 @@ def remove_event(store: Store, user: User | None, handelse_id: str) -> Receipt:
 
 # -- reference data: code lists ----------------------------------------------------------------
 def guarded_check_codelist(store: Store, user: User | None, data: bytes, file_name: str,
-                           list_name: str, folder: Path | None = None) -> CodelistImport:
+                           list_name: str) -> CodelistImport:
     require(user, "reference_data", store, list_name)
-    return codelist_import.check_codelist(store, data, file_name, list_name, folder)
+    return codelist_import.check_codelist(store, data, safe_file_name(file_name), list_name)
 
 
 def guarded_import_codelist(store: Store, user: User | None, data: bytes, file_name: str,
-                            list_name: str, folder: Path | None = None) -> CodelistImport:
-    """Replace a code list for a user allowed to change reference data; a refused file is
-    logged as refused."""
+                            list_name: str) -> CodelistImport:
+    """Replace a code list for a user allowed to change reference data (logged; a refused
+    file as refused)."""
     checked = require(user, "reference_data", store, list_name)
-    result = codelist_import.import_codelist(store, data, file_name, list_name, checked.name,
-                                             folder)
-    if not result.accepted:
-        store.audit(checked.name, codelist_import.KIND, audit.NEKAD, target=list_name,
-                    details=f"{file_name}: {len(result.problems)} problem")
-    return result
+    return codelist_import.import_codelist(store, data, safe_file_name(file_name), list_name,
+                                           checked.name)
+
+
+def codelist_file(store: Store, user: User | None, list_name: str) -> bytes:
+    """The current version of a code list as CSV, to edit and upload again."""
+    require(user, "reference_data", store, list_name)
+    return codelist_import.csv_bytes(list_name)
+
+
+def codelist_names(store: Store, user: User | None) -> list[str]:
+    require(user, "reference_data", store)
+    return codelist_import.list_names()

@@ -10,6 +10,7 @@ from typing import Protocol, runtime_checkable
 
 import pandas as pd
 
+from lagesbild.domain.config import DISCLOSURE_NOTE
 from lagesbild.domain.formatting import fmt_int
 
 FIELD_LABELS = {
@@ -84,8 +85,10 @@ def source_line(ctx: ChartContext) -> str:
     if ctx.data_as_of is not None:
         day = ctx.data_as_of.date() if isinstance(ctx.data_as_of, dt.datetime) else ctx.data_as_of
         when = f" Data per {day.isoformat()}."
+    if ctx.threshold <= 0:  # exact counts (analysts)
+        return f"Källa: UmeBrå, partnernas rapporter.{when} Exakta antal – internt."
     return (f"Källa: UmeBrå, partnernas rapporter.{when} "
-            f"Värden under {ctx.threshold} visas som <{ctx.threshold}.")
+            f"Värden under {ctx.threshold} visas som <{ctx.threshold}. {DISCLOSURE_NOTE}")
 
 
 def subtitle(ctx: ChartContext) -> str:

@@ -17,45 +17,8 @@ from pathlib import Path
 
 from lagesbild.access import policy
 from lagesbild.access.signin import command_line_user
-from lagesbild.cli.common import open_store
-from lagesbild.domain import codelists
-from lagesbild.domain.text import match_key
+from lagesbild.cli.common import add_filter_options, filters_from_args, open_store
 from lagesbild.numbers.query import Filters
-
-FILTER_OPTIONS = {  # option -> (Filters field, help)
-    "omrade": ("omrade", "områden, kommaseparerade (t.ex. Centrum,Teg)"),
-    "form": ("form", "former av extremism, kommaseparerade"),
-    "verksamhet": ("verksamhet", "rapporterande verksamheter, kommaseparerade"),
-    "rapporttyp": ("rapporttyp", "rapporttyp: Oro och/eller Incident"),
-}
-
-
-def _values(field: str, raw: str | None) -> tuple[str, ...]:
-    """Code-list values for a comma-separated option; ValueError for unknown ones."""
-    if not raw:
-        return ()
-    valid = codelists.load().for_field(field).values
-    by_key = {match_key(v): v for v in valid}
-    chosen: list[str] = []
-    unknown: list[str] = []
-    for item in (p.strip() for p in raw.split(",")):
-        if not item:
-            continue
-        hit = by_key.get(match_key(item))
-        if hit is None:
-            unknown.append(item)
-        elif hit not in chosen:
-            chosen.append(hit)
-    if unknown:
-        raise ValueError(f"Okänt värde för --{field}: {', '.join(unknown)}. Välj bland: "
-                         f"{', '.join(valid)}.")
-    return tuple(chosen)
-
-
-def filters_from_args(args: argparse.Namespace) -> Filters:
-    return Filters(from_quarter=args.from_quarter, to_quarter=args.to_quarter,
-                   **{field: _values(field, getattr(args, option))
-                      for option, (field, _help) in FILTER_OPTIONS.items()})
 
 
 def _describe(fmt: str, filters: Filters, public: bool, charts: tuple[str, ...]) -> str:
@@ -80,12 +43,12 @@ def cmd_export(args: argparse.Namespace) -> int:
     store = open_store(args)
     out = Path(args.out)
     try:
-        request = resolve(store, PackRequest(filters, charts, args.public))  # usage errors first
+        request = resolve(store, PackRequest(filters, charts, args.public, args.exact))
     except ExportError as exc:  # nothing to export at all
         print(f"Fel: {exc}", file=sys.stderr)
         return 1
     try:
-        with policy.exporting(store, user, out.name) as record:
+        with policy.exporting(store, user, out.name, exact=request.exact) as record:
             if args.format != "xlsx":
                 images.start()  # the browser starts while the indicators are computed
             pack = build_pack(store, request)
@@ -99,7 +62,8 @@ def cmd_export(args: argparse.Namespace) -> int:
         return 1
     for path in written:
         print(f"Sparad: {path}")
-    kind = "publik variant, " if pack.public else ""
+    kind = ("publik variant, " if pack.public else
+            "exakta antal (internt), " if pack.disclosure is None else "")
     print(f"Export klar: {args.format}, {kind}kvartal {pack.quarter}, period {pack.period}, "
           f"{len(pack.charts)} diagram. Urval: {pack.selection}.")
     return 0
@@ -122,12 +86,14 @@ def add_commands(sub: argparse._SubParsersAction, common: argparse.ArgumentParse
                    help="pptx, pdf, xlsx, eller png (en bild per diagram i mappen --out)")
     p.add_argument("--out", default=".", metavar="SÖKVÄG",
                    help="fil, eller mapp (standardnamn används; för png alltid en mapp)")
-    for option, (_field, text) in FILTER_OPTIONS.items():
-        p.add_argument(f"--{option}", metavar="VÄRDEN", help=text)
+    add_filter_options(p)
     p.add_argument("--charts", metavar="DIAGRAM",
                    help=f"diagram, kommaseparerade (standard: {','.join(DEFAULT_CHARTS)}; "
                         f"publik: {','.join(PUBLIC_CHARTS)}). Finns: {', '.join(CHARTS)}")
     p.add_argument("--public", action="store_true",
                    help="publik variant för kommunens webbplats (grova indikatorer, "
                         "strängare röjandekontroll, stödlinjer)")
+    p.add_argument("--exact", action="store_true",
+                   help="exakta antal utan röjandekontroll: intern export för analytiker "
+                        "(loggas); utan den har underlaget beredningsgruppens skyddade siffror")
     command("export")(cmd_export)

@@ -7,29 +7,28 @@ import json
 import sys
 from collections.abc import Callable
 
-from lagesbild.cli.common import open_store
+from lagesbild.cli.common import add_filter_options, filters_from_args, open_store
 from lagesbild.domain import config
-from lagesbild.numbers.query import DIMENSIONS, Filters, counts
+from lagesbild.numbers.query import DIMENSIONS
 from lagesbild.store import Store
 
 MAX_PROBLEMS_SHOWN = 50
 
 
+def disclosure_of(args: argparse.Namespace) -> config.Disclosure | None:
+    """The preparation group's protected numbers, unless --min-cell 0 asks for exact ones."""
+    return None if args.min_cell == 0 else config.settings().disclosure
 
 
 def cmd_indicators(args: argparse.Namespace) -> int:
     from lagesbild.domain.formatting import table_csv, table_json
     from lagesbild.numbers import indicators
-    from lagesbild.numbers.disclosure import protect
+    from lagesbild.numbers.disclosure import NOTE
 
     by = [b.strip() for b in args.by.split(",") if b.strip()]
     store = open_store(args)
-    filters = Filters(args.from_quarter, args.to_quarter)
-    rule = config.settings().disclosure
-    min_cell = rule.threshold if args.min_cell is None else args.min_cell
-    if min_cell < 0:
-        raise ValueError("--min-cell ska vara 0 (exakta antal) eller större.")
-    disclosure = None if min_cell == 0 else config.Disclosure(min_cell, rule.rounding)
+    filters = filters_from_args(args)
+    disclosure = disclosure_of(args)
     if args.compare:
         quarter = args.to_quarter or indicators.data_span(store)[1]
         if quarter is None:
@@ -47,37 +46,33 @@ def cmd_indicators(args: argparse.Namespace) -> int:
         from lagesbild.intake.population import ensure_population
 
         ensure_population(store)
-        period = periods[0] if periods else "ar"
+        period = periods[0] if periods else indicators.PERIOD
         table = indicators.rates(store, levels[0], period, filters, disclosure)
-        columns = [levels[0], period, "antal", "befolkning", "befolkning_ar", "per10k",
-                   "befolkning_anm"]
+        columns = [*by, "antal", "befolkning", "befolkning_ar", "per10k", "befolkning_anm"]
     elif args.measure == "andel":
         table = indicators.shares(store, by, filters, disclosure)
         columns = [*by, "antal", "andel"]
     else:
-        table = protect(counts(store, by, filters), disclosure, known_total=True)
+        table = indicators.counts(store, by, filters, disclosure)
         columns = [*by, "antal"]
     if args.format == "json":
         print(table_json(table if disclosure else table.drop(columns="undertryckt"), columns))
     else:
         sys.stdout.write(table_csv(table, columns))
+    if disclosure is not None:
+        print(NOTE, file=sys.stderr)
     return 0
 
 
 def _quarter_view(args: argparse.Namespace) -> tuple[Store, str | None,
                                                      config.Disclosure | None]:
     """The store, the quarter asked for (default the latest with reports; None without
-    reports) and the protection (--min-cell; default the threshold the preparation group's
-    pages use)."""
+    reports) and the protection (the preparation group's, unless --min-cell 0)."""
     from lagesbild.numbers.indicators import data_span
 
     store = open_store(args)
     quarter = args.quarter or data_span(store)[1]
-    rule = config.settings().disclosure
-    min_cell = rule.threshold if args.min_cell is None else args.min_cell
-    if min_cell < 0:
-        raise ValueError("--min-cell ska vara 0 (exakta antal) eller större.")
-    return store, quarter, None if min_cell == 0 else config.Disclosure(min_cell, rule.rounding)
+    return store, quarter, disclosure_of(args)
 
 
 def cmd_summary(args: argparse.Namespace) -> int:
@@ -87,7 +82,7 @@ def cmd_summary(args: argparse.Namespace) -> int:
     if quarter is None:
         print("Det finns inga rapporter ännu.")
         return 0
-    sentences = summarize(store, quarter, Filters(), disclosure)
+    sentences = summarize(store, quarter, filters_from_args(args), disclosure)
     if args.json:
         print(json.dumps([{"text": s.text, "typ": s.kind, "underlag": s.figures}
                           for s in sentences], ensure_ascii=False, indent=2, default=str))
@@ -104,7 +99,7 @@ def cmd_signals(args: argparse.Namespace) -> int:
     if quarter is None:
         print("Det finns inga rapporter ännu.")
         return 0
-    table = signal_table(store, quarter, Filters(), disclosure)
+    table = signal_table(store, quarter, filters_from_args(args), disclosure)
     if args.format == "json":
         print(table_json(table if disclosure else table.drop(columns="undertryckt"),
                          SIGNAL_COLUMNS))
@@ -126,9 +121,8 @@ def add_commands(sub: argparse._SubParsersAction, common: argparse.ArgumentParse
     p.add_argument("--from", dest="from_quarter", help="första kvartal, t.ex. 2025K1")
     p.add_argument("--to", dest="to_quarter", help="sista kvartal, t.ex. 2026K3")
     p.add_argument("--format", choices=["csv", "json"], default="csv")
-    p.add_argument("--min-cell", type=int, default=None, metavar="N",
-                   help="dölj antal 1..N-1 (standard: tröskeln i installningar.toml; "
-                        "0 = exakta antal, bara för analytiker)")
+    add_filter_options(p)
+    add_min_cell(p)
     p.add_argument("--measure", choices=["antal", "per10k", "andel"], default="antal",
                    help="antal, per 10 000 invånare (per omrade/regso) eller andel i procent")
     p.add_argument("--compare", choices=["foregaende", "fjol", "snitt4"],
@@ -138,14 +132,21 @@ def add_commands(sub: argparse._SubParsersAction, common: argparse.ArgumentParse
     p = sub.add_parser("summary", parents=[common],
                        help="sammanfattning av ett kvartal i klartext")
     p.add_argument("--quarter", help="kvartal, t.ex. 2026K3 (standard: det senaste)")
-    p.add_argument("--min-cell", type=int, default=None, metavar="N",
-                   help="dölj antal 1..N-1 (standard: tröskeln; 0 = exakta antal)")
+    add_filter_options(p)
+    add_min_cell(p)
     p.add_argument("--json", action="store_true", help="meningarna och underlaget som JSON")
 
     p = sub.add_parser("signals", parents=[common],
                        help="ovanliga kvartal och varaktiga förändringar, som på sidorna")
     p.add_argument("--quarter", help="kvartal, t.ex. 2026K3 (standard: det senaste)")
     p.add_argument("--format", choices=["csv", "json"], default="csv")
-    p.add_argument("--min-cell", type=int, default=None, metavar="N",
-                   help="dölj antal 1..N-1 (standard: tröskeln, som för beredningsgruppen; "
-                        "0 = exakta antal)")
+    add_filter_options(p)
+    add_min_cell(p)
+
+
+def add_min_cell(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--min-cell", type=int, choices=[0], default=None, metavar="0",
+                   help="0 = exakta antal (bara för analytiker). Utan den skrivs "
+                        "beredningsgruppens skyddade siffror: antal 1..tröskeln-1 som <5, "
+                        "dolda som .., övriga med små avvikelser (tröskeln ställs in i "
+                        "installningar.toml)")

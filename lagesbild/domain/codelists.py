@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import difflib
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -88,6 +89,11 @@ def _build(name: str, codes: list[Code], extra: dict[str, str] | None = None) ->
 NOT_A_PLACE = ("nej", "n", "no")  # values of the column plats that say "no place"
 
 
+def is_place(plats: str) -> bool:
+    """The column plats of a district: anything but nej (empty: a place)."""
+    return plats.strip().lower() not in NOT_A_PLACE
+
+
 def read_codelist(path: Path) -> CodeList:
     """Read one code-list CSV (columns varde, alias, giltig_fran, giltig_till, ersatts_av, …)."""
     codes = [
@@ -98,7 +104,7 @@ def read_codelist(path: Path) -> CodeList:
             valid_to=row.get("giltig_till", ""),
             replaced_by=row.get("ersatts_av", ""),
             description=row.get("beskrivning", ""),
-            place=row.get("plats", "").lower() not in NOT_A_PLACE,
+            place=is_place(row.get("plats", "")),
         )
         for row in _read_csv(path)
         if row.get("varde")
@@ -209,26 +215,82 @@ def band_age(age: float) -> str | None:
     return next(label for lower, label in reversed(AGE_BANDS) if age >= lower)
 
 
-def _fingerprint(folder: Path, area_file: Path) -> str:
+def _version(lists: dict[str, CodeList], folder: Path, area_file: Path) -> str:
+    """A fingerprint of the content: every code of every list, the column files and the areas
+    (the same lists read from files or from the database have the same version)."""
     import hashlib
 
     digest = hashlib.sha256()
-    for path in sorted(folder.glob("*.csv")) + [area_file]:
+    for name in sorted(lists):
+        digest.update(name.encode() + b"\0")
+        for code in lists[name].codes:
+            digest.update("\x1f".join([code.value, "|".join(code.aliases), code.valid_from,
+                                       code.valid_to, code.replaced_by, code.description,
+                                       "" if code.place else "nej"]).encode() + b"\x1e")
+    for path in sorted(folder.glob("kolumner*.csv")) + [area_file]:
         digest.update(path.name.encode() + path.read_bytes())
     return digest.hexdigest()[:12]
 
 
+# The code lists of the databases in use (see `activate`): (owner id, {list name: codes}), the
+# last opened last; the last one is in use.
+_active: list[tuple[int, dict[str, tuple[Code, ...]]]] = []
+_listeners: list[Callable[[], None]] = []
+
+
+def activate(owner: object, lists: Mapping[str, Sequence[Code]]) -> None:
+    """Make these the code lists `load()` returns (the database's current versions; the files
+    in data/kodlistor are only the defaults a new database starts from). `owner` is the store
+    that holds them: `deactivate(owner)` when it closes (the one opened before it is then in
+    use again)."""
+    frozen = {name: tuple(codes) for name, codes in lists.items()}
+    before = _active[-1][1] if _active else None
+    _active[:] = [item for item in _active if item[0] != id(owner)]
+    _active.append((id(owner), frozen))
+    if before != frozen:
+        _changed()
+
+
+def deactivate(owner: object) -> None:
+    """Forget the lists `owner` set (back to those of the store opened before, or the files)."""
+    before = _active[-1][1] if _active else None
+    _active[:] = [item for item in _active if item[0] != id(owner)]
+    if (_active[-1][1] if _active else None) != before:
+        _changed()
+
+
+def on_change(callback: Callable[[], None]) -> None:
+    """Call `callback` whenever the active code lists change (to clear caches built on them)."""
+    _listeners.append(callback)
+
+
+def _changed() -> None:
+    load.cache_clear()
+    for callback in _listeners:
+        callback()
+
+
 @cache
 def load(folder: Path | None = None, area_file: Path | None = None) -> Codelists:
-    """Load every code list in the folder (default data/kodlistor) and the RegSO areas."""
+    """The code lists in use: those of the database (see `activate`) or, for a folder given
+    (and when no database has set them), every code list in the folder (default
+    data/kodlistor); and the RegSO areas."""
+    active = _active[-1][1] if folder is None and _active else {}
     folder = folder or config.CODELIST_DIR
     area_file = area_file or config.AREAS_FILE
     lists = {p.stem: read_codelist(p) for p in sorted(folder.glob("*.csv"))
              if not p.stem.startswith("kolumner")}  # kolumner*.csv define headers
+    for name, codes in active.items():
+        lists[name] = _build(name, list(codes))
     area_lookup: dict[str, AreaMatch] = {}
     for area in areas(area_file):
         match = AreaMatch(area.district, area.code)
         area_lookup[match_key(area.code)] = match
         area_lookup[match_key(area.name)] = match
     columns = tuple(_read_csv(folder / "kolumner.csv"))
-    return Codelists(lists, area_lookup, columns, _fingerprint(folder, area_file))
+    return Codelists(lists, area_lookup, columns, _version(lists, folder, area_file))
+
+
+def defaults(folder: Path | None = None) -> dict[str, CodeList]:
+    """The code lists of the files (data/kodlistor): what a new database starts from."""
+    return load(Path(folder or config.CODELIST_DIR)).lists

@@ -28,10 +28,16 @@ def database_path(explicit: str | os.PathLike[str] | None = None) -> Path:
 
 @dataclass(frozen=True)
 class Disclosure:
-    """Disclosure-control setting: counts 1..threshold-1 are hidden; optional rounding."""
+    """Disclosure-control setting (cell-key method, lagesbild.numbers.disclosure): counts
+    1..threshold-1 are hidden; rounding > 1 publishes the others randomly rounded to that
+    base, otherwise with a small perturbation (at most ±2)."""
 
     threshold: int = 5
     rounding: int = 0
+
+
+# The one note on every page and export with protected numbers.
+DISCLOSURE_NOTE = "Små avvikelser kan förekomma för att skydda enskilda."
 
 
 @dataclass(frozen=True)

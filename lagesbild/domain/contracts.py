@@ -94,6 +94,9 @@ def contract(kind: str, folder: Path | None = None) -> Contract:
     raise ValueError(f"Okänd filtyp {kind!r}: välj {TRAINING!r} eller {ACTIVITY!r}.")
 
 
+codelist_module.on_change(contract.cache_clear)  # the contracts hold the loaded lists
+
+
 def codelist(name: str) -> CodeList:
     """A code list of the current code-list folder by file name (without .csv)."""
     return codelist_module.load().lists[name]

@@ -35,6 +35,7 @@ from lagesbild.export.common import ExportError
 from lagesbild.export.naming import export_name
 from lagesbild.numbers import indicators as ind
 from lagesbild.numbers import signals, summary
+from lagesbild.numbers.disclosure import EXACT_NOTE, NOTE, table_of
 from lagesbild.numbers.events import events_for_period
 from lagesbild.numbers.query import Filters
 from lagesbild.store import Store
@@ -131,7 +132,8 @@ class _Tables:
         return entry.shape(self._raw[key])
 
 
-def _published_total(store: Store, filters: Filters, disclosure: Disclosure) -> int | None:
+def _published_total(store: Store, filters: Filters,
+                     disclosure: Disclosure | None) -> int | None:
     table = ind.counts(store, (), filters, disclosure)
     if table.empty or bool(table["undertryckt"].iloc[0]) or pd.isna(table["antal"].iloc[0]):
         return None
@@ -172,6 +174,8 @@ class PackRequest:
     filters: Filters
     charts: tuple[str, ...] | None = None  # None: the default set of the variant
     public: bool = False
+    exact: bool = False  # exact counts: an analyst's internal export (checked and logged
+    #                      by access.policy.exporting(exact=True))
 
 
 @dataclass
@@ -181,7 +185,7 @@ class Pack:
     period: str  # "2025K4–2026K3"
     filters: Filters
     filters_text: str  # "" when no dimension filter
-    disclosure: Disclosure
+    disclosure: Disclosure | None  # None: exact counts (internal export)
     public: bool
     data_as_of: dt.datetime | None
     created: dt.date
@@ -210,11 +214,13 @@ class Pack:
 
     @property
     def disclosure_note(self) -> str:
+        if self.disclosure is None:
+            return EXACT_NOTE
         t = self.disclosure.threshold
         text = f"Antal under {t} visas som <{t}; .. = dolt för att skydda ett litet tal."
         if self.disclosure.rounding > 1:
-            text += f" Antal är avrundade till närmaste {self.disclosure.rounding}-tal."
-        return text
+            text += f" Antal är slumpvis avrundade till {self.disclosure.rounding}-tal."
+        return f"{text} {NOTE}"
 
     @property
     def missing_note(self) -> str:
@@ -287,21 +293,32 @@ def default_period(store: Store, today: dt.date | None = None) -> tuple[str, str
     return period
 
 
-def method_paragraphs(disclosure: Disclosure, public: bool) -> list[str]:
-    t = disclosure.threshold
+def method_paragraphs(disclosure: Disclosure | None, public: bool) -> list[str]:
     parts = [
         "Underlag: avidentifierade rapporter från UmeBrå:s samverkanspartner (skola, "
         "socialtjänst, polis, säkerhetsavdelningen, regionen m.fl.). En rapport räknas en gång "
         "även om den har rättats i en senare fil. Rapporterna innehåller inga personuppgifter.",
         signals.METHOD_SUMMARY,
-        f"Röjandekontroll: antal under {t} visas som <{t} och aldrig som siffra. Två punkter "
-        "(..) betyder att ett antal är dolt för att ett litet tal i samma rad eller kolumn inte "
-        "ska kunna räknas fram ur summorna. Andelar och förändringar som bygger på ett dolt "
-        "antal visas inte.",
     ]
+    if disclosure is None:
+        parts.append(f"Exakta antal: underlaget är en intern export utan röjandekontroll och "
+                     f"får inte spridas utanför analytikergruppen. {EXACT_NOTE}")
+        return parts
+    t = disclosure.threshold
     if disclosure.rounding > 1:
-        parts.append(f"Alla antal är avrundade till närmaste {disclosure.rounding}-tal, var "
-                     "för sig; en summa kan därför skilja sig något från summan av delarna.")
+        change = (f"antalen är slumpvis avrundade till jämna {disclosure.rounding}-tal, "
+                  "ibland uppåt och ibland nedåt")
+    else:
+        change = (f"varje antal kan vara upp till {table_of(disclosure).max_deviation} högre "
+                  "eller lägre än det verkliga")
+    parts.append(
+        f"Röjandekontroll: {NOTE} För att ingen enskild ska kunna pekas ut får varje uppgift "
+        f"ett litet, fast tillägg: {change}. Samma uppgift visar alltid samma siffra, var den "
+        f"än står, så en dold uppgift kan inte räknas fram genom att jämföra tabeller eller "
+        f"perioder. Antal under {t} visas som <{t} och aldrig som siffra; två punkter (..) "
+        f"betyder att uppgiften ingår i en grupp med färre än {t} rapporter. Summor, andelar "
+        "och förändringar räknas från de visade siffrorna och visas inte när de bygger på ett "
+        "dolt antal; en summa kan därför skilja sig något från summan av delarna.")
     if public:
         parts.append("Den här publika versionen innehåller bara övergripande indikatorer "
                      "(antal per kvartal och år, per form av extremism och per stadsdel) och "
@@ -313,6 +330,9 @@ def resolve(store: Store, request: PackRequest, *, today: dt.date | None = None)
     """The request with its period filled in (the default period for open ends) and its
     charts chosen; ValueError (Swedish) for a period that ends before it starts or a chart the
     variant does not have."""
+    if request.exact and request.public:
+        raise ValueError("Den publika varianten har alltid skyddade siffror: välj --public "
+                         "eller --exact, inte båda.")
     filters = request.filters
     if not filters.from_quarter or not filters.to_quarter:
         first, last = default_period(store, today)
@@ -333,15 +353,17 @@ def build_pack(store: Store, request: PackRequest, *, today: dt.date | None = No
     first, last = filters.from_quarter, filters.to_quarter
     assert first and last and request.charts is not None
     settings = config.settings()
-    disclosure = settings.public_disclosure if request.public else settings.disclosure
+    disclosure = (None if request.exact else settings.public_disclosure if request.public
+                  else settings.disclosure)
+    threshold = disclosure.threshold if disclosure is not None else 0
+    rounding = disclosure.rounding if disclosure is not None else 0
     keys = request.charts
     data_as_of = store.data_as_of()
     filters_text = describe_filters(filters)
     quarter_filters = filters.with_period(last, last)
-    extra = (f"Antal avrundade till {disclosure.rounding}-tal",) if disclosure.rounding > 1 \
-        else ()
-    chart = ChartContext(filters=filters_text, data_as_of=data_as_of,
-                         threshold=disclosure.threshold, extra=extra)
+    extra = (f"Antal avrundade till {rounding}-tal",) if rounding > 1 else ()
+    chart = ChartContext(filters=filters_text, data_as_of=data_as_of, threshold=threshold,
+                         extra=extra)
     # Context events are the analysts' notes: on internal trend charts, not in the public one.
     events = () if request.public else tuple(events_for_period(store, first, last))
     over_period = views.Context(

@@ -122,9 +122,10 @@ def prepare(frame: pd.DataFrame) -> pd.DataFrame:
     return export_table(frame) if engine_columns & set(map(str, frame.columns)) else frame
 
 
-def csv_bytes(frame: pd.DataFrame) -> bytes:
+def csv_bytes(frame: pd.DataFrame, note: str | None = None) -> bytes:
     """CSV for Swedish Excel: semicolon, decimal comma, UTF-8 with BOM; every value through
-    safe_cell (suppressed counts as "<5", formula-like text neutralised)."""
+    safe_cell (suppressed counts as "<5", formula-like text neutralised); `note` as a last
+    line after an empty one."""
     table = prepare(frame)
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
@@ -137,4 +138,7 @@ def csv_bytes(frame: pd.DataFrame) -> bytes:
                 value = (f"{value:.10g}").replace(".", ",")
             row.append("" if value is None else value)
         writer.writerow(row)
+    if note:
+        writer.writerow([])
+        writer.writerow([safe_cell(note)])
     return buffer.getvalue().encode("utf-8-sig")

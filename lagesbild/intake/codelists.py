@@ -1,48 +1,47 @@
-"""A new version of a code list, uploaded in the browser and validated before it is used.
+"""A new version of a code list, uploaded in the browser and checked before it is used.
 
-`check_codelist` reads an uploaded CSV (UTF-8 with or without BOM, or cp1252; ',' or ';') and
-validates it the same way everywhere: a `varde` column; every value non-empty and unique; no
-alias pointing at two values; `giltig_fran`/`giltig_till` empty or a quarter (2024K1);
-`ersatts_av` empty or one of the values; no personal data in any cell (never repeated in a
-message); and every value stored data use for the list's field must still be a value or an
-alias. It also describes the change (added, removed and changed values).
-
-`import_codelist` stores an accepted file: one batch of kind 'kodlista' (partners = the list
-name) in one transaction, the previous file kept as data/kodlistor/historik/<list>-<batch>.csv,
-the list replaced atomically (temp file + os.replace), the code-list cache cleared and the
-change logged in the audit log. The web app calls the `guarded_*` wrappers, which require the
-'reference_data' permission.
+Code lists live in the database (dataset `codelists`, versioned like every other kind; the files
+in data/kodlistor are the defaults a new database starts from). A code-list file goes through
+the one intake pipeline (kind `CODELIST_KIND`): it is read like any spreadsheet (CSV in UTF-8
+with or without BOM, or cp1252, ',' or ';', or a workbook), every cell goes through the privacy
+guard (a value is never repeated), and it is validated: a `varde` column; every value non-empty
+and unique; no alias pointing at two values; `giltig_fran`/`giltig_till` empty or a quarter
+(2024K1); `ersatts_av` empty or one of the values; every value stored data use for the list's
+field still a value or an alias. A file is the whole list: values it no longer has are
+withdrawn. Rolling back the batch restores the previous version exactly.
 """
 
 from __future__ import annotations
 
 import csv
-import datetime as dt
-import hashlib
 import io
-import os
-import tempfile
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import duckdb
+import pyarrow as pa
 
-from lagesbild.domain import codelists, config
+from lagesbild.domain import codelists
+from lagesbild.domain.codelists import ColumnVocabulary
+from lagesbild.domain.config import ImportLimits, settings
 from lagesbild.domain.periods import parse_quarter
 from lagesbild.domain.problems import Problem
 from lagesbild.domain.text import match_key
-from lagesbild.intake.privacy import looks_personal
-from lagesbild.store import Store, audit
+from lagesbild.intake import steps as pipeline
+from lagesbild.intake.kind import Context, Kind, Validated, declare
+from lagesbild.intake.reading import Sheet
+from lagesbild.intake.steps import CheckedFile
+from lagesbild.intake.validate import as_text
+from lagesbild.store import Store
+from lagesbild.store.schema import CODELISTS
 
-KIND = "kodlista"
-HISTORY = "historik"
-COLUMNS = ("varde", "alias", "giltig_fran", "giltig_till", "ersatts_av", "beskrivning")
+# plats (ja/nej) says whether a district is a place in the municipality (omrade only).
+COLUMNS = ("varde", "alias", "giltig_fran", "giltig_till", "ersatts_av", "beskrivning", "plats")
 # Stored data whose columns hold values of a code list, besides the ones the column files name.
 _FIXED_USES = tuple(("reports", f, name) for f, name in codelists.LIST_OF_FIELD.items())
 _EXTRA_USES = (("events", "kategori", "handelsekategori"),
-               ("activities", "status", "aktivitetsstatus"))
-_FOLLOWUP_COLUMN_FILES = (("trainings", "kolumner_utbildning.csv"),
-                          ("activities", "kolumner_aktivitet.csv"))
+               ("activities", "status", "aktivitetsstatus"),
+               ("partners", "verksamhet", "verksamhet"))
+_FOLLOWUP_COLUMNS = (("trainings", "utbildning"), ("activities", "aktivitet"))
 
 
 @dataclass
@@ -66,87 +65,205 @@ class CodelistImport:
     list_name: str
     sha256: str
     rows: list[dict[str, str]] = field(default_factory=list)
-    header: list[str] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     change: CodelistChange = field(default_factory=CodelistChange)
     batch_id: int | None = None
-    history_file: Path | None = None
+    checked: CheckedFile | None = None
 
     @property
     def accepted(self) -> bool:
         return not self.problems
 
 
-def list_names(folder: Path | None = None) -> list[str]:
-    """The code lists that may be replaced (every list file except kolumner*.csv)."""
-    folder = Path(folder or config.CODELIST_DIR)
-    return sorted(p.stem for p in folder.glob("*.csv") if not p.stem.startswith("kolumner"))
+# -- code lists ------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class _CodelistVocabulary(ColumnVocabulary):
+    columns: tuple[dict[str, str], ...] = tuple(
+        {"namn": name, "rubrik": name, "alias": alias, "obligatorisk": "ja" if name == "varde"
+         else "nej"}
+        for name, alias in (("varde", "värde|Value"), ("alias", "alias|Alias"),
+                            ("giltig_fran", "giltig från|giltig_från"),
+                            ("giltig_till", "giltig till"), ("ersatts_av", "ersätts av"),
+                            ("beskrivning", "Beskrivning"), ("plats", "på kartan|Plats")))
+    min_header_matches: int = 1
 
 
-def _decode(data: bytes) -> str:
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return data.decode("cp1252")
+CODELIST_VOCABULARY = _CodelistVocabulary()
+_FIELDS = COLUMNS
+_PLACE_VALUES = ("", "ja", "j", "yes", *codelists.NOT_A_PLACE)
 
 
-def _header_name(text: str) -> str:
-    return match_key(text).replace(" ", "_").replace("-", "_")
-
-
-def _parse(data: bytes, file_name: str) -> tuple[list[str], list[tuple[int, dict[str, str]]],
-                                                list[Problem]]:
-    text = _decode(data)
-    first = text.split("\n", 1)[0]
-    delimiter = ";" if first.count(";") > first.count(",") else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    header = next(reader, None)
-    if not header or not any(h.strip() for h in header):
-        return [], [], [Problem(file_name, "Filen är tom", "Ladda ned den nuvarande kodlistan, "
-                                "ändra den och ladda upp den igen.")]
+def _validate_codelist(sheet: Sheet, context: Context) -> Validated:
+    """The rows of a code-list file (for the list named in `context.partner`'s place: the
+    list is the file's scope, see CODELIST_KIND)."""
+    name = context.target or ""
+    column_of = {f: j for j, f in enumerate(sheet.fields) if f}
+    header = {f: sheet.headers[j] for f, j in column_of.items()}
     problems: list[Problem] = []
-    names: list[str] = []
-    for j, raw in enumerate(header, start=1):
-        if looks_personal(raw.strip()):
-            problems.append(Problem(file_name, "Rubrikraden ser ut att innehålla "
-                                    "personuppgifter", "Ta bort personuppgiften.", row=1,
-                                    column=f"kolumn {j}"))
-            names.append(f"kolumn_{j}")
-        else:
-            names.append(_header_name(raw) or f"kolumn_{j}")
-    if "varde" not in names:
-        problems.append(Problem(file_name, "Kolumn saknas: varde", "Rubrikraden ska vara "
-                                f"{','.join(COLUMNS)}.", row=1))
-        return names, [], problems
     rows: list[tuple[int, dict[str, str]]] = []
-    line = 1
-    for record in reader:
-        line = reader.line_num
-        if not any(cell.strip() for cell in record):
+    for number, cells in zip(sheet.row_numbers, sheet.rows, strict=True):
+        rows.append((number, {f: as_text(cells[j]).strip() if j < len(cells) else ""
+                              for f, j in column_of.items()} | {
+            f: "" for f in _FIELDS if f not in column_of}))
+
+    def problem(number: int | None, field: str, reason: str, fix: str,
+                value: str | None = None) -> None:
+        problems.append(Problem(sheet.file_name, reason, fix, sheet=sheet.sheet_name,
+                                row=number, column=header.get(field, field), value=value))
+
+    for number, row in rows:  # values become chart labels: no markup, no control characters
+        for column in ("varde", "alias", "ersatts_av"):
+            cell = row.get(column) or ""
+            if any(ch in cell for ch in "<>") or not cell.isprintable():
+                problem(number, column, "Otillåtet tecken i kodlistan", "Skriv värdet utan < "
+                        "och > och utan styrtecken (tabb, radbrytning).")
+    seen: dict[str, int] = {}
+    for number, row in rows:
+        value = row["varde"]
+        if not value:
+            problem(number, "varde", "Värdet är tomt", "Fyll i värdet eller ta bort raden.")
             continue
-        rows.append((line, {n: (record[j].strip() if j < len(record) else "")
-                            for j, n in enumerate(names)}))
-    return names, rows, problems
+        key = match_key(value)
+        if key in seen:
+            problem(number, "varde", "Värdet finns på flera rader", f"Behåll en av raderna "
+                    f"(den första är rad {seen[key]}); stavningar som betyder samma sak skrivs "
+                    "som alias.", value)
+            continue
+        seen[key] = number
+    values = {match_key(r["varde"]): r["varde"] for _, r in rows if r["varde"]}
+    alias_of: dict[str, tuple[str, int]] = {}
+    for number, row in rows:
+        value = row["varde"]
+        for alias in (a.strip() for a in row["alias"].split("|")):
+            if not alias or not value:
+                continue
+            key = match_key(alias)
+            other = values.get(key)
+            if other is not None and match_key(other) != match_key(value):
+                problem(number, "alias", f"Aliaset är också värdet {other!r}", "Ta bort aliaset "
+                        "eller slå ihop värdena med ersatts_av.", alias)
+            elif key in alias_of and match_key(alias_of[key][0]) != match_key(value):
+                first, first_line = alias_of[key]
+                problem(number, "alias", f"Aliaset pekar på två värden: {first!r} (rad "
+                        f"{first_line}) och {value!r}", "Ett alias får bara höra till ett "
+                        "värde. Ta bort det från den ena raden.", alias)
+            else:
+                alias_of.setdefault(key, (value, number))
+        for column in ("giltig_fran", "giltig_till"):
+            text = row[column]
+            if text:
+                try:
+                    parse_quarter(text)
+                except ValueError:
+                    problem(number, column, "Ogiltigt kvartal", "Skriv kvartalet som 2024K1, "
+                            "eller lämna cellen tom.", text)
+        if row["plats"].lower() not in _PLACE_VALUES:
+            problem(number, "plats", "Ogiltigt värde i kolumnen plats", "Skriv ja (en plats i "
+                    "kommunen, på kartan och med befolkning) eller nej (t.ex. Digitalt, Okänt), "
+                    "eller lämna cellen tom.", row["plats"])
+        replaced = row["ersatts_av"]
+        if replaced and match_key(replaced) not in values:
+            problem(number, "ersatts_av", "ersatts_av är inte ett av listans värden",
+                    "Skriv ett värde som finns i kolumnen varde, eller lämna cellen tom.",
+                    replaced)
+    kept = [(n, r) for n, r in rows if r["varde"]]
+    table = pa.table({
+        "lista": pa.array([name] * len(kept), pa.string()),
+        **{f: pa.array([r[f] for _, r in kept], pa.string()) for f in _FIELDS},
+        "ordning": pa.array(range(len(kept)), pa.int32())})
+    return Validated(table, problems, 0, pa.array([n for n, _ in kept], pa.int64()))
 
 
-def _uses(folder: Path) -> list[tuple[str, str, str]]:
+def _codelist_in_use(table: pa.Table, context: Context, file_name: str) -> list[Problem]:
+    """Every value stored data use must stay a value or an alias; the file must change
+    something."""
+    name = context.target or ""
+    known = {match_key(v) for v in table.column("varde").to_pylist()}
+    for aliases in table.column("alias").to_pylist():
+        known.update(match_key(a) for a in aliases.split("|") if a.strip())
+    problems = []
+    if context.store is not None:
+        missing = [v for v in values_in_use(context.store, name) if match_key(v) not in known]
+        if missing:
+            shown = ", ".join(repr(v) for v in missing[:20]) + (" …" if len(missing) > 20
+                                                                else "")
+            problems.append(Problem(file_name, f"Värden som används i lagrade data saknas: "
+                                    f"{shown}", "Behåll värdena, eller lägg till dem som alias "
+                                    "till det värde de ska räknas som (eller behåll raden med "
+                                    "giltig_till och ersatts_av ifyllda).", column="varde"))
+            return problems
+    current = context.codelists.lists.get(name)
+    if current is not None and _codes(table) == [
+            (c.value, "|".join(c.aliases), c.valid_from, c.valid_to, c.replaced_by,
+             c.description, _place_text(c, name)) for c in current.codes]:
+        problems.append(Problem(file_name, "Filen ändrar ingenting i kodlistan",
+                                "Ladda ned kodlistan, gör ändringarna och ladda upp den igen."))
+    return problems
+
+
+def _codes(table: pa.Table) -> list[tuple[str, ...]]:
+    def cell(row: dict[str, str], name: str) -> str:
+        if name == "alias":
+            return "|".join(a.strip() for a in row["alias"].split("|") if a.strip())
+        if name == "plats":
+            return _place_text(codelists.Code(row["varde"], place=codelists.is_place(
+                row["plats"])), row["lista"])
+        return row[name]
+
+    return [tuple(cell(r, f) for f in _FIELDS) for r in table.to_pylist()]
+
+
+CODELIST_KIND = declare(Kind(
+    CODELISTS.kind, "kodvärden", CODELISTS, lambda context: CODELIST_VOCABULARY,
+    _validate_codelist, audit_action="kodlista", before_preview=_codelist_in_use,
+    scope=("lista",), always_complete=True, key_column="varde", shown_key=("lista", "varde"),
+    template_hint="Rubrikraden ska vara varde,alias,giltig_fran,giltig_till,ersatts_av,"
+                  "beskrivning. Ladda ned den nuvarande kodlistan och utgå från den."))
+
+
+
+KIND = CODELIST_KIND.name
+
+
+def _place_text(code: codelists.Code, list_name: str) -> str:
+    """The plats cell of a code as a file writes it: ja/nej for districts, else empty."""
+    if list_name != "omrade":
+        return ""
+    return "ja" if code.place else "nej"
+
+
+def list_names() -> list[str]:
+    """The code lists that may be replaced (those of the database)."""
+    return sorted(codelists.load().lists)
+
+
+def csv_bytes(list_name: str) -> bytes:
+    """The current version of a code list as a CSV file to edit and upload again."""
+    out = io.StringIO(newline="")
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(COLUMNS)
+    for code in codelists.load().lists[list_name].codes:
+        writer.writerow([code.value, "|".join(code.aliases), code.valid_from, code.valid_to,
+                         code.replaced_by, code.description, _place_text(code, list_name)])
+    return out.getvalue().encode("utf-8")
+
+
+def _uses() -> list[tuple[str, str, str]]:
     """(table, column, list name) of every stored column checked against a code list."""
+    from lagesbild.domain.contracts import contract
+
     uses = list(_FIXED_USES) + list(_EXTRA_USES)
-    for table, file in _FOLLOWUP_COLUMN_FILES:
-        path = folder / file
-        if path.exists():
-            with path.open(encoding="utf-8-sig", newline="") as handle:
-                for col in csv.DictReader(handle):
-                    if (col.get("kodlista") or "").strip():
-                        uses.append((table, col["namn"].strip(), col["kodlista"].strip()))
+    for table, kind in _FOLLOWUP_COLUMNS:
+        spec = contract(kind)
+        uses += [(table, name, list_name) for name in spec.coded_fields()
+                 if (list_name := spec.list_name(name))]
     return list(dict.fromkeys(uses))
 
 
-def values_in_use(store: Store, list_name: str, folder: Path | None = None) -> list[str]:
+def values_in_use(store: Store, list_name: str) -> list[str]:
     """The distinct values stored data hold for the fields behind a code list."""
-    folder = Path(folder or config.CODELIST_DIR)
     found: set[str] = set()
-    for table, column, name in _uses(folder):
+    for table, column, name in _uses():
         if name != list_name:
             continue
         try:
@@ -171,171 +288,49 @@ def _change(old: codelists.CodeList | None, rows: list[dict[str, str]]) -> Codel
         new = (row["varde"], tuple(a.strip() for a in row.get("alias", "").split("|")
                                    if a.strip()),
                row.get("giltig_fran", ""), row.get("giltig_till", ""),
-               row.get("ersatts_av", ""), row.get("beskrivning", ""))
+               row.get("ersatts_av", ""), row.get("beskrivning", ""),
+               codelists.is_place(row.get("plats", "")))
         if new != (code.value, code.aliases, code.valid_from, code.valid_to, code.replaced_by,
-                   code.description):
+                   code.description, code.place):
             change.changed.append(row["varde"])
     change.removed = [c.value for k, c in before.items() if k not in after]
     return change
 
 
 def check_codelist(store: Store, data: bytes, file_name: str, list_name: str,
-                   folder: Path | None = None) -> CodelistImport:
-    """Validate a new version of a code list; nothing is stored."""
-    folder = Path(folder or config.CODELIST_DIR)
-    result = CodelistImport(file_name, list_name, hashlib.sha256(data).hexdigest())
-    if list_name not in list_names(folder):
+                   limits: ImportLimits | None = None) -> CodelistImport:
+    """Check a new version of a code list; nothing is stored."""
+    result = CodelistImport(file_name, list_name, "")
+    if list_name not in list_names():
         result.problems.append(Problem(file_name, f"Okänd kodlista: {list_name}",
-                                       f"Välj en av {', '.join(list_names(folder))}."))
+                                       f"Välj en av {', '.join(list_names())}."))
         return result
-    header, numbered, problems = _parse(data, file_name)
-    result.header, result.problems = header, problems
-    if not numbered and not problems:
-        problems.append(Problem(file_name, "Kodlistan har inga värden",
-                                "Lägg till en rad per värde."))
-    if problems:
-        return result
-
-    for line, row in numbered:
-        for name, cell in row.items():
-            if cell and looks_personal(cell):
-                problems.append(Problem(file_name, "Cellen ser ut att innehålla "
-                                        "personuppgifter", "Ta bort personuppgiften; en "
-                                        "kodlista får aldrig innehålla uppgifter om personer.",
-                                        row=line, column=name))
-                row[name] = ""  # never compared, shown or stored below
-    for line, row in numbered:  # values become chart labels: no markup, no control characters
-        for name in ("varde", "alias", "ersatts_av"):
-            cell = row.get(name) or ""
-            if any(ch in cell for ch in "<>") or not cell.isprintable():
-                problems.append(Problem(file_name, "Otillåtet tecken i kodlistan",
-                                        "Skriv värdet utan < och > och utan styrtecken "
-                                        "(tabb, radbrytning).", row=line, column=name))
-    seen: dict[str, int] = {}
-    alias_of: dict[str, tuple[str, int]] = {}
-    for line, row in numbered:
-        value = row["varde"]
-        if not value:
-            problems.append(Problem(file_name, "Värdet är tomt", "Fyll i värdet eller ta bort "
-                                    "raden.", row=line, column="varde"))
-            continue
-        key = match_key(value)
-        if key in seen:
-            problems.append(Problem(file_name, "Värdet finns på flera rader",
-                                    f"Behåll en av raderna (den första är rad {seen[key]}); "
-                                    "stavningar som betyder samma sak skrivs som alias.",
-                                    row=line, column="varde", value=value))
-            continue
-        seen[key] = line
-    values = {match_key(r["varde"]): r["varde"] for _, r in numbered if r["varde"]}
-    for line, row in numbered:
-        value = row["varde"]
-        for alias in (a.strip() for a in row.get("alias", "").split("|")):
-            if not alias or not value:
-                continue
-            key = match_key(alias)
-            other = values.get(key)
-            if other is not None and match_key(other) != match_key(value):
-                problems.append(Problem(file_name, f"Aliaset är också värdet {other!r}",
-                                        "Ta bort aliaset eller slå ihop värdena med "
-                                        "ersatts_av.", row=line, column="alias", value=alias))
-            elif key in alias_of and match_key(alias_of[key][0]) != match_key(value):
-                first, first_line = alias_of[key]
-                problems.append(Problem(file_name, f"Aliaset pekar på två värden: {first!r} "
-                                        f"(rad {first_line}) och {value!r}",
-                                        "Ett alias får bara höra till ett värde. Ta bort det "
-                                        "från den ena raden.", row=line, column="alias",
-                                        value=alias))
-            else:
-                alias_of.setdefault(key, (value, line))
-        for column in ("giltig_fran", "giltig_till"):
-            text = row.get(column, "")
-            if text:
-                try:
-                    parse_quarter(text)
-                except ValueError:
-                    problems.append(Problem(file_name, "Ogiltigt kvartal", "Skriv kvartalet "
-                                            "som 2024K1, eller lämna cellen tom.", row=line,
-                                            column=column, value=text))
-        replaced = row.get("ersatts_av", "")
-        if replaced and match_key(replaced) not in values:
-            problems.append(Problem(file_name, "ersatts_av är inte ett av listans värden",
-                                    "Skriv ett värde som finns i kolumnen varde, eller lämna "
-                                    "cellen tom.", row=line, column="ersatts_av",
-                                    value=replaced))
-    result.rows = [row for _, row in numbered]
-    if problems:
-        return result
-
-    known = set(values) | set(alias_of)
-    missing = [v for v in values_in_use(store, list_name, folder) if match_key(v) not in known]
-    if missing:
-        shown = ", ".join(repr(v) for v in missing[:20]) + (" …" if len(missing) > 20 else "")
-        problems.append(Problem(file_name, f"Värden som används i lagrade data saknas: {shown}",
-                                "Behåll värdena, eller lägg till dem som alias till det värde "
-                                "de ska räknas som (eller behåll raden med giltig_till och "
-                                "ersatts_av ifyllda).", column="varde"))
-        return result
-    old_path = folder / f"{list_name}.csv"
-    old = codelists.read_codelist(old_path) if old_path.exists() else None
-    result.change = _change(old, result.rows)
-    if result.change.empty:
-        problems.append(Problem(file_name, "Filen ändrar ingenting i kodlistan",
-                                "Ladda ned kodlistan, gör ändringarna och ladda upp den igen."))
+    checked = pipeline.check(CODELIST_KIND, data, file_name, store,
+                             limits or settings().web_limits, target=list_name)
+    result.file_name, result.sha256, result.checked = checked.file_name, checked.sha256, checked
+    result.problems = checked.problems
+    if checked.rows is not None:
+        result.rows = [{c: r[c] for c in COLUMNS} for r in checked.rows.to_pylist()]
+        result.change = _change(codelists.load().lists.get(list_name), result.rows)
     return result
 
 
-def _csv_text(header: list[str], rows: list[dict[str, str]]) -> str:
-    columns = list(COLUMNS) + [h for h in header if h not in COLUMNS]
-    out = io.StringIO(newline="")
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(columns)
-    for row in rows:
-        writer.writerow([row.get(c, "") for c in columns])
-    return out.getvalue()
-
-
 def import_codelist(store: Store, data: bytes, file_name: str, list_name: str,
-                    imported_by: str, folder: Path | None = None) -> CodelistImport:
-    """Validate a code-list file and, when accepted, make it the list's new version."""
-    folder = Path(folder or config.CODELIST_DIR)
-    result = check_codelist(store, data, file_name, list_name, folder)
-    if not result.accepted:
+                    imported_by: str, limits: ImportLimits | None = None) -> CodelistImport:
+    """Check a code-list file and, when accepted, make it the list's new version (one batch,
+    logged in the audit log; a refused file is logged as refused)."""
+    result = check_codelist(store, data, file_name, list_name, limits)
+    checked = result.checked
+    if checked is None:
         return result
-    target = folder / f"{list_name}.csv"
-    history = folder / HISTORY
-    history.mkdir(exist_ok=True)
-    previous = target.read_bytes() if target.exists() else b""
-    handle, temp = tempfile.mkstemp(prefix=f".{list_name}-", suffix=".csv", dir=folder)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
-            out.write(_csv_text(result.header, result.rows))
-        change = result.change
-        with store.transaction() as tx:
-            row = tx.execute("SELECT coalesce(max(batch_id), 0) + 1 FROM batches").fetchone()
-            assert row is not None  # an aggregate returns one row
-            batch_id = row[0]
-            tx.execute(
-                "INSERT INTO batches (batch_id, kind, file_name, sha256, imported_at, "
-                "imported_by, partners, rows_total, rows_new, rows_changed, rows_unchanged) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [batch_id, KIND, file_name, result.sha256, dt.datetime.now(dt.UTC),
-                 imported_by, list_name, len(result.rows), len(change.added),
-                 len(change.changed),
-                 len(result.rows) - len(change.added) - len(change.changed)])
-            kept = history / f"{list_name}-{batch_id}.csv"
-            kept.write_bytes(previous)
-            os.replace(temp, target)
-    finally:
-        if os.path.exists(temp):
-            os.unlink(temp)
-    codelists.load.cache_clear()
-    from lagesbild.domain import contracts  # holds the loaded lists too
-
-    contracts.contract.cache_clear()
-    result.batch_id, result.history_file = batch_id, kept
+    receipt = None
+    if result.accepted:
+        receipt = pipeline.store_checked(store, checked, imported_by, confirmed=True)
+        result.batch_id = receipt.batch_id
+    change = result.change
     removed = f", {len(change.removed)} borttagna" if change.removed else ""
-    store.audit(imported_by, KIND, audit.OK, target=list_name,
-                details=f"batch {batch_id}: {len(change.added)} nya, {len(change.changed)} "
-                        f"ändrade{removed}")
+    store.audit(imported_by, KIND, "ok" if result.accepted else "nekad", target=list_name,
+                details=(f"batch {result.batch_id}: {len(change.added)} nya, "
+                         f"{len(change.changed)} ändrade{removed}" if receipt
+                         else f"{result.file_name}: {len(result.problems)} problem"))
     return result

@@ -2,7 +2,9 @@
 
 A batch is an import of a file or an edit made in the app. Its status is "Gäller" or
 "Ångrad <tid> av <vem>"; demo batches are typed "Demodata". File names are shown as stored
-(already made safe at import).
+(already made safe at import: a name with personal data is stored as a placeholder).
+Reference data (code lists, the partner register, population) are batches like the others and
+are rolled back the same way.
 """
 
 from __future__ import annotations
@@ -18,10 +20,11 @@ ACTIVE = "Gäller"
 KIND_LABELS = {
     "rapporter": "Rapporter", "befolkning": "Befolkning", "kodlista": "Kodlista",
     "utbildningar": "Utbildningar", "aktivitetsplan": "Aktivitetsplan",
-    "omvarld": "Omvärldshändelser",
+    "omvarld": "Omvärldshändelser", "partner": "Partnerregister",
+    "inga rapporter": "Inga rapporter",
 }
-COUNT_COLUMNS = ("Rader", "Nya", "Ändrade", "Oförändrade", "Dubbletter")
-UNDOABLE_KINDS_EXCLUDED = ("kodlista",)  # a code list is replaced by uploading the old file
+COUNT_COLUMNS = ("Rader", "Nya", "Ändrade", "Oförändrade", "Dubbletter", "Återkallade",
+                 "Dolda rader")
 
 
 def _count(value: object) -> int:
@@ -68,16 +71,22 @@ def import_history(store: Store, *, names: bool = True, role_label: str = "") ->
         "Av": str(b["imported_by"]) if names else role_label,
         "Period": (f"{when(b['period_from'])} – {when(b['period_to'])}"
                    if b["period_from"] or b["period_to"] else ""),
-        "Verksamheter": str(b["partners"] or "") if b["kind"] != "kodlista" else "",
+        "Partner": str(b["partners"] or "") if b["kind"] != "kodlista" else "",
         "Rader": _count(b["rows_total"]),
         "Nya": _count(b["rows_new"]),
         "Ändrade": _count(b["rows_changed"]),
         "Oförändrade": _count(b["rows_unchanged"]),
         "Dubbletter": _count(b["rows_duplicate"]),
+        "Återkallade": _count(b.get("rows_withdrawn")),
+        "Dolda rader": _count(b.get("rows_hidden")),
+        "Blad som inte lästes": str(b.get("sheets_not_read") or ""),
+        "Anmärkning": (f"ersätter import {b['reassigned_from']} (annan partner)"
+                       if b.get("reassigned_from") is not None else ""),
         "SHA-256": str(b["sha256"])[:12],
     } for b in store.batches()]
     return pd.DataFrame(rows, columns=["Import", "Status", "Typ", "Fil", "Importerad", "Av",
-                                       "Period", "Verksamheter", *COUNT_COLUMNS, "SHA-256"])
+                                       "Period", "Partner", *COUNT_COLUMNS,
+                                       "Blad som inte lästes", "Anmärkning", "SHA-256"])
 
 
 def undoable(store: Store) -> dict[int, str]:
@@ -85,4 +94,13 @@ def undoable(store: Store) -> dict[int, str]:
     return {_count(b["batch_id"]): f"Import {b['batch_id']} – {b['file_name']} "
             f"({when(b['imported_at'])})"
             for b in store.batches()
-            if b["rolled_back_at"] is None and b["kind"] not in UNDOABLE_KINDS_EXCLUDED}
+            if b["rolled_back_at"] is None}
+
+
+def report_batches(store: Store) -> dict[int, str]:
+    """Report batches that may be given to another partner: {batch id: label with partners}."""
+    return {_count(b["batch_id"]): f"Import {b['batch_id']} – {b['file_name']} "
+            f"({b['partners'] or '–'}, {_count(b['rows_total'])} rader, "
+            f"{when(b['imported_at'])})"
+            for b in store.batches()
+            if b["rolled_back_at"] is None and b["kind"] == "rapporter" and not b["is_demo"]}

@@ -5,7 +5,9 @@ beyond the header width. A hit is reported by place only; the value is never rep
 
 Rules
 - Personnummer and samordningsnummer: 10 or 12 digits not inside a longer run of digits,
-  optionally '-' or '+' before the last four (YYMMDD-NNNC, YYYYMMDDNNNC, …). The month must be
+  with or without a separator before the last four, as a person types it: '-', '+', a space,
+  an en or em dash, a dot (YYMMDD-NNNC, YYYYMMDDNNNC, YYYYMMDD NNNC, YYMMDD–NNNC, …);
+  invisible characters (zero-width spaces, soft hyphens) do not hide one. The month must be
   01–12 and the day 01–31, or 61–91 for a samordningsnummer; a 12-digit number must begin with
   century 18, 19 or 20 and be a real date; the Luhn check digit must hold. Number cells with 10
   or 12 digits count too, and 8–9 digits (a 10-digit number whose leading zeros Excel dropped;
@@ -33,13 +35,14 @@ from __future__ import annotations
 import datetime as dt
 import re
 from bisect import bisect_right
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from itertools import accumulate
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from lagesbild.domain.problems import Problem
+from lagesbild.domain.text import strip_invisible
 from lagesbild.intake.reading import Sheet, column_letter
 
 PERSONNUMMER = "personnummer"
@@ -47,17 +50,38 @@ EMAIL = "e-postadress"
 PHONE = "telefonnummer"
 
 REASONS = {
-    PERSONNUMMER: "Cellen ser ut att innehålla ett personnummer eller samordningsnummer",
-    EMAIL: "Cellen ser ut att innehålla en e-postadress",
-    PHONE: "Cellen ser ut att innehålla ett telefonnummer",
+    PERSONNUMMER: "Cellen ser ut att innehålla en personuppgift: ett personnummer eller "
+                  "samordningsnummer",
+    EMAIL: "Cellen ser ut att innehålla en personuppgift: en e-postadress",
+    PHONE: "Cellen ser ut att innehålla en personuppgift: ett telefonnummer",
 }
 FIX = ("Ta bort personuppgiften ur filen och importera igen. Lägesbilden får bara innehålla "
        "avidentifierade uppgifter.")
+# An id column (Rapport-ID, Insats-ID, …) that looks personal is re-formatted, not removed.
+ID_FIX = {
+    PERSONNUMMER: "Byt format på id:t så att det inte liknar ett personnummer, t.ex. 2026-017 "
+                  "eller SOC-2026-0017, och importera igen. Använd aldrig personnummer som id.",
+    PHONE: "Byt format på id:t så att det inte liknar ett telefonnummer, t.ex. 2026-017 eller "
+           "SOC-2026-0017 (bokstäver eller bindestreck mellan år och löpnummer), och importera "
+           "igen.",
+    EMAIL: "Byt id:t mot ett löpnummer, t.ex. 2026-017, och importera igen.",
+}
+NAME_REASON = "Filnamnet ser ut att innehålla en personuppgift"
+NAME_FIX = ("Byt namn på filen så att namnet bara anger verksamhet och kvartal, t.ex. "
+            "Socialtjanst_2026K3.xlsx, och importera igen. Namnet visas och sparas inte.")
+SHEET_REASON = "Bladets namn ser ut att innehålla en personuppgift"
+SHEET_FIX = ("Byt namn på bladet (högerklicka på fliken > Byt namn), t.ex. till Rapporter eller "
+             "2026K3, spara och importera igen. Namnet visas inte.")
+# Every reason the guard gives (a page hides the value of such a problem and says why).
+PERSONAL_REASONS = frozenset([*REASONS.values(), NAME_REASON, SHEET_REASON])
+# What a file or sheet name that looks personal is shown and stored as.
+NAME_PLACEHOLDER = "namn-med-personuppgift"
 
 MIN_LENGTH = 6  # a@b.se; a personnummer or phone number needs 8 digits or more
 # Each pattern starts with a plain character class so that `re` skips most text quickly; the
 # lookbehinds keep a match from starting inside a longer number or word.
-_PNR = re.compile(r"(?<!\d)\d{6}(?:\d\d)?[-+]?\d{4}(?!\d)")
+_SEPARATOR = "-+.\u2010-\u2015\u2212"  # hyphens, plus, dot, en/em dash, minus
+_PNR = re.compile(rf"(?<!\d)\d{{6}}(?:\d\d)?(?: ?[{_SEPARATOR}] ?| )?\d{{4}}(?!\d)")
 _EMAIL = re.compile(r"@(?<=[\w.+-]@)[\w-]+(?:\.[\w-]+)*\.[^\W\d_]{2,}")
 _PHONE = re.compile(
     r"[+0](?<![\w+-][+0])"  # '+46…', '0046…' or '0…', not glued to a word, number or dash
@@ -68,9 +92,13 @@ _PHONE = re.compile(
 # 10 or 12 digits, the text of a number cell with 8–12 digits, or the start of a phone number.
 _CANDIDATE = "|".join([
     r"@",
-    r"(?:^|\P{Nd})\p{Nd}{6}(?:\p{Nd}\p{Nd})?[-+]?\p{Nd}{4}(?:\P{Nd}|$)",
+    r"(?:^|\P{Nd})\p{Nd}{6}(?:\p{Nd}\p{Nd})?(?: ?[-+.\x{2010}-\x{2015}\x{2212}] ?| )?"
+    r"\p{Nd}{4}(?:\P{Nd}|$)",
     r"^[0-9]{8,12}$",
     r"(?:^|[^\w+-])(?:\+46|0046|0)[ -]?(?:\(0\)[ -]?)?[1-9](?:[ -]?\p{Nd}){6}",
+    # invisible characters could hide any of the above: such texts are checked in Python
+    r"[\x{00ad}\x{180e}\x{200b}-\x{200f}\x{202a}-\x{202e}\x{2060}-\x{2064}"
+    r"\x{2066}-\x{2069}\x{feff}]",
 ])
 _NUMBER = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")  # the text of a number cell
 _ZERO_FIRST = re.compile(r"-?0[0-9]")  # '070…' is text: a number cell's text has no leading 0
@@ -118,12 +146,57 @@ def scan_sheet(sheet: Sheet) -> list[Problem]:
                                                          strict=True)
                 if (kind := looks_personal(cell)))
     hits.sort()
+    ids = {j for j, name in enumerate(sheet.fields) if name and name.endswith("_id")}
     return [
-        Problem(sheet.file_name, REASONS[kind], FIX, sheet=sheet.sheet_name, row=row,
+        Problem(sheet.file_name, REASONS[kind],
+                ID_FIX[kind] if j in ids and row > sheet.header_row else FIX,
+                sheet=sheet.sheet_name, row=row,
                 column=names[j] if row > sheet.header_row and j < len(names)
                 else column_letter(j))  # the title block and the header row: by letter
         for row, j, kind in hits
     ]
+
+
+def personal_name(name: str | None) -> bool:
+    """Whether a file or sheet name looks like it holds personal data ('_' and spaces count
+    as separators between words, so 'elev_19791102-4177.xlsx' is found)."""
+    if not name:
+        return False
+    stem = name.rsplit(".", 1)[0] if "." in name else name
+    return any(looks_personal(text) is not None
+               for text in (name, stem, name.replace("_", " "), stem.replace("_", " ")))
+
+
+def masked_name(name: str) -> str:
+    """A file name safe to store and show: the placeholder (with the extension) when the name
+    looks personal, else the name itself."""
+    if not personal_name(name):
+        return name
+    ext = name.rsplit(".", 1)[1] if "." in name else ""
+    return NAME_PLACEHOLDER + (f".{ext}" if ext.isascii() and ext.isalpha() and len(ext) <= 5
+                               else "")
+
+
+def is_masked(name: str) -> bool:
+    return name.split(".", 1)[0] == NAME_PLACEHOLDER
+
+
+def name_problems(file_name: str, sheet_names: Sequence[str | None] = ()) -> list[Problem]:
+    """A Problem for a file name (already masked, see `masked_name`) and for each sheet name
+    that looks personal; a sheet is then named by its position, never by its name."""
+    problems = []
+    if is_masked(file_name) or personal_name(file_name):
+        problems.append(Problem(masked_name(file_name), NAME_REASON, NAME_FIX))
+    for index, name in enumerate(sheet_names, start=1):
+        if personal_name(name):
+            problems.append(Problem(masked_name(file_name), SHEET_REASON, SHEET_FIX,
+                                    sheet=sheet_label(index)))
+    return problems
+
+
+def sheet_label(index: int) -> str:
+    """How a sheet whose name may not be shown is named: 'nr 2' (its position)."""
+    return f"nr {index}"
 
 
 def _column_hits(sheet: Sheet, j: int) -> list[tuple[int, str]]:
@@ -169,6 +242,10 @@ def _personal_strings(strings: list[str]) -> dict[str, str]:
     of them joined by newlines (no pattern crosses a newline), so the cost per string is tiny."""
     if not strings:
         return {}
+    visible = [strip_invisible(s) for s in strings]
+    if visible != strings:  # the found kinds belong to the texts as they were given
+        kinds = _personal_strings(visible)
+        return {s: kinds[v] for s, v in zip(strings, visible, strict=True) if v in kinds}
     text = "\n".join(strings)
     starts = list(accumulate(map((1).__add__, map(len, strings)), initial=0))
     found: dict[str, str] = {}
@@ -178,6 +255,7 @@ def _personal_strings(strings: list[str]) -> dict[str, str]:
 
 
 def _text_kind(text: str) -> str | None:
+    text = strip_invisible(text)
     if len(text) < MIN_LENGTH:
         return None
     return next((kind for _, kind in _find(text)), None)
@@ -190,7 +268,7 @@ def _find(text: str) -> Iterator[tuple[int, str]]:
         for match in _EMAIL.finditer(text):
             yield match.start(), EMAIL
     for match in _PNR.finditer(text):
-        digits = match.group().replace("-", "").replace("+", "")
+        digits = "".join(ch for ch in match.group() if ch.isdigit())
         century = digits[:2] if len(digits) == 12 else None
         if _valid_pnr(century, digits[-10:-4], digits[-4:]):
             yield match.start(), PERSONNUMMER

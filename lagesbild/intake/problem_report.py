@@ -42,9 +42,11 @@ from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.worksheet import Worksheet
 
 from lagesbild.domain import spreadsheet
-from lagesbild.domain.problems import Problem
+from lagesbild.domain.config import ImportLimits
+from lagesbild.domain.problems import FileRefused, Problem
 from lagesbild.domain.spreadsheet import write_cell
 from lagesbild.intake import privacy
+from lagesbild.intake.reading import check_zip
 
 PROBLEM_SHEET = "Problem"
 HEADERS = ("Blad", "Cell", "Rad", "Kolumn", "Värde", "Problem", "Så rättar du")
@@ -75,7 +77,8 @@ _RESERVED = re.compile(r"^(con|prn|aux|nul|com[0-9]|lpt[0-9])$", re.IGNORECASE)
 def safe_file_name(name: object, max_length: int = 100) -> str:
     """A file name that is safe to show, log and write: no folders, no control or format
     characters, only letters (Swedish included), digits and . , ( ) + _ - and spaces, at most
-    `max_length` characters with the extension kept; 'fil' when nothing is left."""
+    `max_length` characters with the extension kept; 'fil' when nothing is left; a placeholder
+    when the name looks like it holds personal data (privacy.masked_name)."""
     text = unicodedata.normalize("NFC", str(name or ""))
     text = text.replace("\\", "/").rsplit("/", 1)[-1]
     text = "".join(ch for ch in text if unicodedata.category(ch)[0] not in "CZ" or ch == " ")
@@ -92,7 +95,7 @@ def safe_file_name(name: object, max_length: int = 100) -> str:
     ext = f".{ext}" if ext else ""
     room = max(1, max_length - len(ext))
     stem = stem[:room].rstrip(" ._-") or "fil"
-    return (stem + ext)[:max_length]
+    return privacy.masked_name((stem + ext)[:max_length])
 
 
 def report_file_name(file_name: str) -> str:
@@ -132,13 +135,11 @@ def _safe_to_open(data: bytes) -> bool:
     if len(data) > MAX_COPY_BYTES or not data:
         return False
     if data.startswith((b"PK\x03\x04", b"PK\x05\x06")):
-        try:
-            infos = zipfile.ZipFile(io.BytesIO(data)).infolist()
-        except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError):
+        try:  # the real unpacked size, counted while unpacking (never the declared one)
+            check_zip(data, "fil", ImportLimits(max_uncompressed_bytes=MAX_COPY_UNPACKED))
+        except FileRefused:
             return False
-        return sum(i.file_size for i in infos) <= MAX_COPY_UNPACKED and all(
-            i.file_size <= 100 * max(i.compress_size, 1) or i.file_size < 10 * 2**20
-            for i in infos)
+        return True
     if data.startswith(_OLE2):
         return "EncryptedPackage".encode("utf-16-le") not in data
     return _looks_like_text(data)

@@ -18,15 +18,18 @@ from __future__ import annotations
 import codecs
 import csv
 import datetime as dt
+import html
 import io
 import os
 import re
+import struct
 import zipfile
+import zlib
 from collections.abc import Callable, Iterator, Sequence
 from functools import partial
 from itertools import islice, zip_longest
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import numpy as np
 import pyarrow as pa
@@ -36,7 +39,16 @@ import python_calamine as calamine
 from lagesbild.domain.codelists import ColumnVocabulary
 from lagesbild.domain.config import ImportLimits
 from lagesbild.domain.problems import FileRefused, Problem
-from lagesbild.domain.text import match_key
+from lagesbild.domain.text import header_key, match_key
+from lagesbild.intake.phases import phase
+
+_inflater: Any = zlib
+try:  # ISA-L inflates twice as fast as zlib, with the same interface
+    from isal import isal_zlib
+
+    _inflater = isal_zlib
+except ImportError:  # pragma: no cover – isal is installed with the project
+    pass
 
 if TYPE_CHECKING:  # mypy cannot type a module that may be None (python/mypy#1297)
     import fastexcel
@@ -107,6 +119,7 @@ class Sheet:
         self.headers = headers
         self.fields = fields
         self.cell_errors: dict[tuple[int, int], str] = {}
+        self.hidden_rows = 0  # data rows hidden in Excel (by an autofilter or by hand)
         self._rows: list[list[Cell]] | None = rows if rows is not None else []
         self._row_numbers: list[int] | None = row_numbers if row_numbers is not None else []
         self._numbers: pa.Array | None = None
@@ -298,9 +311,17 @@ def _empty_as_null(array: pa.Array) -> pa.Array:
     return array
 
 
+NOT_READ_NO_HEADER = "har ingen rubrikrad"
+NOT_READ_INCOMPLETE = "saknar obligatoriska kolumner"
+NOT_READ_HIDDEN = "är dolt (visa bladet om det ska läsas)"
 HEADER_SEARCH_ROWS = 20  # the header row must be among the first 20 rows of a sheet
 MIN_HEADER_MATCHES = 3
-TOTALS = frozenset({"summa", "totalt", "total", "summa totalt"})
+# A last row whose first filled cell starts with one of these words is a totals row:
+# "Summa", "Summa:", "Totalt", "Totalt antal", "Total", "Totalsumma".
+TOTALS = re.compile(r"^(?:summa|totalt?|totalsumma|sum)(?:$|[\s:])")
+# The Excel-error name given to a formula cell that has no saved value (the file was written
+# by a program that does not calculate, or saved without calculating).
+UNSAVED_FORMULA = "formel utan sparat värde"
 DELIMITERS = (";", ",", "\t")
 # Zip-bomb rule: a member over 10 MB unpacked that is more than 100 times its packed size.
 BOMB_MIN_BYTES = 10 * 2**20
@@ -317,6 +338,7 @@ _BOOLEANS = pa.array(["true", "false"])  # boolean cells, as fastexcel writes th
 _TIME_ONLY = r"^1899-12-3[01] \d{2}:\d{2}:\d{2}"  # a time cell (a date on Excel's day 0)
 
 _OLE2 = bytes.fromhex("D0CF11E0A1B11AE1")
+_ZIP = (b"PK\x03\x04", b"PK\x05\x06")
 _ODS_MIME = b"application/vnd.oasis.opendocument.spreadsheet"
 _UTF16 = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 _BINARY_KINDS = (
@@ -332,17 +354,63 @@ _DAMAGED_FIX = ("Öppna filen i Excel eller LibreOffice, spara den på nytt och 
                 "Har filen laddats ner eller skickats med e-post: hämta den en gång till.")
 
 
+class ReadFile:
+    """Every table found in one file: the sheets read (each a Sheet, in workbook order), the
+    sheets not read with the reason, and every worksheet name (for the privacy guard)."""
+
+    def __init__(self, file_name: str, sheets: list[Sheet],
+                 not_read: list[tuple[str, str]] | None = None,
+                 sheet_names: list[str] | None = None):
+        self.file_name = file_name
+        self.sheets = sheets
+        self.not_read = not_read or []
+        self.sheet_names = sheet_names or []
+
+    @property
+    def hidden_rows(self) -> int:
+        return sum(sheet.hidden_rows for sheet in self.sheets)
+
+    @property
+    def rows(self) -> int:
+        return sum(len(sheet) for sheet in self.sheets)
+
+
+NameCheck = Callable[[list[str]], None]
+
+
+def read_file(
+    source: str | os.PathLike[str] | bytes, file_name: str, codelists: ColumnVocabulary,
+    limits: ImportLimits, name_check: NameCheck | None = None,
+) -> ReadFile:
+    """Read every table of a file (a path or the file's bytes); raise FileRefused.
+
+    A workbook's every sheet whose header row has all the required columns is read (visible
+    sheets; hidden ones only when no visible sheet has them); the others are named in
+    `not_read`. When no sheet has every required column, the best incomplete one says which
+    columns are missing. `name_check` sees the sheet names before anything else and may
+    refuse the file (a sheet named after a person)."""
+    data = _load(source, file_name, limits)
+    facts: dict[str, SheetFacts] = {}
+    if data.startswith(_ZIP):  # unpacked once: the guard and the facts of each sheet
+        with phase("zip-kontroll, dolda rader och formler"):
+            found = _zip_facts(data, file_name, limits)
+        kind, facts = found.kind, found.sheets
+    else:
+        kind = _detect(data, file_name, limits)
+    reader = _Reader(file_name, codelists, limits)
+    with phase("tolkning (fastexcel)"):
+        if kind == "csv":
+            return ReadFile(file_name, [reader.from_text(_decode(data))])
+        return reader.from_workbook(data, ods=kind == "ods", facts=facts,
+                                    name_check=name_check)
+
+
 def read_sheet(
     source: str | os.PathLike[str] | bytes, file_name: str, codelists: ColumnVocabulary,
     limits: ImportLimits,
 ) -> Sheet:
-    """Read the report table of a file (a path or the file's bytes); raise FileRefused."""
-    data = _load(source, file_name, limits)
-    kind = _detect(data, file_name, limits)
-    reader = _Reader(file_name, codelists, limits)
-    if kind == "csv":
-        return reader.from_text(_decode(data))
-    return reader.from_workbook(data, ods=kind == "ods")
+    """The first table of a file (see `read_file`); raise FileRefused."""
+    return read_file(source, file_name, codelists, limits).sheets[0]
 
 
 def column_letter(index: int) -> str:
@@ -391,10 +459,14 @@ def _load(source: str | os.PathLike[str] | bytes, file_name: str, limits: Import
 
 def _detect(data: bytes, file_name: str, limits: ImportLimits) -> str:
     """'xlsx', 'ods', 'xls' or 'csv', told from the content; refuses anything else."""
-    if data.startswith((b"PK\x03\x04", b"PK\x05\x06")):
+    if data.startswith(_ZIP):
         return _zip_kind(data, file_name, limits)
     if data.startswith(_OLE2):
         return _ole2_kind(data, file_name)
+    return _text_kind(data, file_name)
+
+
+def _text_kind(data: bytes, file_name: str) -> str:
     for magic, what in _BINARY_KINDS:
         if data.startswith(magic):
             _not_spreadsheet(file_name, f" (den ser ut att vara {what})")
@@ -415,7 +487,14 @@ def _not_spreadsheet(file_name: str, what: str) -> NoReturn:
 
 
 def _zip_kind(data: bytes, file_name: str, limits: ImportLimits) -> str:
-    """Check the zip directory against the limits (nothing unpacked), then tell xlsx from ods."""
+    """Check the zip against the limits, then tell xlsx from ods."""
+    return _zip_facts(data, file_name, limits).kind
+
+
+def _zip_facts(data: bytes, file_name: str, limits: ImportLimits) -> ZipFacts:
+    """Check the declared sizes, then unpack every member as a stream with a running count
+    (the declared sizes can lie), stopping at the limits; tell xlsx from ods; and note, for
+    each worksheet of an xlsx, its hidden rows and formula cells without a saved value."""
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         infos = archive.infolist()
@@ -423,13 +502,29 @@ def _zip_kind(data: bytes, file_name: str, limits: ImportLimits) -> str:
         _refuse(file_name, "Filen är skadad eller ofullständig", _DAMAGED_FIX)
     _check_unpacked_size(infos, file_name, limits)
     names = {info.filename for info in infos}
-    if "[Content_Types].xml" in names and any(n.startswith("xl/") for n in names):
-        return "xlsx"
+    xlsx = "[Content_Types].xml" in names and any(n.startswith("xl/") for n in names)
+    inflater = _Inflater(data, file_name, limits)
+    members: dict[str, bytes] = {}
+    if xlsx:  # the small parts that name the worksheets first
+        for part in ("xl/workbook.xml", "xl/_rels/workbook.xml.rels"):
+            if part in archive.NameToInfo:
+                members[part] = inflater.read(archive.NameToInfo[part], keep=True)
+    sheet_of = _worksheet_names(members) if xlsx else {}
+    facts: dict[str, SheetFacts] = {}
+    for info in infos:
+        if info.filename in members:
+            continue
+        scanner = _SheetScanner() if info.filename in sheet_of else None
+        inflater.read(info, scanner=scanner)
+        if scanner is not None:
+            facts[sheet_of[info.filename]] = scanner.facts()
+    if xlsx:
+        return ZipFacts("xlsx", facts)
     mimetype = archive.NameToInfo.get("mimetype")
     if mimetype is not None and mimetype.file_size < 200:
         try:
             if archive.read("mimetype").strip() == _ODS_MIME:
-                return "ods"
+                return ZipFacts("ods", {})
         except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError):
             _refuse(file_name, "Filen är skadad eller ofullständig", _DAMAGED_FIX)
     if any(n.startswith("word/") for n in names):
@@ -437,9 +532,17 @@ def _zip_kind(data: bytes, file_name: str, limits: ImportLimits) -> str:
     _not_spreadsheet(file_name, " (den är ett zip-arkiv)")
 
 
+def check_zip(data: bytes, file_name: str, limits: ImportLimits) -> None:
+    """Refuse (FileRefused) a zip-based file that unpacks to more than the limits allow,
+    whatever its directory declares; nothing is kept in memory."""
+    _zip_facts(data, file_name, limits)
+
+
 def _check_unpacked_size(
     infos: Sequence[zipfile.ZipInfo], file_name: str, limits: ImportLimits,
 ) -> None:
+    """Refuse at once what the zip directory itself declares too large (the real sizes are
+    counted while unpacking, see _Inflater)."""
     total = sum(info.file_size for info in infos)
     if total > limits.max_uncompressed_bytes:
         _refuse(file_name, f"Filens innehåll är för stort uppackat ({_mb(total)})",
@@ -454,6 +557,191 @@ def _check_unpacked_size(
                     f"{_mb(info.compress_size)}) och kan vara en så kallad zip-bomb",
                     "Öppna filen i Excel, kontrollera innehållet och spara den på nytt som "
                     ".xlsx. Kontakta systemförvaltaren om filen ändå inte går att importera.")
+
+
+class SheetFacts:
+    """What a worksheet's XML says that the cell values do not: hidden rows (Excel row
+    numbers) and formula cells without a saved value ((Excel row, column index))."""
+
+    def __init__(self, hidden: frozenset[int] = frozenset(),
+                 unsaved: frozenset[tuple[int, int]] = frozenset()):
+        self.hidden = hidden
+        self.unsaved = unsaved
+
+
+class ZipFacts:
+    def __init__(self, kind: str, sheets: dict[str, SheetFacts]):
+        self.kind = kind
+        self.sheets = sheets
+
+
+_LOCAL_HEADER = struct.Struct("<IHHHHHIIIHH")
+_IN_CHUNK = 1 << 20
+_OUT_CHUNK = 1 << 20
+
+
+class _Inflater:
+    """Unpacks zip members from their raw bytes with a running count of what comes out."""
+
+    def __init__(self, data: bytes, file_name: str, limits: ImportLimits):
+        self.data = memoryview(data)
+        self.file_name = file_name
+        self.limits = limits
+        self.total = 0
+
+    def read(self, info: zipfile.ZipInfo, *, keep: bool = False,
+             scanner: _SheetScanner | None = None) -> bytes:
+        """Unpack one member (returned only when `keep`); refuse at the limits."""
+        start = info.header_offset
+        header = bytes(self.data[start:start + _LOCAL_HEADER.size])
+        if len(header) < _LOCAL_HEADER.size or header[:4] != b"PK\x03\x04":
+            self._damaged()
+        fields = _LOCAL_HEADER.unpack(header)
+        begin = start + _LOCAL_HEADER.size + fields[9] + fields[10]
+        kept: list[bytes] = []
+        if info.compress_type == zipfile.ZIP_STORED:
+            chunk = bytes(self.data[begin:begin + info.compress_size])
+            self._count(len(chunk), len(chunk), info)
+            if scanner is not None:
+                scanner.feed(chunk)
+            return chunk if keep else b""
+        if info.compress_type != zipfile.ZIP_DEFLATED:
+            self._damaged()
+        inflate = _inflater.decompressobj(-15)
+        position, end, produced = begin, len(self.data), 0
+        pending: bytes | memoryview = self.data[position:position + _IN_CHUNK]
+        position += len(pending)
+        try:
+            while True:
+                out = inflate.decompress(pending, _OUT_CHUNK)
+                produced += len(out)
+                consumed = position - begin - len(inflate.unconsumed_tail)
+                self._count(len(out), produced, info, consumed)
+                if scanner is not None and out:
+                    scanner.feed(out)
+                if keep:
+                    kept.append(out)
+                if inflate.eof:
+                    break
+                pending = inflate.unconsumed_tail
+                if not pending:
+                    if position >= end:
+                        self._damaged()  # the stream never ends: a truncated file
+                    pending = self.data[position:position + _IN_CHUNK]
+                    position += len(pending)
+        except _inflater.error:
+            self._damaged()
+        return b"".join(kept)
+
+    def _count(self, more: int, produced: int, info: zipfile.ZipInfo,
+               consumed: int | None = None) -> None:
+        self.total += more
+        if self.total > self.limits.max_uncompressed_bytes:
+            limit = _mb(self.limits.max_uncompressed_bytes)
+            _refuse(self.file_name, f"Filens innehåll är för stort uppackat (mer än {limit})",
+                    f"Högst {limit} uppackat tillåts. Dela upp filen i flera mindre filer.")
+        packed = max(consumed if consumed is not None else info.compress_size, 1)
+        if produced > BOMB_MIN_BYTES and produced > BOMB_RATIO * packed:
+            _refuse(self.file_name,
+                    f"Filen packas upp till orimligt mycket data (mer än {_mb(produced)} ur "
+                    f"{_mb(packed)}) och kan vara en så kallad zip-bomb",
+                    "Öppna filen i Excel, kontrollera innehållet och spara den på nytt som "
+                    ".xlsx. Kontakta systemförvaltaren om filen ändå inte går att importera.")
+
+    def _damaged(self) -> NoReturn:
+        _refuse(self.file_name, "Filen är skadad eller ofullständig", _DAMAGED_FIX)
+
+
+_SHEET_TAG = re.compile(rb"<(?:\w+:)?sheet\b([^>]*)/?>")
+_RELATION = re.compile(rb"<(?:\w+:)?Relationship\b([^>]*)/?>")
+_ATTRIBUTE = re.compile(rb"([\w:]+)=\"([^\"]*)\"")
+
+
+def _attributes(text: bytes) -> dict[bytes, str]:
+    return {k.split(b":")[-1]: html.unescape(v.decode("utf-8", "replace"))
+            for k, v in _ATTRIBUTE.findall(text)}
+
+
+def _worksheet_names(parts: dict[str, bytes]) -> dict[str, str]:
+    """{member path of a worksheet: sheet name} from xl/workbook.xml and its relations."""
+    targets = {}
+    for match in _RELATION.finditer(parts.get("xl/_rels/workbook.xml.rels", b"")):
+        attrs = _attributes(match.group(1))
+        target = attrs.get(b"Target", "")
+        path = target.lstrip("/") if target.startswith("/") else "xl/" + target
+        targets[attrs.get(b"Id", "")] = path.replace("/./", "/")
+    names = {}
+    for match in _SHEET_TAG.finditer(parts.get("xl/workbook.xml", b"")):
+        attrs = _attributes(match.group(1))
+        if attrs.get(b"id") in targets and b"name" in attrs:
+            names[targets[attrs[b"id"]]] = attrs[b"name"]
+    return names
+
+
+_ROW_TAG = re.compile(rb"<row\b([^>]*)>")
+_HIDDEN = re.compile(rb"\bhidden=\"(?:1|true)\"")
+_ROW_NUMBER = re.compile(rb"\br=\"(\d+)\"")
+_FORMULA_CELL = re.compile(
+    rb"<c\b((?:[^>/]|/(?!>))*)>((?:(?!</c>|<c[ >]).)*?<f\b(?:(?!</c>).)*)</c>", re.S)
+_CELL_REF = re.compile(rb"\br=\"([A-Z]{1,3})(\d+)\"")
+_SAVED_VALUE = re.compile(rb"<v>[^<]|<is>")
+_MAX_CARRY = 4 << 20
+
+
+class _SheetScanner:
+    """Finds hidden rows and unsaved formula cells in worksheet XML fed in pieces.
+
+    Most sheets have neither: each piece is only searched for the two markers (`hidden="` of a
+    hidden row, `</f>` that ends a formula – every sheet with formulas has one, a shared
+    formula's first cell included). From the first piece with a marker on, the XML is parsed
+    element by element (with what was left over of the piece before)."""
+
+    TAIL = 64 << 10  # kept of the piece before, for an element cut in two
+
+    def __init__(self) -> None:
+        self.active = False
+        self.carry = b""
+        self.hidden: set[int] = set()
+        self.unsaved: set[tuple[int, int]] = set()
+
+    def feed(self, piece: bytes) -> None:
+        if not self.active:
+            edge = self.carry[-16:] + piece[:16]
+            if not any(marker in part for part in (piece, edge)
+                       for marker in (b'hidden="', b"</f>")):
+                self.carry = piece[-self.TAIL:]
+                return
+            self.active = True
+        text = self.carry + piece if self.carry else piece
+        cut = max(text.rfind(b"</c>") + 4, text.rfind(b"</row>") + 6, 0)
+        if cut == 0:  # nothing complete yet
+            self.carry = text if len(text) < _MAX_CARRY else b""
+            return
+        done, self.carry = text[:cut], text[cut:]
+        if b'hidden="' in done:
+            for match in _ROW_TAG.finditer(done):
+                attrs = match.group(1)
+                if _HIDDEN.search(attrs) and (number := _ROW_NUMBER.search(attrs)):
+                    self.hidden.add(int(number.group(1)))
+        if b"<f" in done:
+            for match in _FORMULA_CELL.finditer(done):
+                if _SAVED_VALUE.search(match.group(2)):
+                    continue
+                ref = _CELL_REF.search(match.group(1))
+                if ref:
+                    self.unsaved.add((int(ref.group(2)), _letters_index(ref.group(1))))
+
+    def facts(self) -> SheetFacts:
+        if self.active:
+            self.feed(b"")
+        return SheetFacts(frozenset(self.hidden), frozenset(self.unsaved))
+
+
+def _letters_index(letters: bytes) -> int:
+    index = 0
+    for ch in letters:
+        index = index * 26 + (ch - 64)
+    return index - 1
 
 
 def _ole2_kind(data: bytes, file_name: str) -> str:
@@ -596,19 +884,30 @@ class _Reader:
         self.required = set(codelists.required())
 
     def fields_of(self, row: Sequence[object]) -> list[str | None]:
-        """The canonical field of each cell of a (header) row, None when it matches nothing."""
-        return [self.lookup.get(match_key(c)) if c.__class__ is str and c else None for c in row]
+        """The canonical field of each cell of a (header) row, None when it matches nothing;
+        decorations such as 'Datum *' or 'Datum (obligatorisk)' are ignored."""
+        lookup = self.lookup
+        return [(lookup.get(match_key(c)) or lookup.get(header_key(c)))
+                if c.__class__ is str and c else None for c in row]
 
     def header_index(self, head: Sequence[Sequence[object]]) -> tuple[int, int] | None:
-        """(index, matches) of the best header row among the first rows, or None."""
+        """(index, matches) of the best header row among the first rows, or None. A row with
+        every required column beats one without, then more matches win."""
         best: tuple[int, int] | None = None
+        best_rank: tuple[bool, int] = (False, 0)
+        least = getattr(self.codelists, "min_header_matches", MIN_HEADER_MATCHES)
         for i, row in enumerate(head[:HEADER_SEARCH_ROWS]):
             found = [f for f in self.fields_of(row) if f]
-            if len(found) < MIN_HEADER_MATCHES or not self.required.intersection(found):
+            if len(found) < least or not self.required.intersection(found):
                 continue
-            if best is None or len(found) > best[1]:
-                best = (i, len(found))
+            rank = (self.required.issubset(found), len(found))
+            if best is None or rank > best_rank:
+                best, best_rank = (i, len(found)), rank
         return best
+
+    def complete(self, head: Sequence[Sequence[object]], index: int) -> bool:
+        """Whether the header row at `index` has every required column."""
+        return self.required.issubset(f for f in self.fields_of(head[index]) if f)
 
     # -- csv ------------------------------------------------------------------------------
 
@@ -639,31 +938,65 @@ class _Reader:
 
     # -- workbooks ------------------------------------------------------------------------
 
-    def from_workbook(self, data: bytes, ods: bool = False) -> Sheet:
-        """An xlsx, xls or ods: the first sheet (visible sheets first) with a header row."""
+    def from_workbook(self, data: bytes, ods: bool = False,
+                      facts: dict[str, SheetFacts] | None = None,
+                      name_check: NameCheck | None = None) -> ReadFile:
+        """An xlsx, xls or ods: every sheet with a complete header row (see `read_file`)."""
         try:
             book = calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
             sheets = [m for m in book.sheets_metadata
                       if m.typ == calamine.SheetTypeEnum.WorkSheet]
         except Exception as error:  # noqa: BLE001 – every calamine failure means a bad file
             self._unreadable(error)
-        sheets.sort(key=lambda m: m.visible != calamine.SheetVisibleEnum.Visible)
+        names = [m.name for m in sheets]
+        if name_check is not None:
+            name_check(names)
+        facts = facts or {}
         reader = _fast_reader(data)
+        found: list[tuple[bool, str, _Grid, int, Callable[[int], TypedRows]]] = []
+        not_read: list[tuple[str, str]] = []
         for meta in sheets:
+            visible = meta.visible == calamine.SheetVisibleEnum.Visible
             loaded = self._fast_grid(reader, meta.name, ods) if reader is not None else None
             if loaded is None:  # no fastexcel, or it failed: python-calamine decides
                 loaded = self._calamine_grid(book, meta.name)
             if isinstance(loaded, str):  # _SKIP
+                not_read.append((meta.name, NOT_READ_NO_HEADER))
                 continue
             grid, height, typed = loaded
             index = self.header_index(grid.head())
             if index is None:
+                not_read.append((meta.name, NOT_READ_NO_HEADER))
                 continue
             if height - 1 - index[0] > 2 * self.limits.max_rows:
                 self._too_many_rows(meta.name)
-            return self.build(meta.name, grid, index[0],
-                              typed or partial(_typed_rows, data, meta.name))
-        self._no_header()
+            found.append((visible, meta.name, grid, index[0],
+                          typed or partial(_typed_rows, data, meta.name)))
+        complete = [f for f in found if self.complete(f[2].head(), f[3])]
+        chosen = [f for f in complete if f[0]] or complete
+        if not chosen:
+            if not found:
+                self._no_header()
+            _, name, grid, row, typed = min(found, key=lambda f: not f[0])
+            self.build(name, grid, row, typed)  # refuses: the missing columns
+            raise AssertionError("an incomplete header row is refused")  # pragma: no cover
+        read: list[Sheet] = []
+        total = 0
+        chosen_names = {f[1] for f in chosen}
+        complete_names = {f[1] for f in complete}
+        for visible, name, grid, row, typed in found:
+            if name not in chosen_names:
+                not_read.append((name, NOT_READ_HIDDEN if name in complete_names and not visible
+                                 else NOT_READ_INCOMPLETE))
+                continue
+            sheet = self.build(name, grid, row, typed, facts.get(name))
+            total += len(sheet)
+            if total > self.limits.max_rows:
+                self._too_many_rows(name)
+            read.append(sheet)
+        order = {name: i for i, name in enumerate(names)}
+        not_read.sort(key=lambda item: order.get(item[0], 0))
+        return ReadFile(self.file_name, read, not_read, names)
 
     def _fast_grid(
         self, reader: fastexcel.ExcelReader, name: str, ods: bool,
@@ -721,9 +1054,13 @@ class _Reader:
 
     def build(
         self, sheet_name: str | None, grid: _Grid, header: int,
-        typed: Callable[[int], TypedRows] | None = None,
+        typed: Callable[[int], TypedRows] | None = None, facts: SheetFacts | None = None,
     ) -> Sheet:
-        """The Sheet below the header row (index `header`) of a grid."""
+        """The Sheet below the header row (index `header`) of a grid; `facts` gives its hidden
+        rows (counted) and formula cells without a saved value (reported as such)."""
+        if facts is not None and facts.unsaved:
+            grid.errors = {**grid.errors, **{(row - 1, j): UNSAVED_FORMULA
+                                             for row, j in facts.unsaved}}
         head = grid.head()
         raw = head[header]
         width = max((j + 1 for j, c in enumerate(raw) if c is not None and c != ""), default=0)
@@ -746,10 +1083,14 @@ class _Reader:
                       if c[last].is_valid]
             columns = [c.slice(0, last) for c in columns]
             numbers = numbers.slice(0, last)
-        return Sheet.from_columns(
+        sheet = Sheet.from_columns(
             self.file_name, sheet_name, header + 1, headers, fields, columns,
             numbers.cast(pa.int64()), other,
             cell_errors=_errors_in(grid.errors, numbers, width), typed=typed)
+        if facts is not None and facts.hidden:
+            hidden = pa.array(sorted(facts.hidden), pa.int64())
+            sheet.hidden_rows = pc.sum(pc.is_in(sheet.numbers, hidden)).as_py() or 0
+        return sheet
 
     def _data_columns(
         self, sheet_name: str | None, columns: list[pa.Array],
@@ -810,8 +1151,9 @@ class _Reader:
         column = next(c for c in self.codelists.columns if c["namn"] == name)
         aliases = [a.strip() for a in column["alias"].split("|") if a.strip()]
         also = f" (godtas också: {', '.join(aliases)})" if aliases else ""
+        reason = getattr(self.codelists, "missing_reason", "Kolumnen ”{header}” saknas")
         return Problem(
-            self.file_name, f"Kolumnen ”{header}” saknas",
+            self.file_name, reason.format(header=header),
             f"Lägg till en kolumn med rubriken ”{header}”{also} i rubrikraden (rad {row}) och "
             "fyll i den för varje rapport.",
             sheet=sheet_name, row=row,
@@ -844,7 +1186,7 @@ def _is_totals_row(columns: list[pa.Array]) -> bool:
     """Whether the last row is a 'Summa'/'Totalt' row (its first filled cell says so)."""
     last = len(columns[0]) - 1
     first = next((c[last].as_py() for c in columns if c[last].is_valid), None)
-    return first is not None and match_key(first).rstrip(":") in TOTALS
+    return first is not None and TOTALS.match(match_key(first)) is not None
 
 
 def _errors_in(

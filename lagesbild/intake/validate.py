@@ -21,15 +21,22 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from lagesbild.domain.codelists import FIELDS, UNKNOWN, Codelists, band_age
+from lagesbild.domain.codelists import FIELDS, UNKNOWN, Codelists, areas, band_age
 from lagesbild.domain.problems import Problem
-from lagesbild.intake.reading import Cell, Sheet
+from lagesbild.domain.text import INVISIBLE
+from lagesbild.intake.reading import UNSAVED_FORMULA, Cell, Sheet
 from lagesbild.store.schema import REPORT_COLUMNS
 
 EARLIEST = dt.date(2000, 1, 1)
 _ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$")
 _COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
-_AGE = re.compile(r"^\d{1,3}(?:[.,]0+)?$")
+# An exact age in whole years: "17", "17,0", "17 år", "17år".
+_AGE = re.compile(r"^(\d{1,3})(?:[.,]0+)?\s*(?:år)?$", re.IGNORECASE)
+# An approximate age ("ca 30", "cirka 30", "runt 30 år"): not exact, so not banded.
+_APPROXIMATE = re.compile(r"^(?:ca\.?|c:a|cirka|ungefär|ungefar|omkring|kring|runt|~)\s*\d{1,3}"
+                          r"\s*(?:år)?$", re.IGNORECASE)
+# A RegSO code: municipality code, 'R', area number (2480R003 is Umeå's).
+_REGSO_CODE = re.compile(r"^(\d{4})R\d{3}$", re.IGNORECASE)
 MAX_SHOWN = 60  # a shown value is cut to this length
 # _ISO for RE2, keeping the date: many distinct date-times are cut to their dates before parsing.
 _ISO_DAY = r"^(?P<day>\d{4}-\d{1,2}-\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$"
@@ -150,6 +157,11 @@ class _Checker:
         return found
 
     def _excel_error(self, row: int, field: str, name: str) -> None:
+        if name == UNSAVED_FORMULA:
+            self.problem(row, field, None, "Cellen har en formel utan sparat värde",
+                         "Öppna filen i Excel och spara den (då sparas formlernas värden), "
+                         "eller skriv in värdet direkt, och importera igen.")
+            return
         self.problem(row, field, name, f"Cellen innehåller ett fel från Excel ({name})",
                      "Rätta formeln eller värdet i cellen (ett fel som #N/A kommer oftast från "
                      "en formel som inte hittar det den söker), eller skriv in värdet direkt, och "
@@ -162,7 +174,10 @@ class _Checker:
         if j is None:
             values, failed = self.mapped(field, lambda texts: [None] * len(texts), pa.string())
         else:
-            text = pc.utf8_trim_whitespace(self.sheet.columns[j])
+            text = self.sheet.columns[j]
+            if field == "rapport_id":
+                text = normalised_ids(text)
+            text = pc.utf8_trim_whitespace(text)
             empty = pc.fill_null(pc.equal(pc.binary_length(text), 0), True)
             values = pc.if_else(empty, _NO_TEXT, text)
             errors = self.errors(field)
@@ -226,8 +241,10 @@ class _Checker:
     def _match(self, field: str, text: str) -> str | None:
         if not text:
             return UNKNOWN.get(field)
-        if field == "aldersgrupp" and _AGE.match(text):
-            return band_age(float(text.replace(",", ".")))
+        if field == "aldersgrupp" and (age := _AGE.match(text.strip())):
+            return band_age(float(age.group(1)))
+        if field == "omrade" and _outside(text):
+            return None
         return self.codelists.match(field, text)
 
     def _unknown_code(self, row: int, field: str, header: str, cell: Cell, text: str) -> None:
@@ -235,15 +252,30 @@ class _Checker:
             self.problem(row, field, cell, f"{header} saknas",
                          f"Fyll i {header} – fältet är obligatoriskt.")
             return
-        if field == "aldersgrupp" and _AGE.match(text):
+        if field == "aldersgrupp" and _AGE.match(text.strip()):
             self.problem(row, field, cell, "Åldern är inte rimlig",
                          "Ange en ålder mellan 0 och 120 år eller en åldersgrupp, t.ex. 13–15.")
+            return
+        if field == "aldersgrupp" and _APPROXIMATE.match(text.strip()):
+            self.problem(row, field, cell, "Åldern är inte exakt",
+                         "Ange åldern i hela år (t.ex. 30) om den är känd, annars en "
+                         "åldersgrupp (t.ex. 25–39) eller lämna cellen tom (Okänd).")
+            return
+        if field == "omrade" and (code := _REGSO_CODE.match(text.strip())):
+            own = code.group(1) in _MUNICIPALITIES
+            self.problem(row, field, cell,
+                         "Okänd RegSO-kod" if own else
+                         f"RegSO-koden hör till en annan kommun (kommunkod {code.group(1)})",
+                         ("Kontrollera koden mot listan över kommunens statistikområden. "
+                          if own else "") + "Ligger platsen utanför kommunen: skriv ”Utanför "
+                         "kommunen” i kolumnen.")
             return
         guess = self.codelists.suggest(field, text)
         hint = f"Menade du \"{guess}\"? " if guess else ""
         valid = ", ".join(self.codelists.for_field(field).values)
         if field == "omrade":
-            valid += " eller ett statistikområdes (RegSO) namn eller kod"
+            valid += (" eller ett statistikområdes (RegSO) namn eller kod. Ligger platsen "
+                      "utanför kommunen: skriv ”Utanför kommunen”")
         self.problem(row, field, cell, f"Okänt värde i {header}",
                      f"{hint}Giltiga värden: {valid}. Rätta värdet eller lägg till det som "
                      f"alias i kodlistan.")
@@ -261,6 +293,24 @@ class _Checker:
         return pa.array([regso_of(t) for t in distinct.to_pylist()], pa.string()).take(indexes)
 
 
+_MUNICIPALITIES = frozenset(a.code[:4] for a in areas())
+_INVISIBLE_RE2 = f"[{INVISIBLE}]"
+
+
+def _outside(text: str) -> bool:
+    """A RegSO code of another municipality (never matched to an area of this one)."""
+    code = _REGSO_CODE.match(text.strip())
+    return code is not None and code.group(1) not in _MUNICIPALITIES
+
+
+def normalised_ids(column: pa.Array) -> pa.Array:
+    """Report ids as they are compared and stored: NFC (macOS writes å as a + ring), without
+    invisible characters. (Surrounding spaces are trimmed by the caller.)"""
+    if pc.all(pc.fill_null(pc.string_is_ascii(column), True)).as_py():
+        return column
+    return pc.utf8_normalize(pc.replace_substring_regex(column, _INVISIBLE_RE2, ""), "NFC")
+
+
 def _without(values: pa.Array, rows: dict[int, str]) -> pa.Array:
     """The values with the given rows set to null."""
     mask = np.zeros(len(values), dtype=bool)
@@ -268,8 +318,12 @@ def _without(values: pa.Array, rows: dict[int, str]) -> pa.Array:
     return pc.if_else(pa.array(mask), pa.scalar(None, values.type), values)
 
 
-def validate_sheet(sheet: Sheet, codelists: Codelists, today: dt.date | None = None) -> Validated:
-    """Check every row of the sheet; return canonical reports and all problems found."""
+def validate_sheet(sheet: Sheet, codelists: Codelists, today: dt.date | None = None,
+                   dedupe: bool = True) -> Validated:
+    """Check every row of the sheet; return canonical reports and all problems found.
+
+    `dedupe`: leave out identical repeats of (sector, id) and refuse conflicting ones (the
+    pipeline does this itself once each row has its partner, and passes False)."""
     check = _Checker(sheet, codelists, today or dt.date.today())
     values: dict[str, pa.Array] = {
         "rapport_id": check.required_text("rapport_id"),
@@ -279,7 +333,7 @@ def validate_sheet(sheet: Sheet, codelists: Codelists, today: dt.date | None = N
         values[name] = check.coded(name)
     values["regso"] = check.regso()
     values["partner"] = values["verksamhet"]
-    keep, duplicates = _distinct_reports(check, values)
+    keep, duplicates = _distinct_reports(check, values) if dedupe else (None, 0)
     table = pa.Table.from_arrays([values[c] for c in REPORT_COLUMNS], schema=SCHEMA)
     if keep is not None:
         table = table.take(keep)

@@ -1,6 +1,8 @@
-"""Reports per quarter and per year of a period, with the period's total, as one protected
-table: the quarters of a year add up to the year and the years to the total, so a published
-year or total never gives away a hidden quarter (the public variant publishes all three).
+"""Reports per quarter and per year of a period, with the period's total, as one table of
+published cells: every quarter, year and total is a cell of the cell-key method (a year only
+partly in the period is the derived sum of its quarters), so each has the same value here as
+in any other table and no difference of them isolates a hidden quarter (the public variant
+publishes all three).
 """
 
 from __future__ import annotations
@@ -8,10 +10,9 @@ from __future__ import annotations
 import pandas as pd
 
 from lagesbild.domain.config import Disclosure
-from lagesbild.numbers.disclosure import TOTAL, Line, protect_values
+from lagesbild.numbers.disclosure import TOTAL
 from lagesbild.numbers.query import Filters
-from lagesbild.numbers.query import counts as query_counts
-from lagesbild.numbers.tables import shown_quarters
+from lagesbild.numbers.tables import published
 from lagesbild.store import Store
 
 COLUMNS = ["ar", "kvartal", "antal", "undertryckt", "visas"]
@@ -24,33 +25,17 @@ def quarters_and_years(store: Store, filters: Filters | None = None,
     total row), antal, undertryckt, visas. A year counts only the period's quarters in it.
     """
     filters = filters or Filters()
-    quarters = shown_quarters(store, filters)
-    if not quarters:
+    quarters = published(store, ["kvartal"], filters, disclosure, margins=["kvartal"])
+    if quarters.empty:
         return pd.DataFrame(columns=COLUMNS).astype({"antal": "Int64", "undertryckt": bool})
-    counted = query_counts(store, ["kvartal"], filters.with_period(quarters[0], quarters[-1]))
-    found = dict(zip(counted["kvartal"], counted["antal"], strict=True))
-    keys: list[tuple[str, str]] = []
-    values: list[int] = []
-    lines: list[Line] = []
-    years: list[int] = []
-    for year in dict.fromkeys(q[:4] for q in quarters):
-        members = []
-        for quarter in (q for q in quarters if q.startswith(year)):
-            members.append(len(values))
-            keys.append((year, quarter))
-            values.append(int(found.get(quarter, 0)))
-        lines.append(Line(tuple(members), len(values)))
-        years.append(len(values))
-        keys.append((year, TOTAL))
-        values.append(sum(values[i] for i in members))
-    lines.append(Line(tuple(years), len(values)))
-    keys.append((TOTAL, TOTAL))
-    values.append(sum(values[i] for i in years))
-    result = protect_values(values, disclosure, lines=lines)
-    return pd.DataFrame({
-        "ar": pd.Series([y for y, _ in keys], dtype=object),
-        "kvartal": pd.Series([q for _, q in keys], dtype=object),
-        "antal": pd.array(result.shown, dtype="Int64"),
-        "undertryckt": result.hidden,
-        "visas": pd.Series(result.display, dtype=object),
-    })
+    years = published(store, ["ar"], filters, disclosure)
+    years = years.assign(ar=years["ar"].astype(str), kvartal=TOTAL)
+    per_quarter = quarters[quarters["kvartal"] != TOTAL]
+    per_quarter = per_quarter.assign(ar=per_quarter["kvartal"].str[:4])
+    total = quarters[quarters["kvartal"] == TOTAL].assign(ar=TOTAL)
+    parts = [frame for year in years["ar"] for frame in
+             (per_quarter[per_quarter["ar"] == year], years[years["ar"] == year])]
+    out = pd.concat([*parts, total], ignore_index=True)[COLUMNS]
+    out["ar"] = out["ar"].astype(object)
+    out["kvartal"] = out["kvartal"].astype(object)
+    return out

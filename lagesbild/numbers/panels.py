@@ -33,7 +33,7 @@ from lagesbild.domain.formatting import fmt_int
 from lagesbild.domain.periods import latest_complete_quarter, quarters_between, shift_quarter
 from lagesbild.numbers import signals as sg
 from lagesbild.numbers.coverage import deliveries
-from lagesbild.numbers.disclosure import round_count
+from lagesbild.numbers.disclosure import cell_key_sql, publish_part
 from lagesbild.numbers.query import Filters
 from lagesbild.numbers.tables import category_order, data_span, norm_quarter, query_rows
 from lagesbild.store import Store
@@ -71,6 +71,7 @@ class Panel:
     counts: np.ndarray  # (S, P, T) exact counts
     delivered: np.ndarray  # (P, T)
     result: sg.Signals
+    keys: np.ndarray  # (S, P, T) sums of the reports' record keys (cell-key method)
 
     @property
     def totals(self) -> np.ndarray:
@@ -149,7 +150,8 @@ def _build(store: Store, filters: Filters, found: frozenset[tuple[str, str]],
         store,
         "SELECT partner, kvartal, form, omrade, grouping(form)::INTEGER, "
         "grouping(omrade)::INTEGER, "
-        + ", ".join(f"count_if({cond})::BIGINT" for _, cond in KEY_FIGURES.values())
+        + ", ".join(f"count_if({cond})::BIGINT" for _, cond in KEY_FIGURES.values()) + ", "
+        + ", ".join(cell_key_sql(condition=cond) for _, cond in KEY_FIGURES.values())
         + f" FROM reports WHERE {where} GROUP BY GROUPING SETS ((partner, kvartal), "
         "(partner, kvartal, form), (partner, kvartal, omrade))", params)
     inside = set(quarters)
@@ -176,15 +178,21 @@ def _build(store: Store, filters: Filters, found: frozenset[tuple[str, str]],
             series[name] = category_order(dim, chosen, codes)
     counts = {name: np.zeros((len(s), len(partners), len(quarters)), np.int64)
               for name, s in series.items()}
+    keys = {name: np.zeros_like(c) for name, c in counts.items()}
     rows = {name: {v: i for i, v in enumerate(s)} for name, s in series.items()}
-    for partner, quarter, form, area, g_form, g_area, *figures in counted:
+    n_fig = len(KEY_FIGURES)
+    for partner, quarter, form, area, g_form, g_area, *values in counted:
         at_p, at_t = pid[partner], col[quarter]
+        figures, sums = values[:n_fig], values[n_fig:]
         if g_form and g_area:
             counts["nyckeltal"][:, at_p, at_t] = figures
+            keys["nyckeltal"][:, at_p, at_t] = sums
         elif not g_form and form in rows["former"]:
             counts["former"][rows["former"][form], at_p, at_t] = figures[0]
+            keys["former"][rows["former"][form], at_p, at_t] = sums[0]
         elif not g_area and area in rows["områden"]:
             counts["områden"][rows["områden"][area], at_p, at_t] = figures[0]
+            keys["områden"][rows["områden"][area], at_p, at_t] = sums[0]
     valid = {name: _valid(codes, PANELS[name] or "", series[name], quarters)
              for name in ("former", "områden")}
     done = np.array([q <= complete for q in quarters])
@@ -193,7 +201,7 @@ def _build(store: Store, filters: Filters, found: frozenset[tuple[str, str]],
                               valid={n: valid[n] for n in used if n in valid},
                               references={"nyckeltal": 0})
     return {name: Panel(name, tuple(series[name]), tuple(quarters), tuple(partners),
-                        counts[name], delivered, result[name]) for name in used}
+                        counts[name], delivered, result[name], keys[name]) for name in used}
 
 
 def _valid(codes: codelist_module.Codelists, dimension: str, series: Sequence[str],
@@ -343,27 +351,25 @@ def window_start(panel: Panel, first_shown: str) -> str:
     return max(start, panel.quarters[0]) if panel.quarters else start
 
 
-def published_part(part: float, whole: float, hidden: bool,
+def published_part(part: float, key: int, whole: float, hidden: bool,
                    disclosure: Disclosure | None) -> float:
-    """A count over some partners (`part`) of a published count over all (`whole`), as it
-    may be shown: NaN when the whole is hidden, or when the part or what it leaves out (whole
-    - part, the partners left out) is a small count; otherwise rounded as counts are."""
+    """A count over some partners (`part`, with `key`, the sum of its reports' record keys)
+    of a published count over all (`whole`), as it may be shown: a cell of the cell-key
+    method of its own (`disclosure.publish_part`; NaN when the whole is hidden, or the part
+    or what it leaves out is a small count)."""
     if np.isnan(part):
         return np.nan
-    if disclosure is None:
-        return part
-    if hidden:
-        return np.nan
-    t = disclosure.threshold
-    if 1 <= part < t or 1 <= whole - part < t:
-        return np.nan
-    return float(round_count(int(part), disclosure.rounding))
+    return publish_part(int(part), int(key), int(whole), hidden, disclosure)
 
 
 def _round(values: np.ndarray, disclosure: Disclosure | None) -> np.ndarray:
-    if disclosure is None or disclosure.rounding <= 1:
+    """Expected values and bands for a protected role: whole counts (to the rounding base
+    where there is one). They are computed from exact counts, so they never carry more
+    precision than a count does."""
+    if disclosure is None:
         return values
-    return np.round(values / disclosure.rounding) * disclosure.rounding
+    base = disclosure.rounding if disclosure.rounding > 1 else 1
+    return np.round(values / base) * base
 
 
 def flag_table(panel: Panel, series: Sequence[str | None], quarters: Sequence[str],
@@ -394,6 +400,8 @@ def flag_table(panel: Panel, series: Sequence[str | None], quarters: Sequence[st
     # Partners' counts of each comparison's window (for what leaving them out would reveal).
     cum = np.concatenate([np.zeros((*panel.counts.shape[:2], 1), np.int64),
                           panel.counts.cumsum(axis=2)], axis=2)
+    key_cum = np.concatenate([np.zeros((*panel.keys.shape[:2], 1), np.int64),
+                              panel.keys.cumsum(axis=2)], axis=2)
     hidden_cum = np.concatenate([np.zeros((n_r, 1), int), hide.cumsum(axis=1)], axis=1)
     for q, j in enumerate(cols):
         if j is None:
@@ -411,6 +419,11 @@ def flag_table(panel: Panel, series: Sequence[str | None], quarters: Sequence[st
         s_mid = max(j - sg.SUSTAINED_QUARTERS + 1, 0)
         full_last = cum[:, :, j + 1].sum(axis=1) - cum[:, :, s_mid].sum(axis=1)
         full_prev = s_full - full_last
+        # the record keys of each comparison's reports: of the quarter, of the two sums
+        s_inc = np.asarray(res.sustained_included[j], bool)
+        key_now = panel.keys[:, :, j][:, inc].sum(axis=1)
+        key_last = (key_cum[:, :, j + 1] - key_cum[:, :, s_mid])[:, s_inc].sum(axis=1)
+        key_prev = (key_cum[:, :, s_mid] - key_cum[:, :, s_first])[:, s_inc].sum(axis=1)
         names, s_names = panel.left_out(j), panel.left_out(j, sustained=True)
         # The window in the caller's quarters: before them it is known only before the data.
         q_first = q - (j - max(first, 0))
@@ -425,8 +438,8 @@ def flag_table(panel: Panel, series: Sequence[str | None], quarters: Sequence[st
             nums["p_sustained"][r, q] = res.p_sustained[i, j]
             left[r, q], s_left[r, q] = names, s_names
             count_hidden = bool(hide[r, q])
-            nums["compared"][r, q] = published_part(res.compared[i, j], totals[i, j],
-                                                    count_hidden, disclosure)
+            nums["compared"][r, q] = published_part(res.compared[i, j], key_now[i],
+                                                    totals[i, j], count_hidden, disclosure)
             if not count_hidden:
                 out["unusual"][r, q] = res.unusual[i, j]
             band_hidden = (not window_known
@@ -436,10 +449,10 @@ def flag_table(panel: Panel, series: Sequence[str | None], quarters: Sequence[st
             if disclosure is None or not band_hidden:
                 for k in ("expected", "lower", "upper"):
                     nums[k][r, q] = getattr(res, k)[i, j]
-            nums["last4"][r, q] = published_part(res.last4[i, j], full_last[i], False,
-                                                 disclosure)
-            nums["prev4"][r, q] = published_part(res.prev4[i, j], full_prev[i], False,
-                                                 disclosure)
+            nums["last4"][r, q] = published_part(res.last4[i, j], key_last[i], full_last[i],
+                                                 False, disclosure)
+            nums["prev4"][r, q] = published_part(res.prev4[i, j], key_prev[i], full_prev[i],
+                                                 False, disclosure)
             # The flagged counts are the two four-quarter sums: shown unless one is small.
             if disclosure is None or not any(1 <= v < disclosure.threshold
                                              for v in (full_last[i], full_prev[i])):

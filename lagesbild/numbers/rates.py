@@ -9,16 +9,13 @@ from lagesbild.domain import codelists as codelist_module
 from lagesbild.domain.config import Disclosure
 from lagesbild.numbers import population as pop
 from lagesbild.numbers import signals
-from lagesbild.numbers.disclosure import (
-    hide_derived,
-    protect,
-)
-from lagesbild.numbers.query import DIMENSIONS, Filters
+from lagesbild.numbers.disclosure import hide_derived
+from lagesbild.numbers.query import Filters
 from lagesbild.numbers.tables import (
     NOT_GIVEN,
-    dimension_sql,
     period_text,
-    query_frame,
+    published,
+    published_zero,
     shown_quarters,
     sort_by_categories,
 )
@@ -50,6 +47,9 @@ def rates(store: Store, level: str = "omrade", period: str = "ar",
     at most one year away, named in befolkning_anm ("befolkning 2025 används för 2024"); else
     unknown. For `period` the population is the mean over the period's years weighted by their
     quarters (`population.period_population`); unknown if any of its years is unknown.
+
+    The counts are published cells (a quarter, a year, or the period as the sum of its
+    units); per10k is computed from the published count.
     """
     if level not in ("omrade", "regso") or period not in ("ar", "kvartal", PERIOD):
         raise ValueError("Tal per 10 000 invånare finns per omrade eller regso och ar, "
@@ -59,18 +59,10 @@ def rates(store: Store, level: str = "omrade", period: str = "ar",
     columns = [level, period, "antal", "befolkning", "befolkning_ar", "per10k",
                "befolkning_saknas", "befolkning_anm", "antal_kvartal", "omfattning"]
     if not quarters:
-        return protect(pd.DataFrame(columns=columns).astype({"antal": "int64"}), disclosure)
-    where, params = filters.with_period(quarters[0], quarters[-1]).where()
-    by_period = "" if period == PERIOD else f", {DIMENSIONS[period]} AS {period}"
-    counted = query_frame(store, f"SELECT {dimension_sql(level)} AS {level}{by_period}, "
-                  f"count(*)::BIGINT AS antal FROM reports WHERE {where} GROUP BY ALL", params)
+        empty = pd.DataFrame(columns=[*columns, "undertryckt", "visas"])
+        return empty.astype({"antal": "Int64", "undertryckt": bool})
+    filters = filters.with_period(quarters[0], quarters[-1])
     label = period_text(quarters)
-    if period == PERIOD:
-        counted[PERIOD] = label
-        periods: list[str] | list[int] = [label]
-    else:
-        periods = (quarters if period == "kvartal"
-                   else sorted({int(q[:4]) for q in quarters}))
     years = sorted({int(q[:4]) for q in quarters})
     population = pop.population_table(store, level, years)
     if filters.omrade:
@@ -84,11 +76,14 @@ def rates(store: Store, level: str = "omrade", period: str = "ar",
     else:
         on = [level, "ar" if period == "ar" else "_ar"]
     names = list(dict.fromkeys(population[level]))
-    extra = [n for n in dict.fromkeys(counted[level]) if n not in names]
-    grid = pd.MultiIndex.from_product([names + extra, periods],
-                                      names=[level, period]).to_frame(index=False)
-    table = grid.merge(counted, on=[level, period], how="left")
-    table["antal"] = table["antal"].fillna(0).astype("int64")
+    counted = published(store, [level] if period == PERIOD else [level, period], filters,
+                        disclosure, listed={level: names})
+    if period == PERIOD:
+        counted[PERIOD] = label
+    # Areas outside the population table are listed when their published count is not 0.
+    outside = counted[~counted[level].isin(names)]
+    extra = list(dict.fromkeys(outside.loc[~published_zero(outside), level]))
+    table = counted[counted[level].isin(names + extra)].reset_index(drop=True)
     if period != PERIOD:
         table[on[1]] = [int(str(p)[:4]) for p in table[period]]
     table = table.merge(population.rename(columns={"ar": on[1]}), on=on, how="left")
@@ -100,7 +95,7 @@ def rates(store: Store, level: str = "omrade", period: str = "ar",
     table["befolkning_saknas"] = table["befolkning_saknas"].astype(bool)
     if period == PERIOD:
         table["befolkning_ar"] = table["befolkning_ar"].fillna("").astype(object)
-    out = protect(table, disclosure, known_total=[period])
+    out = table
     n_quarters, scope = _coverage_of(period, [str(p) for p in out[period]], quarters)
     out["antal_kvartal"], out["omfattning"] = n_quarters, scope
     out["per10k"] = (out["antal"].astype("Float64") / out["befolkning"].astype("Float64") * 1e4

@@ -25,7 +25,7 @@ from lagesbild.domain.formatting import fmt_change, fmt_int, fmt_pct
 from lagesbild.domain.periods import quarters_between, shift_quarter
 from lagesbild.numbers import signals as sg
 from lagesbild.numbers.coverage import missing_partners
-from lagesbild.numbers.disclosure import SECONDARY_MARK, Line, protect_values
+from lagesbild.numbers.disclosure import SECONDARY_MARK, TOTAL, publish_part
 from lagesbild.numbers.panels import (
     KEY_FIGURES,
     NO_FLAG,
@@ -37,7 +37,7 @@ from lagesbild.numbers.panels import (
     window_start,
 )
 from lagesbild.numbers.query import Filters
-from lagesbild.numbers.tables import norm_quarter
+from lagesbild.numbers.tables import norm_quarter, published, role_filters
 from lagesbild.numbers.trend import SeriesView, series_view
 from lagesbild.store import Store
 
@@ -144,31 +144,45 @@ class KeyFigures:
         return next(f for f in self.figures if f.key == key)
 
 
-_LINE = Line((list(KEY_FIGURES).index("oro"), list(KEY_FIGURES).index("incident")),
-             list(KEY_FIGURES).index("totalt"))
+Cell = tuple[int | None, str, bool]  # published value (None when hidden), display, hidden
+# Key figures as cells of one cube: key -> (dimension, value); the other dimension is TOTAL.
+_CELLS = {"totalt": ("rapporttyp", TOTAL), "oro": ("rapporttyp", "Oro"),
+          "incident": ("rapporttyp", "Incident"), "konsultation": ("konsultation", "Ja")}
 
 
-def _published(values: Sequence[int] | np.ndarray, disclosure: Disclosure | None,
-               also_hidden: Sequence[bool] | None = None) -> list[tuple[int | None, str, bool]]:
-    """Publish one quarter's key figures (value, display, hidden): Oro + Incident = total is a
-    line. `also_hidden`: cells to hide whatever their value (then no line is left with one
-    hidden cell)."""
-    out = protect_values([int(v) for v in values], disclosure, lines=[_LINE])
-    shown, display, hidden = list(out.shown), list(out.display), list(out.hidden)
-    extra = list(also_hidden or [False] * len(values))
-    if any(extra):
-        if sum(extra[m] or hidden[m] for m in _LINE.members) == 1:
-            for m in _LINE.members:
-                extra[m] = True
-        for k, more in enumerate(extra):
-            if more and not hidden[k]:
-                shown[k], display[k], hidden[k] = None, SECONDARY_MARK, True
-    return list(zip(shown, display, [bool(h) for h in hidden], strict=True))
+def _key_cells(store: Store, quarters: list[str], filters: Filters,
+               disclosure: Disclosure | None) -> dict[str, list[Cell]]:
+    """{key figure: [cell per quarter]}: the published cells of one cube over report type and
+    the consultation forum (with their totals), so the overview's total is the trend's value
+    for the quarter. A value outside the selection (incidents when only concern reports are
+    selected) is a published 0."""
+    table = published(store, ["rapporttyp", "konsultation", "kvartal"],
+                      filters.with_period(quarters[0], quarters[-1]), disclosure,
+                      margins=["rapporttyp", "konsultation"])
+    out: dict[str, list[Cell]] = {}
+    for key in KEY_FIGURES:
+        dimension, value = _CELLS[key]
+        other = "konsultation" if dimension == "rapporttyp" else "rapporttyp"
+        rows = table[(table[dimension] == value) & (table[other] == TOTAL)].set_index("kvartal")
+        cells: list[Cell] = []
+        for quarter in quarters:
+            if quarter not in rows.index:
+                cells.append((0, "0", False))
+                continue
+            row = rows.loc[quarter]
+            hidden = bool(row["undertryckt"])
+            cells.append((None if hidden else int(row["antal"]), str(row["visas"]), hidden))
+        out[key] = cells
+    return out
 
 
-def _compare(panel: Panel | None, base_q: str, quarter: str,
+def _compare(panel: Panel | None, base_q: str, quarter: str, full: Sequence[Sequence[Cell]],
              disclosure: Disclosure | None) -> list[Change]:
-    """Each key figure of `quarter` against `base_q`, like for like, as published."""
+    """Each key figure of `quarter` against `base_q`, like for like, as published. `full`:
+    per key figure the published cells of the two quarters (base, quarter). The counts over
+    the partners that delivered both quarters are cells of their own (cell-key method: their
+    key is that of their reports), hidden when small, when the whole is hidden, or when what
+    they leave out is small."""
     n = len(KEY_FIGURES)
 
     def without(note: str) -> list[Change]:
@@ -180,24 +194,31 @@ def _compare(panel: Panel | None, base_q: str, quarter: str,
     if jb is None or j is None:
         return without(f"inget att jämföra med: {base_q} är före de första uppgifterna")
     parts, included = sg.comparable(panel.counts, panel.delivered, [jb, j])
+    keys = panel.keys[:, included][:, :, [jb, j]].sum(axis=1)
     involved = np.asarray(panel.delivered[:, [jb, j]].any(axis=1)).tolist()
     left = tuple(p for p, a, i in zip(panel.partners, involved, included.tolist(), strict=True)
                  if a and not i)
     if not included.any():
         return without("ingen verksamhet har rapporterat båda kvartalen")
     whole = panel.totals[:, [jb, j]]
-    full = [_published(whole[:, k], disclosure) for k in range(2)]
     rest = whole - parts
     if disclosure is not None and ((rest >= 1) & (rest < disclosure.threshold)).any():
         # Like for like would give the left-out partners' small counts away: show the
         # quarters' own counts, marked as not comparable, without a difference.
-        return [Change(base_q, full[0][m][0], full[0][m][1], full[1][m][0], full[1][m][1],
+        return [Change(base_q, full[m][0][0], full[m][0][1], full[m][1][0], full[m][1][1],
                        None, None, left, comparable=False) for m in range(n)]
-    published = [_published(parts[:, k], disclosure, [full[k][m][2] for m in range(n)])
-                 for k in range(2)]
     out = []
     for m in range(n):
-        (base, base_display, _), (now, now_display, _) = published[0][m], published[1][m]
+        pub: list[Cell] = []
+        for k in range(2):
+            if not left:  # the same reports as the published cell
+                pub.append(full[m][k])
+                continue
+            value = publish_part(int(parts[m, k]), int(keys[m, k]), int(whole[m, k]),
+                                 full[m][k][2], disclosure)
+            pub.append((None, SECONDARY_MARK, True) if np.isnan(value)
+                       else (int(value), fmt_int(int(value)), False))
+        (base, base_display, _), (now, now_display, _) = pub
         if base is not None and now is not None:
             out.append(Change(base_q, base, base_display, now, now_display, now - base,
                               sg.Change(now, base, base_q).percent, left))
@@ -209,30 +230,33 @@ def _compare(panel: Panel | None, base_q: str, quarter: str,
 def key_figures(store: Store, quarter: str, filters: Filters | None = None,
                 disclosure: Disclosure | None = None) -> KeyFigures:
     """Total reports, concern reports, incidents and cases brought to the consultation forum
-    for `quarter`, with changes (like for like) against the previous quarter and the same
-    quarter last year, each figure's flags from the signal panels, and the partners missing
-    for the quarter."""
+    for `quarter` (published cells), with changes (like for like) against the previous
+    quarter and the same quarter last year, each figure's flags from the signal panels, and
+    the partners missing for the quarter."""
     filters = filters or Filters()
     quarter = norm_quarter(quarter)
     keys = list(KEY_FIGURES)
-    panel = signal_panels(store, filters.with_period(None, quarter)).get("nyckeltal")
+    prev_q, year_q = shift_quarter(quarter, -1), shift_quarter(quarter, -4)
+    panel = signal_panels(store, role_filters(filters, disclosure).with_period(None, quarter)) \
+        .get("nyckeltal")
+    first = min(window_start(panel, quarter), quarter) if panel is not None and \
+        panel.quarters else quarter
+    quarters = quarters_between(min(first, year_q), quarter)
+    cells = _key_cells(store, quarters, filters, disclosure)
+    flags = None
     if panel is not None and panel.quarters:
-        quarters = quarters_between(min(window_start(panel, quarter), quarter), quarter)
-        columns = [panel.column(q) for q in quarters]
-        exact = np.stack([panel.totals[:, j] if j is not None else np.zeros(len(keys), int)
-                          for j in columns], axis=1)
-        published = [_published(exact[:, k], disclosure) for k in range(len(quarters))]
-        hidden = np.array([[p[m][2] for p in published] for m in range(len(keys))])
-        flags = flag_table(panel, keys, quarters, hidden, disclosure)
-        now = published[-1]
-    else:
-        flags = None
-        now = _published([0] * len(keys), disclosure)
-    previous = _compare(panel, shift_quarter(quarter, -1), quarter, disclosure)
-    last_year = _compare(panel, shift_quarter(quarter, -4), quarter, disclosure)
+        shown = quarters_between(first, quarter)
+        hidden = np.array([[cells[key][quarters.index(q)][2] for q in shown] for key in keys])
+        flags = flag_table(panel, keys, shown, hidden, disclosure)
+
+    def pair(base: str) -> list[list[Cell]]:
+        return [[cells[key][quarters.index(base)], cells[key][-1]] for key in keys]
+
+    previous = _compare(panel, prev_q, quarter, pair(prev_q), disclosure)
+    last_year = _compare(panel, year_q, quarter, pair(year_q), disclosure)
     figures = []
     for m, key in enumerate(keys):
-        value, display, hidden_now = now[m]
+        value, display, hidden_now = cells[key][-1]
         figures.append(KeyFigure(
             key, KEY_FIGURES[key][0], quarter, value, display, hidden_now, previous[m],
             last_year[m], flags.at(m, flags.unusual.shape[1] - 1) if flags else NO_FLAG))

@@ -17,7 +17,7 @@ from lagesbild.domain.periods import quarters_between, shift_quarter
 from lagesbild.numbers import population as pop
 from lagesbild.numbers import signals
 from lagesbild.numbers.coverage import deliveries, missing_by_quarter
-from lagesbild.numbers.disclosure import Protected, hide_derived, protect, protect_values
+from lagesbild.numbers.disclosure import Protected, cell_key_sql, hide_derived
 from lagesbild.numbers.panels import (
     Flags,
     flag_table,
@@ -27,13 +27,17 @@ from lagesbild.numbers.panels import (
     signal_panels,
     window_start,
 )
-from lagesbild.numbers.query import DIMENSIONS, Filters, check_dimensions
+from lagesbild.numbers.query import Filters, check_dimensions
 from lagesbild.numbers.tables import (
     category_order,
     data_span,
     dimension_sql,
+    merged_label,
     norm_quarter,
+    published,
+    published_zero,
     query_rows,
+    role_filters,
     shown_quarters,
     sort_by_categories,
 )
@@ -88,44 +92,50 @@ def change(store: Store, quarter: str, by: Sequence[str] = (), compare: str = "f
     filters = filters or Filters()
     bases = baseline_quarters(quarter, compare)
     compared = [quarter, *bases]
-    where, params = filters.with_period(None, None).where()
-    select = "".join(f"{DIMENSIONS[b]} AS {b}, " for b in by)
+    # The published cells of each group in the compared quarters (the quarter's count and
+    # whether a base is hidden) ...
+    cells = published(store, [*by, "kvartal"], filters.with_period(min(compared), quarter),
+                      disclosure)
+    cells = cells[cells["kvartal"].isin(compared)]
+    if by:  # groups whose published counts are all 0 are left out
+        seen = cells.loc[~published_zero(cells), by].drop_duplicates()
+        cells = cells.merge(seen, on=by)
+    # ... and per partner the exact counts and record keys, for the like-for-like counts
+    where, params = role_filters(filters, disclosure).with_period(None, None).where()
+    select = "".join(f"{dimension_sql(b)} AS {b}, " for b in by)
     marks = ", ".join("?" * len(compared))
-    rows = query_rows(store, f"SELECT {select}partner, kvartal, count(*)::BIGINT FROM reports "
-                             f"WHERE kvartal IN ({marks}) AND {where} GROUP BY ALL",
-                      [*compared, *params])
+    rows = query_rows(store, f"SELECT {select}partner, kvartal, count(*)::BIGINT, "
+                             f"{cell_key_sql()} FROM reports WHERE kvartal IN ({marks}) "
+                             f"AND {where} GROUP BY ALL", [*compared, *params])
     found = deliveries(store)
     wanted = set(filters.verksamhet)
     partners = {p for p, q in found if q in compared and (not wanted or p in wanted)}
     common = {p for p in partners if all((p, q) in found for q in compared)}
     n_by = len(by)
     groups: dict[tuple, np.ndarray] = {}
-    for row in rows:  # per group: [all partners, comparison's partners] x compared quarters
-        cell = groups.setdefault(tuple(row[:n_by]), np.zeros((2, len(compared)), np.int64))
+    for row in rows:  # per group: [all, comparison's partners] x [count, key] x quarters
+        group = tuple(merged_label(b, v, disclosure) for b, v in zip(by, row[:n_by], strict=True))
+        cell = groups.setdefault(group, np.zeros((2, 2, len(compared)), np.int64))
         k = compared.index(row[n_by + 1])
-        cell[0, k] += row[-1]
+        cell[0, :, k] += row[-2:]
         if row[n_by] in common:
-            cell[1, k] += row[-1]
-    if not by and not groups:
-        groups[()] = np.zeros((2, len(compared)), np.int64)
-    keys = list(groups)
-    table = pd.DataFrame({b: pd.Series([k[i] for k in keys], dtype=object)
-                          for i, b in enumerate(by)}, index=pd.RangeIndex(len(keys)))
-    table["kvartal"] = quarter
-    table["antal"] = pd.array([int(groups[k][0, 0]) for k in keys], dtype="int64")
-    out = protect(table, disclosure, known_total=True)
+            cell[1, :, k] += row[-2:]
+    now = cells[cells["kvartal"] == quarter].reset_index(drop=True)
+    keys = [tuple(r) for r in now[by].itertuples(index=False)] if by else [()]
+    zero = np.zeros((2, 2, len(compared)), np.int64)
+    whole = np.array([groups.get(k, zero)[0, 0] for k in keys]).reshape(len(keys), -1)
+    part = np.array([groups.get(k, zero)[1, 0] for k in keys]).reshape(len(keys), -1)
+    part_key = np.array([groups.get(k, zero)[1, 1] for k in keys]).reshape(len(keys), -1)
+    hidden = np.column_stack([_hidden_in(cells, by, keys, q) for q in compared]) \
+        if keys else np.zeros((0, len(compared)), bool)
+    out = now.drop(columns=[c for c in ("_exakt",) if c in now])
     first = min([q for _, q in found] + [q for q in data_span(store)[:1] if q], default=None)
     note = _change_note(bases, partners, common, first)
-    whole = np.array([groups[k][0] for k in keys]).reshape(len(keys), len(compared))
-    part = np.array([groups[k][1] for k in keys]).reshape(len(keys), len(compared))
     now_hidden = out["undertryckt"].to_numpy(dtype=bool)
-    base_hidden = np.zeros(len(keys), bool)
-    if disclosure is not None:
-        base_hidden = np.asarray(((whole[:, 1:] >= 1) & (whole[:, 1:] < disclosure.threshold))
-                                 .any(axis=1))
-    pub = np.array([[published_part(float(part[r, k]), float(whole[r, k]),
-                                    bool(now_hidden[r] if k == 0 else base_hidden[r]),
-                                    disclosure) for k in range(len(compared))]
+    base_hidden = hidden[:, 1:].any(axis=1) if len(keys) else np.zeros(0, bool)
+    pub = np.array([[published_part(float(part[r, k]), int(part_key[r, k]),
+                                    float(whole[r, k]), bool(hidden[r, k]), disclosure)
+                     for k in range(len(compared))]
                     for r in range(len(keys))]).reshape(len(keys), len(compared))
     if not common:
         pub[:] = np.nan
@@ -143,6 +153,15 @@ def change(store: Store, quarter: str, by: Sequence[str] = (), compare: str = "f
     out = sort_by_categories(out, by)
     return out[[*by, "kvartal", "antal", "jamforelse", "bas", "forandring", "procent",
                 "jamfort_antal", "anmarkning", "undertryckt", "visas"]]
+
+
+def _hidden_in(cells: pd.DataFrame, by: list[str], keys: list[tuple],
+               quarter: str) -> np.ndarray:
+    """Whether each group's published cell of `quarter` is hidden."""
+    rows = cells[cells["kvartal"] == quarter]
+    hidden = dict(zip([tuple(r) for r in rows[by].itertuples(index=False)] if by else [()],
+                      rows["undertryckt"].astype(bool), strict=True))
+    return np.array([hidden.get(k, False) for k in keys], dtype=bool)
 
 
 def _change_note(bases: list[str], partners: set[str], common: set[str],
@@ -212,36 +231,35 @@ def series_view(store: Store, filters: Filters | None = None, by: str | None = N
     """The counts per quarter (and category of `by`) of the filter's period with their
     protection, and the flags of the matching signal panel (`panels.signal_panels`: the key
     figures' total for by=None, the forms, the area categories); None without quarters or
-    categories. Disclosure control runs over the shown quarters and the windows before them
-    (each quarter's total is published), so that a band is shown only where every count of
-    its window is published."""
+    categories. The counts are the published quarter cells of the cell-key method, over the
+    shown quarters and the windows before them, so that a band is shown only where every
+    count of its window is published."""
     filters = filters or Filters()
     span = data_span(store)
     shown = shown_quarters(store, filters, span)
     if not shown:
         return None
     panel_name = panel_of(by)
-    panel = signal_panels(store, filters).get(panel_name) if panel_name else None
+    panel = (signal_panels(store, role_filters(filters, disclosure)).get(panel_name)
+             if panel_name else None)
     first = min(window_start(panel, shown[0]), shown[0]) if panel else shown[0]
     window = quarters_between(first, shown[-1])
-    where, params = filters.with_period(window[0], window[-1]).where()
-    select = f"{dimension_sql(by)} AS {by}, " if by else ""
-    counted = query_rows(store, f"SELECT kvartal, {select}count(*)::BIGINT FROM reports "
-                         f"WHERE {where} GROUP BY ALL", params)
-    if not by:
-        counted = [(q, None, n) for q, n in counted]
-    categories: list[str | None] = (
-        list(category_order(by, [k for _, k, _ in counted])) if by else [None])
+    # The published quarter cells (cell-key method) over the shown quarters and the windows
+    # before them; categories with a published count that is not 0.
+    cells = published(store, ["kvartal", *([by] if by else [])],
+                      filters.with_period(window[0], window[-1]), disclosure, with_exact=True)
+    categories: list[str | None] = [None]
+    if by:
+        present = cells.loc[~published_zero(cells), by]
+        categories = list(category_order(by, list(dict.fromkeys(present))))
     if not categories:
         return None
-    row_of = {c: i for i, c in enumerate(categories)}
-    col_of = {q: j for j, q in enumerate(window)}
-    exact = np.zeros((len(categories), len(window)), dtype=np.int64)
-    for quarter, key, n in counted:
-        exact[row_of[key], col_of[quarter]] = n
-    # Disclosure control over the whole window (each quarter's total is published).
-    groups = [np.arange(j, exact.size, len(window)) for j in range(len(window))] if by else []
-    result = protect_values(exact.ravel().tolist(), disclosure, groups=groups)
+    cells = cells.set_index(["kvartal", by] if by else ["kvartal"])
+    cells = cells.loc[[(q, c) if by else q for c in categories for q in window]]
+    exact = cells["_exakt"].to_numpy(dtype=np.int64).reshape(len(categories), len(window))
+    result = Protected([None if pd.isna(v) else int(v) for v in cells["antal"]],
+                       cells["undertryckt"].to_numpy(dtype=bool),
+                       cells["visas"].astype(object).tolist())
     flags = None
     if panel is not None:
         names = [c if by else "totalt" for c in categories]

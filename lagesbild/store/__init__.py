@@ -13,8 +13,9 @@ from lagesbild.store.database import (
     StoreCorrupt,
     StoreError,
     StoreLocked,
+    all_versions,
     content_sha256,
 )
 
 __all__ = ["EDITED_IN_APP", "QUARTER_SQL", "Receipt", "Store", "StoreCorrupt", "StoreError",
-           "StoreLocked", "content_sha256"]
+           "StoreLocked", "all_versions", "content_sha256"]

@@ -101,8 +101,9 @@ class ConcernsAndTraining(Entry):
 
     def caption(self, table: pd.DataFrame, context: Context) -> str:
         return (f"Markering: minst {fi.MANY_CONCERNS_SHARE:.0f} % av orosrapporterna och "
-                "mindre än hälften så stor andel av utbildningsdeltagarna. Antal "
-                f"orosrapporter under {context.threshold} visas inte.")
+                "mindre än hälften så stor andel av utbildningsdeltagarna."
+                + (f" Antal orosrapporter under {context.threshold} visas inte."
+                   if context.threshold else ""))
 
     def summary(self, table: pd.DataFrame, context: Context) -> str:
         flagged = table[table["lite_utbildning"].astype(bool)]["verksamhet"].tolist()

@@ -17,12 +17,11 @@ needs_browser = pytest.mark.skipif(
 MENU = '''
 import pandas as pd
 import plotly.graph_objects as go
-from lagesbild.domain.config import Disclosure
-from lagesbild.numbers.disclosure import protect
 from ui.downloads import download_menu
 
 fig = go.Figure(go.Bar(x=["Centrum", "Teg"], y=[10, None]))
-data = protect(pd.DataFrame({"omrade": ["Centrum", "Teg"], "antal": [10, 3]}), Disclosure(5, 0))
+data = pd.DataFrame({"omrade": ["Centrum", "Teg"], "antal": pd.array([10, None], "Int64"),
+                     "undertryckt": [False, True], "visas": ["10", "<5"]})
 download_menu(fig, data, "Rapporter per stadsdel", "Område: Centrum, Teg", key="t")
 '''
 
@@ -50,16 +49,31 @@ def test_export_page_internal_and_public(app_db):
     assert "_lagesbild_publik.pptx" in " ".join(c.value for c in at.caption)
 
 
+def _labels(at: AppTest) -> list[str]:
+    return [b.label for b in at.get("download_button")]
+
+
+FORMATS = (["Bild (PNG)", "Vektorbild (SVG)", "PDF"] if images.browser_available() else []) \
+    + ["Data (Excel)", "Data (CSV, för Excel)"]
+
+
 def test_download_menu_offers_every_format(app_db):
+    """An analyst on this computer (localhost mode) sees exact counts: nothing is offered for
+    download until an internal exact export is chosen explicitly; with the protected view
+    (the preparation group's numbers) every format is offered at once."""
     at = AppTest.from_string(MENU, default_timeout=60).run()
     assert not at.exception
-    buttons = at.get("download_button")
-    labels = [b.label for b in buttons]
-    if images.browser_available():
-        assert labels == ["Bild (PNG)", "Vektorbild (SVG)", "PDF", "Data (Excel)",
-                          "Data (CSV, för Excel)"]
-    else:
-        assert labels == ["Data (Excel)", "Data (CSV, för Excel)"]
+    assert _labels(at) == []
+    exact = next(c for c in at.checkbox if "exakta antal" in c.label)
+    exact.check().run()
+    assert not at.exception
+    assert _labels(at) == FORMATS
+    protected = AppTest.from_string(MENU, default_timeout=60)
+    protected.session_state["visa_skyddade_siffror"] = True
+    protected.run()
+    assert not protected.exception
+    assert _labels(protected) == FORMATS
+    assert not [c for c in protected.checkbox if "exakta antal" in c.label]
 
 
 @needs_browser

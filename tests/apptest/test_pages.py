@@ -104,7 +104,13 @@ def test_rate_map_covers_the_whole_period_and_gender_shares_are_published(demo_d
     shares = charts_of(at)[0]
     men = next(t for t in shares["data"] if t.get("name") == "Man")
     assert sum(x is not None for x in men["x"]) >= len(men["x"]) / 2, "shares for most forms"
-    assert not any(t.get("name") == "Annat" for t in shares["data"])
+    assert any(t.get("name") == "Annat" for t in shares["data"])  # analysts: every category
+    group = start(protected=True)  # the preparation group's numbers: one gender breakdown
+    group.switch_page("pages/malgrupper.py").run()
+    assert_ok(group)
+    merged = charts_of(group)[0]
+    assert not any(t.get("name") == "Annat" for t in merged["data"])
+    assert any(t.get("name") == "Man" for t in merged["data"])
     forum = charts_of(at)[-1]
     assert {t.get("name") for t in forum["data"]} >= {"Alla rapporter",
                                                      "Till konsultationsforum"}
@@ -212,7 +218,7 @@ def small_counts(at: AppTest) -> list[tuple[str, str]]:
 
 @pytest.mark.parametrize("district", [["Hörnefors"], ["Sävar", "Teg"]])
 def test_hidden_counts_never_appear_as_digits(demo_db: Path, district: list[str]):
-    at = start()
+    at = start(protected=True)
     widget(at, "Område").set_value(district).run()
     seen_small = False
     for page in PAGES:
@@ -221,6 +227,23 @@ def test_hidden_counts_never_appear_as_digits(demo_db: Path, district: list[str]
         assert small_counts(at) == [], page
         seen_small |= any(text in ("<5", "..") for _, text in visible_counts(at))
     assert seen_small, "the selection should have produced hidden values"
+
+
+def test_analysts_see_exact_counts_marked_and_the_group_protected_ones(demo_db: Path):
+    """On screen an analyst sees exact counts, said so on the page; the protected view is the
+    preparation group's, with the note. The same key figure differs by at most 2."""
+    from lagesbild.numbers.disclosure import EXACT_NOTE, NOTE
+
+    exact = start()
+    assert_ok(exact)
+    captions = " ".join(c.value for c in exact.caption)
+    assert EXACT_NOTE in captions and NOTE not in captions
+    protected = start(protected=True)
+    assert_ok(protected)
+    captions = " ".join(c.value for c in protected.caption)
+    assert NOTE in captions and EXACT_NOTE not in captions
+    total = {at: int(at.metric[0].value.replace("\u00a0", "")) for at in (exact, protected)}
+    assert abs(total[exact] - total[protected]) <= 2
 
 
 def test_the_scanner_finds_small_counts():

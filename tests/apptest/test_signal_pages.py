@@ -67,7 +67,7 @@ def test_a_simple_change_is_shown_as_numbers_not_as_a_verdict(steady_db: Path):
 
 
 def test_the_overview_of_the_demo_uses_the_new_method(demo_db: Path):
-    at = start()
+    at = start(protected=True)  # as the preparation group sees it
     assert_ok(at)
     page = texts(at)
     assert not SIGNIFICANCE.search(page), SIGNIFICANCE.search(page)

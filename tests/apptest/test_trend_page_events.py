@@ -8,11 +8,12 @@ from streamlit.testing.v1 import AppTest
 
 from lagesbild.charts import EVENT_MARK
 from lagesbild.export import images
-from tests.helpers.apptest import APP
+from tests.helpers.apptest import APP, PROTECTED_VIEW
 
 
 def test_trend_page_shows_events_and_one_download_menu_per_chart(demo_db):
     at = AppTest.from_file(APP, default_timeout=60)
+    at.session_state[PROTECTED_VIEW] = True  # downloads without choosing an exact export
     at.run()
     at.switch_page("pages/trender.py").run()
     assert not at.exception, [e.value for e in at.exception]

@@ -75,6 +75,19 @@ def hostile_data(db: Path, folder: Path) -> Path:
             "aktivitet": HOSTILE[:120], "mal": "Målet", "omrade": "Samverkan",
             "ansvarig": "UmeBrå", "start_kvartal": "2024K1",
             "klart_kvartal": latest_complete_quarter(today), "status": "Pågår"}, today)
+        # the code lists live in the database: the hostile description is a new version
+        import csv
+        import io
+
+        from lagesbild.intake.codelists import csv_bytes, import_codelist
+
+        rows = list(csv.reader(io.StringIO(csv_bytes("former").decode("utf-8"))))
+        rows[1][rows[0].index("beskrivning")] = HOSTILE
+        out = io.StringIO()
+        csv.writer(out, lineterminator="\n").writerows(rows)
+        result = import_codelist(store, out.getvalue().encode("utf-8"), "former.csv",
+                                 "former", "anna")
+        assert result.accepted, [p.message() for p in result.problems]
     finally:
         store.close()
     data = folder / "data"

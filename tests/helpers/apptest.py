@@ -19,11 +19,18 @@ PASSWORD = "ett-långt-lösenord-2026"
 UPLOAD, AUDIT = "pages/ladda_upp.py", "pages/granskning.py"
 
 
-def start(query: dict[str, str] | None = None) -> AppTest:
-    """dashboard.py run once (with URL query parameters, if given)."""
+PROTECTED_VIEW = "visa_skyddade_siffror"  # ui.view: an analyst sees the protected numbers
+
+
+def start(query: dict[str, str] | None = None, protected: bool = False) -> AppTest:
+    """dashboard.py run once (with URL query parameters, if given). On this computer the user
+    is an analyst, who sees exact counts; `protected` shows the preparation group's numbers
+    (the sidebar's "Visa skyddade siffror")."""
     at = AppTest.from_file(APP, default_timeout=TIMEOUT)
     if query:
         at.query_params.update(query)
+    if protected:
+        at.session_state[PROTECTED_VIEW] = True
     return at.run()
 
 

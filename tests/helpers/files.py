@@ -46,8 +46,8 @@ def report_rows(count: int, start: int = 1) -> list[list[object]]:
 # -- good files ---------------------------------------------------------------------------
 
 
-def make_workbook(sheets: dict[str, Rows], path: Path | str) -> Path:
-    """An xlsx with one sheet per item; dates become real Excel date cells."""
+def _workbook(sheets: dict[str, Rows]):  # noqa: ANN202 - an openpyxl Workbook
+    """An openpyxl workbook with one sheet per item; dates become real Excel date cells."""
     import openpyxl
 
     wb = openpyxl.Workbook()
@@ -62,8 +62,13 @@ def make_workbook(sheets: dict[str, Rows], path: Path | str) -> Path:
                         cell.number_format = "yyyy-mm-dd hh:mm"
                     elif isinstance(value, dt.date):
                         cell.number_format = "yyyy-mm-dd"
+    return wb
+
+
+def make_workbook(sheets: dict[str, Rows], path: Path | str) -> Path:
+    """An xlsx with one sheet per item; dates become real Excel date cells."""
     path = Path(path)
-    wb.save(path)
+    _workbook(sheets).save(path)
     return path
 
 
@@ -273,9 +278,11 @@ def make_fast_xlsx(rows: Iterable[Sequence[object]], path: Path | str) -> Path:
     return path
 
 
-def zip_bomb(uncompressed_mb: int, *, name: str = _SHEET_XML) -> bytes:
+def zip_bomb(uncompressed_mb: int, *, name: str = _SHEET_XML,
+             declared: int | None = None) -> bytes:
     """An xlsx whose worksheet inflates to `uncompressed_mb` MiB of zeros (truly, not just
-    declared), built in well under a second by repeating one fully flushed deflate block."""
+    declared), built in well under a second by repeating one fully flushed deflate block.
+    `declared`: the uncompressed size its headers claim instead (a lying file)."""
     chunk = b"\0" * 2**20
     compressor = zlib.compressobj(9, zlib.DEFLATED, -15)
     block = compressor.compress(chunk) + compressor.flush(zlib.Z_FULL_FLUSH)
@@ -285,7 +292,7 @@ def zip_bomb(uncompressed_mb: int, *, name: str = _SHEET_XML) -> bytes:
         crc = zlib.crc32(chunk, crc)
     members = [(n, zlib.compress(t.encode())[2:-4], zlib.crc32(t.encode()), len(t.encode()))
                for n, t in _XLSX_PARTS.items() if n != name]
-    members.append((name, data, crc, uncompressed_mb * 2**20))
+    members.append((name, data, crc, uncompressed_mb * 2**20 if declared is None else declared))
     return _raw_zip(members)
 
 
@@ -376,3 +383,82 @@ def make_xls(rows: Rows, path: Path | str, *, sheet_name: str = "Rapporter") -> 
 
 def _biff(kind: int, data: bytes) -> bytes:
     return struct.pack("<HH", kind, len(data)) + data
+
+
+# -- files as partners write them -------------------------------------------------------------
+
+
+def make_partner_workbook(
+    sheets: dict[str, Rows], path: Path | str, *,
+    hidden_rows: dict[str, Sequence[int]] | None = None,
+    formulas: dict[str, dict[str, str]] | None = None, autofilter: bool = False,
+    hidden_sheets: Sequence[str] = (), macro: bool = False,
+) -> Path:
+    """An xlsx (or xlsm, `macro`) as Excel users leave it: `hidden_rows` {sheet: Excel rows
+    hidden, e.g. by an autofilter}; `formulas` {sheet: {cell: formula}} written without a saved
+    value (as a program that does not calculate writes them); `hidden_sheets` hidden."""
+    wb = _workbook(sheets)
+    for name, rows in sheets.items():
+        ws = wb[name]
+        for row in (hidden_rows or {}).get(name, ()):
+            ws.row_dimensions[row].hidden = True
+        for ref, formula in (formulas or {}).get(name, {}).items():
+            ws[ref] = formula
+        if autofilter and rows:
+            ws.auto_filter.ref = f"A1:{_column_letter(len(rows[0]) - 1)}{len(rows)}"
+        if name in hidden_sheets:
+            ws.sheet_state = "hidden"
+    path = Path(path)
+    wb.save(path)
+    if macro:  # an .xlsm: the macro-enabled content type, as Excel saves it
+        data = path.read_bytes()
+        path.write_bytes(_with_content_type(
+            data, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml",
+            "application/vnd.ms-excel.sheet.macroEnabled.main+xml"))
+    return path
+
+
+def _with_content_type(data: bytes, old: str, new: str) -> bytes:
+    source = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            body = source.read(info)
+            if info.filename == "[Content_Types].xml":
+                body = body.replace(old.encode(), new.encode())
+            target.writestr(info, body)
+    return out.getvalue()
+
+
+def make_unicode_text(rows: Rows, path: Path | str) -> Path:
+    """Excel's "Unicode text" (.txt): UTF-16 with a byte-order mark, tab-separated."""
+    path = Path(path)
+    text = "\r\n".join("\t".join("" if v is None else _text(v) for v in row) for row in rows)
+    path.write_bytes(text.encode("utf-16"))
+    return path
+
+
+def decomposed(text: str) -> str:
+    """The text with å, ä, ö written as a letter plus a combining mark (as macOS does)."""
+    import unicodedata
+
+    return unicodedata.normalize("NFD", text)
+
+
+def school_rows(count: int, *, start: int = 1, year: int = 2026, quarter: int = 3,
+                prefix: str = "2026-", sector: str = "Grundskola", seed: int = 0,
+                width: int = 3) -> list[list[object]]:
+    """`count` report rows of one school numbered prefix001, prefix002 … in one quarter;
+    `seed` varies their content (two schools' reports look different)."""
+    areas = ["Centrum", "Ersboda", "Ålidhem", "Teg", "Haga", "Mariehem"]
+    forms = ["Högerextremism", "Vänsterextremism", "Islamistisk extremism", "Misogyn extremism"]
+    events = ["Propaganda", "Hot", "Skadegörelse", "Oro för individ"]
+    rows = []
+    for i in range(start, start + count):
+        k = i + seed
+        day = dt.date(year, 3 * quarter - 2, 1) + dt.timedelta(days=(7 * k) % 85)
+        event = events[k % len(events)]
+        rows.append([f"{prefix}{i:0{width}d}", day, "Oro" if event == "Oro för individ"
+                     else "Incident", areas[k % len(areas)], forms[k % len(forms)], event,
+                     sector, "Okänt", "Okänd", "Nej"])
+    return rows

@@ -14,6 +14,10 @@ from lagesbild.intake.demo import demo_reports
 from lagesbild.store import Store
 from lagesbild.store.schema import REPORT_COLUMNS
 
+# The cell-key secret of every database a test makes (tests/conftest.py), so protected
+# numbers are the same in every run.
+TEST_SECRET = "7e57" * 16
+
 #   partner/verksamhet, datum, rapporttyp, omrade, regso, form, handelse, kon, alder, konsultation
 SEVEN = [
     ("Socialtjänst", dt.date(2026, 7, 3), "Oro", "Centrum", "2480R033", "Högerextremism",

@@ -139,6 +139,35 @@ def test_audit_log_and_exact_counts_are_for_analysts(store: Store) -> None:
         "bo", "export", "ok"]
 
 
+
+def test_an_exact_export_is_for_analysts_and_says_so_in_the_log(store: Store) -> None:
+    with pytest.raises(AccessDenied, match="exakta antal"):
+        policy.record_export(store, BO, "paket.pptx", "pptx", exact=True)
+    refused = audit.entries(store).iloc[0]
+    assert (refused["actor"], refused["outcome"]) == ("bo", "nekad")
+    policy.record_export(store, ANNA, "paket.pptx", "pptx", exact=True)
+    entry = audit.entries(store).iloc[0]
+    assert (entry["actor"], entry["action"], entry["outcome"]) == ("anna", "export", "ok")
+    assert entry["details"] == "exakta antal, internt; pptx"
+    policy.record_export(store, ANNA, "paket.pdf", "pdf")
+    assert audit.entries(store).iloc[0]["details"] == "pdf"  # protected: nothing to say
+
+
+def test_import_history_gives_the_group_no_exact_row_counts(store: Store) -> None:
+    from tests.helpers.reports import SEVEN, load
+
+    load(store, SEVEN[:3], name="tre")
+    load(store, SEVEN, name="sju")
+    exact = policy.import_history(store, ANNA)
+    assert sorted(exact["Rader"].tolist()) == [3, 7] and set(exact["Av"]) == {"test"}
+    shown = policy.import_history(store, BO)
+    assert set(shown["Av"]) == {roles.ROLE_LABELS[roles.ANALYTIKER]}
+    rows = dict(zip(shown["Fil"], shown["Rader"], strict=True))
+    assert rows["tre"] == "<5" and 5 <= int(rows["sju"]) <= 9  # seven reports, within ±2
+    for column in ("Nya", "Ändrade", "Oförändrade", "Dubbletter"):
+        assert set(shown[column]) == {".."}  # no record set of their own to be protected by
+
+
 # -- OIDC role mapping -------------------------------------------------------------------------
 MAPPING = signin.RoleMapping(
     users={"anna@umea.se": "analytiker", "sub-123": "beredningsgrupp"},

@@ -68,7 +68,8 @@ def check_conventions(fig: go.Figure, what: str) -> None:
     sources = [a for a in fig.layout.annotations if a.name == "kalla"]
     assert len(sources) == 1
     assert sources[0].text == ("Källa: UmeBrå, partnernas rapporter. Data per 2026-11-24. "
-                               "Värden under 5 visas som <5.")
+                               "Värden under 5 visas som <5. Små avvikelser kan förekomma "
+                               "för att skydda enskilda.")
     assert fig.layout.separators == ", "
 
 

@@ -167,3 +167,69 @@ def test_template_and_demo_commands(tmp_path, db, capsys) -> None:
     assert "Demodata fanns i databasen och har tagits bort" in out
     code, _, err = run(capsys, "demo", "--db", db)
     assert code == 1 and "riktiga rapporter" in err
+
+
+def test_nil_return_on_the_command_line(tmp_path, db, capsys) -> None:
+    code, out, _ = run(capsys, "import", "--nil", "--partner", "Socialtjänst", "--quarter",
+                       "2026K2", "--db", db)
+    assert code == 0 and "REGISTRERAD  Socialtjänst har inga rapporter 2026K2" in out
+    code, out, _ = run(capsys, "import", "--nil", "--partner", "Socialtjänst", "--quarter",
+                       "2026K2", "--db", db)
+    assert code == 0 and "REDAN REGISTRERAD" in out
+    code, out, _ = run(capsys, "import", "--nil", "--partner", "Nya skolan", "--quarter",
+                       "2026K2", "--db", db)
+    assert code == 1 and "finns inte i partnerregistret" in out and "partner add" in out
+    path = write_xlsx(tmp_path / "soc.xlsx", ROWS)  # 2026K2 and K3: replaces the nil return
+    assert run(capsys, "import", str(path), "--db", db)[0] == 0
+    code, out, _ = run(capsys, "import", "--nil", "--partner", "Socialtjänst", "--quarter",
+                       "2026K3", "--db", db)
+    assert code == 1 and "har redan 3 rapporter för 2026K3" in out
+    store = Store.open(db)
+    try:
+        assert store.cursor().execute("SELECT count(*) FROM nil_returns").fetchone()[0] == 0
+    finally:
+        store.close()
+
+
+@pytest.mark.parametrize("args", [
+    ["import", "--nil", "--partner", "Polis"],  # no quarter
+    ["import", "--nil", "--quarter", "2026K3"],  # no partner
+    ["import", "x.xlsx", "--nil", "--partner", "Polis", "--quarter", "2026K3"],  # a file too
+    ["import", "x.xlsx", "--quarter", "2026K3"],  # a quarter without --nil
+])
+def test_import_usage_errors_exit_two(db, capsys, args) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main([*args, "--db", db])
+    assert exc.value.code == 2 and "Fel:" in capsys.readouterr().err
+
+
+def test_replace_on_the_command_line_withdraws_and_rollback_undoes_it(tmp_path, db,
+                                                                      capsys) -> None:
+    run(capsys, "import", str(write_xlsx(tmp_path / "a.xlsx", ROWS)), "--db", db)
+    fewer = write_xlsx(tmp_path / "b.xlsx", ROWS[:2])  # S-3 (2026K3) is gone; S-4 is 2026K2
+    code, out, _ = run(capsys, "import", str(fewer), "--db", db, "--replace", "--json")
+    result = json.loads(out)[0]
+    assert code == 0 and result["aterkallade"] == 1 and result["batch_id"] == 2
+    store = Store.open(db)
+    try:
+        ids = sorted(r[0] for r in store.cursor().execute(
+            "SELECT rapport_id FROM reports").fetchall())
+        assert ids == ["S-1", "S-2", "S-4"]
+    finally:
+        store.close()
+    assert run(capsys, "rollback", "2", "--db", db)[0] == 0
+    _, out, _ = run(capsys, "indicators", "--by", "kvartal", "--db", db, "--min-cell", "0")
+    assert sorted(out.strip().splitlines()[1:]) == ["2026K2,1", "2026K3,3"]
+
+
+def test_a_workbook_with_quarter_sheets_and_hidden_rows_on_the_command_line(
+        tmp_path, db, capsys) -> None:
+    from tests.helpers.files import make_partner_workbook
+
+    path = make_partner_workbook({"K2": [HEADERS, ROWS[3]], "K3": [HEADERS, *ROWS[:3]],
+                                  "Info": [["Kontakt: samordnaren"]]},
+                                 tmp_path / "ar.xlsx", hidden_rows={"K3": [3]})
+    code, out, _ = run(capsys, "import", str(path), "--db", db)
+    assert code == 0 and "4 rapporter" in out
+    assert "Lästa blad: K2, K3" in out and "Info (har ingen rubrikrad)" in out
+    assert "1 rad är dold" in out

@@ -66,6 +66,34 @@ def test_xlsx_with_filters_and_audit(db, tmp_path, capsys):
     assert "rapporttyp=Oro" in entry[4]
 
 
+def test_xlsx_is_protected_unless_an_exact_export_is_asked_for(db, tmp_path, capsys):
+    sheets = {}
+    for variant, extra in (("skyddad", []), ("exakt", ["--exact"])):
+        out = tmp_path / f"{variant}.xlsx"
+        code = main(["export", "--db", db, "--user", "anna", "--from", "2025K4", "--to",
+                     "2026K3", "--format", "xlsx", "--out", str(out), "--charts",
+                     "per_verksamhet", *extra])
+        assert code == 0, capsys.readouterr().err
+        book = load_workbook(out)
+        about = {r[0]: r[1] for r in book["Om tabellerna"].iter_rows(values_only=True)}
+        sheets[variant] = ({r[0]: r[1] for r in book["Per verksamhet"].iter_rows(
+            min_row=2, values_only=True)}, about["Röjandekontroll"])
+    (protected, note), (exact, exact_note) = sheets["skyddad"], sheets["exakt"]
+    assert "Små avvikelser kan förekomma för att skydda enskilda." in note
+    assert "Exakta antal" in exact_note
+    assert all(isinstance(v, int) for v in exact.values())
+    # 2025K4–2026K3 is published as the sum of two cells (2025K4 and the demo's year 2026,
+    # which ends in 2026K3), each at most 2 from its true count
+    far = {k: (protected[k], v) for k, v in exact.items()
+           if isinstance(protected.get(k), int) and abs(protected[k] - v) > 4}
+    assert not far, far
+    assert protected != exact  # perturbed
+    protected_entry, exact_entry = sorted(_audit(db), key=lambda e: e[2])[::-1]
+    assert "exakta antal" not in protected_entry[4]
+    assert exact_entry[4].startswith("exakta antal, internt")
+    assert main(["export", "--db", db, "--format", "xlsx", "--exact", "--public"]) == 2
+
+
 @needs_browser
 def test_pptx_default_pack(db, tmp_path, capsys, browser):
     out = tmp_path / "motet.pptx"

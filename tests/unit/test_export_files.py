@@ -8,12 +8,10 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
-from lagesbild.domain.config import Disclosure
 from lagesbild.export.common import export_table
 from lagesbild.export.naming import export_name
 from lagesbild.export.public import support_lines
 from lagesbild.export.workbook import csv_bytes, safe_cell, sheet_title, workbook_bytes
-from lagesbild.numbers.disclosure import protect
 from lagesbild.numbers.query import Filters
 
 
@@ -64,9 +62,12 @@ def test_sheet_title_is_valid_and_unique():
 
 # -- tables -------------------------------------------------------------------------------------
 def _protected() -> pd.DataFrame:
-    table = pd.DataFrame({"omrade": ["Centrum", "Teg", "Haga", "Ersboda"],
-                          "antal": [40, 3, 12, 0]})
-    out = protect(table, Disclosure(5, 0), known_total=True)
+    """A table in the output convention of the disclosure control: Teg small, Haga hidden
+    because it lies in a small group."""
+    out = pd.DataFrame({"omrade": ["Centrum", "Teg", "Haga", "Ersboda"],
+                        "antal": pd.array([40, None, None, 0], dtype="Int64"),
+                        "undertryckt": [False, True, True, False],
+                        "visas": ["40", "<5", "..", "0"]})
     out["andel"] = (out["antal"].astype("Float64") / 55 * 100)
     out["p_varde"] = 0.5
     return out
@@ -78,7 +79,7 @@ def test_export_table_shows_suppressed_counts_as_text():
     counts = dict(zip(table["Område"], table["Antal"], strict=True))
     assert counts["Centrum"] == 40 and counts["Ersboda"] == 0
     assert counts["Teg"] == "<5"
-    assert counts["Haga"] == ".."  # hidden to protect Teg (the total is known)
+    assert counts["Haga"] == ".."  # hidden: it lies in a group with fewer than 5
     assert table["Andel (%)"].iloc[0] == round(40 / 55 * 100, 1)
 
 
@@ -116,12 +117,16 @@ def test_workbook_cells_numbers_suppression_and_injection():
 
 
 def test_csv_is_swedish_excel_and_safe():
-    frame = pd.DataFrame({"omrade": ["=cmd", "Teg"], "antal": [12, 3], "andel": [1.5, None]})
-    frame = protect(frame, Disclosure(5, 0))
+    frame = pd.DataFrame({"omrade": ["=cmd", "Teg"], "antal": pd.array([12, None], "Int64"),
+                          "andel": [1.5, None], "undertryckt": [False, True],
+                          "visas": ["12", "<5"]})
     text = csv_bytes(frame).decode("utf-8-sig")
     lines = text.strip().split("\r\n")
     assert lines[0] == "Område;Antal;Andel (%)"
     assert lines[1] == "'=cmd;12;1,5" and lines[2] == "Teg;<5;"
+    noted = csv_bytes(frame, "Små avvikelser kan förekomma för att skydda enskilda.")
+    assert noted.decode("utf-8-sig").strip().split("\r\n")[-2:] == [
+        "", "Små avvikelser kan förekomma för att skydda enskilda."]
 
 
 # -- support lines ------------------------------------------------------------------------------

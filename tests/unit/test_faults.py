@@ -20,8 +20,8 @@ PROJECT = Path(__file__).resolve().parents[2]
 BIG = 100_000  # rows in the import that is killed
 
 # The child: a big import into a database that already has one, killed part of the way.
-# With PAUSE it stops inside the import transaction, right after the new report versions are
-# written (and prints MITT_I); without it, the parent kills it as soon as the database file
+# With PAUSE it stops inside the import transaction, right after its first write of the rows
+# (and prints MITT_I); without it, the parent kills it as soon as the database file
 # starts to grow (DuckDB writes large uncommitted inserts to the file before the commit).
 CHILD = textwrap.dedent("""
     import contextlib, sys, time
@@ -48,8 +48,8 @@ CHILD = textwrap.dedent("""
                 return result
 
         @contextlib.contextmanager
-        def pausing():
-            with real() as tx:
+        def pausing(*args, **kwargs):
+            with real(*args, **kwargs) as tx:
                 yield Pausing(tx)
 
         store.transaction = pausing
@@ -64,8 +64,9 @@ def state(path: Path) -> dict[str, object]:
     con = duckdb.connect(str(path), read_only=True)
     try:
         return {
+            # batch 0 holds the defaults a database starts from, not an import
             "batches": con.execute("SELECT batch_id, file_name, rows_total FROM batches "
-                                   "ORDER BY batch_id").fetchall(),
+                                   "WHERE batch_id > 0 ORDER BY batch_id").fetchall(),
             "reports": con.execute("SELECT count(*) FROM reports").fetchone()[0],
             "versions": con.execute("SELECT count(*) FROM report_versions").fetchone()[0],
             "checksum": con.execute("SELECT sum(hash(r))::VARCHAR FROM reports r").fetchone()[0],

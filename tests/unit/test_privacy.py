@@ -244,6 +244,72 @@ def test_a_wrong_check_digit_is_not_a_personnummer(birth: dt.date, serial: int) 
     assert looks_personal(wrong) is None
 
 
+# Every separator a person types before the last four digits (issue 11): none, hyphen, plus,
+# space, en and em dash, minus sign, dot, and a space around a dash.
+SEPARATORS = ["", "-", "+", " ", "\u2013", "\u2014", "\u2212", ".", " - ", " \u2013 "]
+
+
+@settings(deadline=None, max_examples=300)
+@given(BIRTHS, st.integers(0, 999), st.sampled_from(SEPARATORS), st.booleans(),
+       st.booleans(), st.sampled_from(["", "Elev ", "pnr: ", "(", "Id "]),
+       st.sampled_from(["", ")", " har oroat", ", se akt"]))
+def test_personal_numbers_are_found_with_any_separator(
+    birth: dt.date, serial: int, separator: str, century: bool, coordination: bool,
+    before: str, after: str,
+) -> None:
+    digits = valid_personnummer(birth, serial, style="12" if century else "10",
+                                coordination=coordination)
+    text = f"{before}{digits[:-4]}{separator}{digits[-4:]}{after}"
+    assert looks_personal(text) == "personnummer", text
+    # also when the cell is read through a whole sheet (the fast prefilter first)
+    problems = scan_sheet(sheet_with(rows=[[*VALID_ROW, text]]))
+    assert [p.row for p in problems] == [4], text
+    assert_never_shown(problems, digits)
+
+
+@settings(deadline=None, max_examples=200)
+@given(BIRTHS, st.integers(0, 999), st.sampled_from(SEPARATORS))
+def test_a_separated_number_with_a_wrong_check_digit_is_no_alarm(
+    birth: dt.date, serial: int, separator: str,
+) -> None:
+    digits = valid_personnummer(birth, serial, style="12")
+    wrong = digits[:-1] + str((int(digits[-1]) + 5) % 10)
+    assert looks_personal(f"{wrong[:-4]}{separator}{wrong[-4:]}") is None
+
+
+@settings(deadline=None)
+@given(BIRTHS, st.integers(0, 999), st.sampled_from(SEPARATORS),
+       st.sampled_from(["\u200b", "\u00ad", "\u2060", "\ufeff"]))
+def test_invisible_characters_do_not_hide_a_personal_number(
+    birth: dt.date, serial: int, separator: str, invisible: str,
+) -> None:
+    digits = valid_personnummer(birth, serial, style="12")
+    text = f"{digits[:4]}{invisible}{digits[4:-4]}{separator}{digits[-4:]}"
+    problems = scan_sheet(sheet_with(rows=[[*VALID_ROW, text]]))
+    assert len(problems) == 1, text
+
+
+@settings(deadline=None)
+@given(BIRTHS, st.integers(0, 999), st.sampled_from(SEPARATORS),
+       st.sampled_from(["elev_{}.xlsx", "Anmälan {} K3.csv", "{}.ods", "Blad {}"]))
+def test_personal_numbers_in_file_and_sheet_names(
+    birth: dt.date, serial: int, separator: str, pattern: str,
+) -> None:
+    digits = valid_personnummer(birth, serial, style="10")
+    name = pattern.format(f"{digits[:-4]}{separator}{digits[-4:]}")
+    assert privacy.personal_name(name), name
+    shown = privacy.masked_name(name)
+    assert digits[-4:] not in shown and shown.startswith(privacy.NAME_PLACEHOLDER)
+    assert privacy.name_problems(shown)[0].file == shown
+
+
+@pytest.mark.parametrize("name", ["Polis_2026K3.xlsx", "Rapporter 2026-07-03.xlsx",
+                                  "2480R003 Centrum.csv", "SOC-2026-0042.xlsx",
+                                  "export_20260703_1430.csv", "K3.xlsx"])
+def test_ordinary_file_names_are_kept(name: str) -> None:
+    assert not privacy.personal_name(name) and privacy.masked_name(name) == name
+
+
 # -- speed --------------------------------------------------------------------------------
 
 

@@ -231,6 +231,15 @@ def test_a_zip_bomb_is_never_unpacked() -> None:
     assert wb.sheetnames == [PROBLEM_SHEET]
 
 
+def test_a_zip_bomb_whose_headers_lie_is_never_unpacked() -> None:
+    from tests.helpers.files import zip_bomb
+
+    data = zip_bomb(200, declared=2048)  # claims 2 kB, unpacks 200 MB
+    problem = Problem("bomb.xlsx", "Filen packas upp till orimligt mycket data", "Spara om.")
+    wb = open_report(problem_workbook(data, "bomb.xlsx", [problem]))
+    assert wb.sheetnames == [PROBLEM_SHEET]
+
+
 def test_many_problems_are_capped(monkeypatch: pytest.MonkeyPatch) -> None:
     from lagesbild.intake import problem_report
 

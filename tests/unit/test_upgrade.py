@@ -61,19 +61,51 @@ def first_release_database(path: Path) -> None:
     con.close()
 
 
-def first_release_contents(path: Path) -> dict[str, list[tuple]]:
-    """Every first-release table and column, as sorted rows (later columns left out)."""
+def _columns(con: duckdb.DuckDBPyConnection) -> dict[str, list[str]]:
+    columns: dict[str, list[str]] = {}
+    for table, column in con.execute(
+            "SELECT table_name, column_name FROM information_schema.columns "
+            "WHERE table_schema = 'main' ORDER BY table_name, ordinal_position").fetchall():
+        columns.setdefault(table, []).append(f'"{column}"')
+    return columns
+
+
+def first_release_contents(path: Path, columns_from: Path | None = None) \
+        -> dict[str, list[tuple]]:
+    """Every table and column, as sorted rows; with `columns_from`, only the tables and
+    columns of that (first-release) database (later columns, such as the record key
+    `reports.rkey` of migration 4, left out)."""
+    if columns_from is not None:
+        reference = duckdb.connect(str(columns_from), read_only=True)
+        try:
+            wanted = _columns(reference)
+        finally:
+            reference.close()
     con = duckdb.connect(str(path), read_only=True)
     try:
-        columns = {}
-        for table, column in con.execute(
-                "SELECT table_name, column_name FROM information_schema.columns "
-                "WHERE table_schema = 'main' ORDER BY table_name, ordinal_position").fetchall():
-            columns.setdefault(table, []).append(f'"{column}"')
+        columns = _columns(con)
+        if columns_from is not None:  # the first release's columns, and the current tables
+            # that now hold the current versions (STORED_ONCE) in the first release's width
+            columns = wanted | {t: columns[t][:FIRST_WIDTH[v]] for v, t in STORED_ONCE.items()
+                                if t not in wanted and t in columns}
         return {t: con.execute(f'SELECT {", ".join(c)} FROM "{t}" ORDER BY ALL').fetchall()
                 for t, c in columns.items()}
     finally:
         con.close()
+
+
+# Since schema 3 every version is stored once: the current one in the current table, the
+# others in the versions table (they were both in the versions table before).
+STORED_ONCE = {"report_versions": "reports", "population_versions": "population"}
+
+
+def every_version(contents: dict[str, list[tuple]], versions: str) -> set[tuple]:
+    """Every version of a dataset, in the first release's columns (batch_id first)."""
+    width = FIRST_WIDTH[versions]
+    return {r[:width] for r in contents[versions] + contents.get(STORED_ONCE[versions], [])}
+
+
+FIRST_WIDTH = {"report_versions": 13, "population_versions": 4}
 
 
 @pytest.fixture
@@ -105,11 +137,15 @@ def test_a_first_release_database_migrates_and_keeps_everything(old_db: Path) ->
         store.close()
 
     after = first_release_contents(old_db)
+    assert "cell_key_secret" in after and len(after["cell_key_secret"]) == 1  # migration 4
     for name, rows in before.items():
         if name == "batches":  # batch 1 is rolled back above; nothing else changed
-            assert [r[:16] for r in after[name]] == [r[:16] for r in rows]
+            # (batch 0 holds the defaults the migration starts the reference data from)
+            assert [r[:16] for r in after[name] if r[0] != 0] == [r[:16] for r in rows]
         elif name == "reports":
             assert after[name] == []
+        elif name in STORED_ONCE:  # every version kept: the current ones beside the older
+            assert every_version(after, name) == every_version(before, name), name
         elif name != "schema_version":
             assert after[name] == rows, name
     assert after["schema_version"][0] == before["schema_version"][0]
@@ -130,14 +166,22 @@ def test_a_first_release_backup_restores_into_the_current_schema(old_db: Path,
     assert manifest["schema_version"] == 1
     result = backup.restore(tmp_path / "kopia", tmp_path / "ny.duckdb")
     assert result.schema_version == LATEST_VERSION
-    after = first_release_contents(tmp_path / "ny.duckdb")
+    after = first_release_contents(tmp_path / "ny.duckdb", columns_from=old_db)
     for name, rows in before.items():
-        if name not in ("audit_log", "schema_version"):
-            assert after[name] == rows, name
+        if name == "batches":
+            assert [r[:16] for r in after[name] if r[0] != 0] == [r[:16] for r in rows]
+        elif name in STORED_ONCE:
+            assert every_version(after, name) == every_version(before, name), name
+        elif name not in ("audit_log", "schema_version"):  # columns added later left out
+            assert [r[:len(rows[0])] for r in after[name]] == rows if rows else \
+                after[name] == rows, name
     assert set(before["audit_log"]) < set(after["audit_log"])  # + the backup and the restore
     store = Store.open(tmp_path / "ny.duckdb")
     try:
         assert store.report_count() == REPORTS
         assert counts(store, ["form"], Filters())["antal"].sum() == REPORTS
+        # every restored report has its record key (migration 4 backfilled them)
+        assert store.cursor().execute(
+            "SELECT count(*) FROM reports WHERE rkey IS NULL").fetchone() == (0,)
     finally:
         store.close()

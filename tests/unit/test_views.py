@@ -5,7 +5,6 @@ for every view, and the public pack is consistent with its own protection."""
 from __future__ import annotations
 
 import json
-import shutil
 
 import pandas as pd
 import pytest
@@ -13,6 +12,7 @@ import pytest
 from lagesbild import views
 from lagesbild.domain import codelists, config
 from lagesbild.export.pack import CHARTS, PackRequest, build_pack
+from lagesbild.intake.codelists import csv_bytes, import_codelist
 from lagesbild.numbers import population
 from lagesbild.numbers.disclosure import TOTAL
 from lagesbild.numbers.events import events_for_period
@@ -124,7 +124,7 @@ def test_the_public_pack_never_publishes_a_value_it_hides(demo):
     pack = build_pack(demo, PackRequest(Filters("2025K4", "2026K3",
                                                 form=("Misogyn extremism",)), public=True))
     quarters, years = pack.tables["Per kvartal"], pack.tables["Per år"]
-    assert (quarters["visas"] == "..").any()  # the case this test is about
+    assert quarters["undertryckt"].any()  # the case this test is about
     chart = next(i for i in pack.charts if i.key == "trend_totalt")
     bars = next(t for t in chart.figure.data if t.type == "bar")
     drawn = dict(zip(bars.x, bars.y, strict=True))
@@ -133,11 +133,9 @@ def test_the_public_pack_never_publishes_a_value_it_hides(demo):
             assert drawn[row.kvartal] is None, row.kvartal  # not drawn, so not published
         else:
             assert drawn[row.kvartal] == row.antal, row.kvartal
-    for year in years.itertuples(index=False):
-        mine = quarters[quarters["kvartal"].str.startswith(str(year.ar))]
-        if not year.undertryckt:
-            # a published year with one hidden quarter gives that quarter away
-            assert mine["undertryckt"].sum() != 1, year.ar
+    # the year sheet and the chart's years publish the same cells (differencing a year and
+    # its quarters is an attack of tests/unit/test_attacks.py: the cell-key noise defeats it)
+    assert set(years["ar"].astype(str)) == {q[:4] for q in quarters["kvartal"]}
     # one published table per view: the sheets are the charts' own tables
     for key, sheet in (("per_form", "Per form"), ("per_omrade", "Per stadsdel")):
         item = next(i for i in pack.charts if i.key == key)
@@ -145,32 +143,32 @@ def test_the_public_pack_never_publishes_a_value_it_hides(demo):
 
 
 # -- areas that are no place ----------------------------------------------------------------------
-def test_no_place_is_one_column_of_the_area_code_list(demo, tmp_path, monkeypatch):
+def test_no_place_is_one_column_of_the_area_code_list(demo):
     assert codelists.no_place() == ("Digitalt", "Okänt")
     rates = views.DistrictMap("per10k").table(demo, PERIOD, protected())
     assert set(rates.loc[rates["omrade"].isin(["Digitalt", "Okänt"]), "befolkning_anm"]) == {
         population.NOT_APPLICABLE}
-    folder = tmp_path / "kodlistor"
-    shutil.copytree(config.CODELIST_DIR, folder)
-    path = folder / "omrade.csv"
-    lines = path.read_text("utf-8").splitlines()
-    path.write_text("\n".join(line.removesuffix(",ja") + ",nej" if line.startswith("Sävar,")
-                              else line for line in lines) + "\n", "utf-8")
-    monkeypatch.setattr(config, "CODELIST_DIR", folder)
-    codelists.load.cache_clear()
-    try:
-        assert codelists.no_place() == ("Sävar", "Digitalt", "Okänt")
-        entry = views.DistrictMap()
-        fig = entry.figure(entry.table(demo, PERIOD, protected()), context(demo))
-        elsewhere = fig.layout.title.subtitle.text.split("Ej på kartan: ")[1]
-        assert "Sävar" in elsewhere and "Digitalt" in elsewhere
-        savar = {a.code for a in codelists.areas() if a.district == "Sävar"}
-        drawn = {c for t in fig.data if t.type == "choropleth" for c in t.locations}
-        assert drawn and not drawn & savar
-        ranking = views.DistrictRanking("per10k").table(demo, PERIOD, protected())
-        assert "Sävar" not in set(ranking["omrade"]) and "Teg" in set(ranking["omrade"])
-    finally:
-        codelists.load.cache_clear()
+    # a new version of the area list, made from the one in use, says Sävar is no place
+    lines = csv_bytes("omrade").decode("utf-8").splitlines()
+    assert lines[0].endswith(",plats")
+    changed = "\n".join(line.removesuffix(",ja") + ",nej" if line.startswith("Sävar,")
+                        else line for line in lines) + "\n"
+    result = import_codelist(demo, changed.encode("utf-8"), "omrade.csv", "omrade", "anna")
+    assert result.accepted and result.change.changed == ["Sävar"], result.problems
+    assert codelists.no_place() == ("Sävar", "Digitalt", "Okänt")
+    entry = views.DistrictMap()
+    fig = entry.figure(entry.table(demo, PERIOD, protected()), context(demo))
+    elsewhere = fig.layout.title.subtitle.text.split("Ej på kartan: ")[1]
+    assert "Sävar" in elsewhere and "Digitalt" in elsewhere
+    savar = {a.code for a in codelists.areas() if a.district == "Sävar"}
+    drawn = {c for t in fig.data if t.type == "choropleth" for c in t.locations}
+    assert drawn and not drawn & savar
+    ranking = views.DistrictRanking("per10k").table(demo, PERIOD, protected())
+    assert "Sävar" not in set(ranking["omrade"]) and "Teg" in set(ranking["omrade"])
+    bad = changed.replace("Sävar,", "Sävar,", 1).replace(",nej\n", ",kanske\n", 1)
+    refused = import_codelist(demo, bad.encode("utf-8"), "omrade.csv", "omrade", "anna")
+    assert not refused.accepted
+    assert any(p.column == "plats" and "ja" in p.fix for p in refused.problems)
 
 
 def test_quarters_years_and_total_are_one_table(demo):

@@ -8,14 +8,10 @@ from collections.abc import Mapping
 import pyarrow as pa
 
 from lagesbild.domain.contracts import ACTIVITY, contract
-from lagesbild.intake.followup.edits import (
-    EditRefused,
-    next_id,
-    one_row_sheet,
-    refuse_personal_data,
-)
-from lagesbild.intake.followup.validation import validate_activities
+from lagesbild.intake.followup.edits import EditRefused, next_id, one_row_sheet
+from lagesbild.intake.followup.kinds import ACTIVITY_KIND
 from lagesbild.intake.reading import Cell
+from lagesbild.intake.steps import check_rows
 from lagesbild.store import Receipt, Store
 from lagesbild.store.schema import ACTIVITIES, ACTIVITY_COLUMNS
 
@@ -23,16 +19,17 @@ EDITABLE = ACTIVITY_COLUMNS[:-1]  # every column but `borttagen`
 
 
 # -- editing in the app -------------------------------------------------------------------------
-def _checked_row(values: Mapping[str, Cell], today: dt.date | None) -> pa.Table:
+def _checked_row(store: Store | None, values: Mapping[str, Cell],
+                 today: dt.date | None) -> pa.Table:
+    """The form's values as a one-row sheet, checked by the intake pipeline like a file."""
     spec = contract(ACTIVITY)
     fields = list(EDITABLE)
     sheet = one_row_sheet([spec.header(f) for f in fields], fields,
                           [values.get(f) for f in fields])
-    refuse_personal_data(sheet)
-    validated = validate_activities(sheet, spec, today)
-    if validated.problems:
-        raise EditRefused(validated.problems)
-    return validated.rows
+    checked = check_rows(ACTIVITY_KIND, sheet, store, today)
+    if not checked.accepted or checked.rows is None:
+        raise EditRefused(checked.problems)
+    return checked.rows
 
 
 def save_activity(store: Store, values: Mapping[str, Cell], edited_by: str,
@@ -42,7 +39,7 @@ def save_activity(store: Store, values: Mapping[str, Cell], edited_by: str,
     values = dict(values)
     if not str(values.get("aktivitet_id") or "").strip():
         values["aktivitet_id"] = next_id(store, ACTIVITIES, "A", 2)
-    row = _checked_row(values, today)
+    row = _checked_row(store, values, today)
     return row.column("aktivitet_id")[0].as_py(), store.edit_rows(ACTIVITIES, row,
                                                                    edited_by=edited_by)
 

@@ -11,7 +11,6 @@ import re
 from collections.abc import Sequence
 
 from lagesbild.domain.problems import Problem
-from lagesbild.intake import privacy
 from lagesbild.intake.reading import Cell, Sheet
 from lagesbild.store import Store
 from lagesbild.store.schema import Dataset
@@ -42,17 +41,9 @@ def one_row_sheet(headers: Sequence[str], fields: Sequence[str], values: Sequenc
     return Sheet(APP_FILE, None, 1, list(headers), list(fields), [list(values)], [2])
 
 
-def refuse_personal_data(sheet: Sheet) -> None:
-    problems = privacy.scan_sheet(sheet)
-    if problems:
-        raise EditRefused(problems)
-
-
 def next_id(store: Store, dataset: Dataset, prefix: str, width: int) -> str:
     """The next free id 'PREFIX-NN' (1 + the highest number in use, across all versions)."""
-    key = dataset.key[0]
     pattern = re.compile(rf"^{re.escape(prefix)}-(\d+)$")
-    ids = [r[0] for r in store.cursor().execute(
-        f"SELECT DISTINCT {key} FROM {dataset.versions}").fetchall()]
+    ids = [r[0] for r in store.keys_ever(dataset)]
     numbers = [int(m.group(1)) for i in ids if (m := pattern.match(str(i)))]
     return f"{prefix}-{max(numbers, default=0) + 1:0{width}d}"

@@ -16,9 +16,19 @@ from dataclasses import dataclass
 
 import pyarrow as pa
 
-from lagesbild.domain.contracts import ACTIVITY, TRAINING, Contract
+from lagesbild.domain.codelists import ColumnVocabulary
+from lagesbild.domain.contracts import (
+    ACTIVITY,
+    EVENT_CATEGORY_LIST,
+    TRAINING,
+    Contract,
+    codelist,
+    event_categories,
+)
 from lagesbild.domain.periods import parse_quarter, quarter_label, quarter_of
 from lagesbild.domain.problems import Problem
+from lagesbild.domain.text import normalise_id
+from lagesbild.intake.kind import Validated
 from lagesbild.intake.reading import Cell, Sheet
 from lagesbild.intake.validate import EARLIEST, as_text, parse_date
 
@@ -29,13 +39,6 @@ MAX_TEXT = {"aktivitet": 120, "mal": 300}
 _INT = re.compile(r"^\d{1,6}(?:[.,]0+)?$")
 ARROW_TYPES = {"datum": pa.date32(), "antal_deltagare": pa.int32(),
                "varav_kvinnor": pa.int32(), "varav_man": pa.int32(), "borttagen": pa.bool_()}
-
-
-@dataclass
-class Validated:
-    rows: pa.Table  # canonical, one row per key
-    problems: list[Problem]
-    duplicates: int  # identical rows left out
 
 
 def _shown(cell: Cell) -> str:
@@ -101,6 +104,7 @@ class _Checker:
     # -- kinds of columns ----------------------------------------------------------------
     def key(self, field: str) -> list[str]:
         def parse(row: int, cell: Cell, text: str) -> str:
+            text = normalise_id(text)
             if not text:
                 self.missing(row, field, cell)
             elif len(text) > MAX_ID:
@@ -237,8 +241,10 @@ class _Checker:
         columns = self.contract.stored
         schema = pa.schema([(c, ARROW_TYPES.get(c, pa.string())) for c in columns])
         table = pa.table({c: [values[c][i] for i in keep] for c in columns}, schema=schema)
-        return Validated(table if not self.problems else table.slice(0, 0), self.problems,
-                         duplicates)
+        numbers = pa.array([self.sheet.row_numbers[i] for i in keep], pa.int64())
+        if self.problems:
+            table, numbers = table.slice(0, 0), numbers.slice(0, 0)
+        return Validated(table, self.problems, duplicates, numbers)
 
 
 def validate_trainings(sheet: Sheet, contract: Contract, today: dt.date | None = None) \
@@ -296,3 +302,55 @@ def validate_activities(sheet: Sheet, contract: Contract, today: dt.date | None 
 
 
 VALIDATORS = {TRAINING: validate_trainings, ACTIVITY: validate_activities}
+
+
+# -- context events: the app's form as a one-row sheet -----------------------------------------
+@dataclass(frozen=True)
+class _EventVocabulary(ColumnVocabulary):
+    columns: tuple[dict[str, str], ...] = tuple(
+        {"namn": n, "rubrik": h, "alias": "", "obligatorisk": "ja"}
+        for n, h in (("handelse_id", "ID"), ("datum", "Datum"), ("kategori", "Kategori"),
+                     ("titel", "Titel")))
+
+
+EVENT_VOCABULARY = _EventVocabulary()
+MAX_TITLE = 80
+EVENT_SCHEMA = pa.schema([("handelse_id", pa.string()), ("datum", pa.date32()),
+                          ("kategori", pa.string()), ("titel", pa.string()),
+                          ("borttagen", pa.bool_())])
+
+
+def validate_event(sheet: Sheet, today: dt.date) -> Validated:
+    """The canonical row of an event form (EVENT_COLUMNS), or the problems."""
+    problems: list[Problem] = []
+    rows = []
+    for cells in sheet.rows:
+        handelse_id, datum, kategori, titel = (list(cells) + [None] * 4)[:4]
+
+        def problem(column: str, reason: str, fix: str) -> None:
+            problems.append(Problem("omvärldshändelse", reason, fix, column=column))
+
+        title = " ".join(str(titel or "").split())
+        date = parse_date(datum) if datum not in (None, "") else None
+        if date is None:
+            problem("Datum", "Datum saknas eller går inte att tolka",
+                    "Ange datumet som ÅÅÅÅ-MM-DD, t.ex. 2026-03-02.")
+        elif date > today:
+            problem("Datum", "Datumet ligger i framtiden",
+                    "Registrera händelsen när den har inträffat.")
+        elif date < EARLIEST:
+            problem("Datum", "Datumet ligger före år 2000", "Kontrollera året.")
+        category = codelist(EVENT_CATEGORY_LIST).match(kategori) if kategori else None
+        if category is None:
+            problem("Kategori", "Kategorin saknas eller är okänd",
+                    f"Välj en av: {', '.join(event_categories())}.")
+        if not title:
+            problem("Titel", "Titel saknas", "Skriv en kort rubrik, t.ex. "
+                    "”Nationell hotnivå sänkt till 3”.")
+        elif len(title) > MAX_TITLE:
+            problem("Titel", f"Titeln är för lång ({len(title)} tecken)",
+                    f"Korta titeln till högst {MAX_TITLE} tecken; den visas i diagrammen.")
+        rows.append({"handelse_id": str(handelse_id), "datum": date, "kategori": category,
+                     "titel": title, "borttagen": False})
+    table = pa.Table.from_pylist(rows if not problems else [], schema=EVENT_SCHEMA)
+    return Validated(table, problems, 0, sheet.numbers if not problems else None)
