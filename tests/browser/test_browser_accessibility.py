@@ -219,6 +219,12 @@ def test_a_chart_and_its_table_by_keyboard(analyst) -> None:  # noqa: ANN001
     assert tab_to(page, "el => el.matches('[data-testid=stPopoverButton]')")
     assert focus_visible(page), "Ladda ner"
     page.keyboard.press("Enter")
+    # the analyst sees exact counts: the menu asks first (a checkbox, ticked with Space)
+    assert tab_to(page, "el => el.type === 'checkbox' && "
+                        "el.closest('label').innerText.includes('Ladda ner exakta antal')")
+    assert focus_visible(page), "the exact-counts checkbox"
+    page.keyboard.press("Space")
+    page.get_by_text("Data (CSV, för Excel)").wait_for(timeout=TIMEOUT)
     assert tab_to(page, "el => (el.innerText || '').includes('Data (CSV')")
     assert focus_visible(page), "the CSV in the menu"
     with page.expect_download(timeout=TIMEOUT) as download:
