@@ -246,6 +246,10 @@ def test_the_upload_flow_by_keyboard(analyst) -> None:  # noqa: ANN001
                         "(el.getAttribute('aria-label') || '').startsWith('Välj fil')")
     assert focus_visible(page), "the file button"
     assert focused_text(page).startswith("Välj fil Rapportfiler"), focused_text(page)
+    page.keyboard.press("Shift+Tab")  # focus_visible focused it by script: back by keyboard
+    page.keyboard.press("Tab")
+    wait_until_idle(page)
+    assert focused_text(page).startswith("Välj fil Rapportfiler"), focused_text(page)
     with page.expect_file_chooser(timeout=TIMEOUT) as chooser:
         page.keyboard.press("Enter")
     chooser.value.set_files(files=[{"name": "tom.csv", "mimeType": "text/csv",
