@@ -25,13 +25,16 @@ in the order data flow through them; a part may import the parts below it, never
                from that table alone; the key figures' words; one breakdown per role
     export/    the meeting pack and its files (PowerPoint, PDF, Excel, images), public
                variant; every chart of the pack is a views entry
+    editions/  the quarter's lägesbild as approved editions: drafts of the analysts'
+               assessment in sections beside their charts, comments, approval, the frozen
+               published tables and texts of each version, revisions, exports of a version
     access/    roles, local accounts, sign-in modes and the access policy through which every
                guarded action and every audit entry of an action goes
     service/   the app's start and stop (runtime: the database, the local channel for the
                command line, scheduled and verified backups), operations (backups that are
                checked and recorded, the health check), seeding demo data
-    cli/       the command line, one module per command group; a command runs inside the
-               dashboard when it holds the database (forward)
+    cli/       the command line, one module per command group (`edition` among them); a
+               command runs inside the dashboard when it holds the database (forward)
 
 charts/, numbers/ and intake/ are independent of each other. The dashboard (app.py, pages/,
 ui/) sits on top and only calls the engine.
@@ -61,6 +64,13 @@ Glossary (one name per concept; Swedish names are the ones users see):
     nyckeltal        the quarter's key figures on the overview
     beredningsgrupp  the preparation group, who read the protected picture
     analytiker       the analysts, who import data and may see exact counts
+    godkannare       the approver (for the steering group's decision), who approves
+                     (fastställer) the quarter's lägesbild; analysts approve by default
+    utgåva           an approved version of a quarter's lägesbild ("fastställd
+                     lägesbild"): its texts and published tables frozen; a later version
+                     is approved with a revision note, and every version stays available
+    reviderad        an approved quarter whose exact counts later data have changed
+                     ("reviderad sedan fastställandet"), shown in protected form
 """
 
 __version__ = "0.1.0"

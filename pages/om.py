@@ -7,6 +7,7 @@ import tomllib
 import streamlit as st
 
 from lagesbild.domain import codelists, config
+from lagesbild.domain.formatting import fmt_number
 from lagesbild.numbers import signals
 from lagesbild.numbers.disclosure import table_of
 from ui import render, state
@@ -134,7 +135,11 @@ eller perioder.
 - Summor, andelar, kvoter och förändringar räknas från de visade siffrorna, så en totalsumma
   kan skilja sig något från summan av sina delar. Väljer du flera områden, former eller
   verksamheter, eller en period som inte är hela kvartal eller kalenderår, är talet summan av
-  de visade delarna och döljs om någon del är dold.
+  de visade delarna. Är en del dold visas summan som ungefärlig (**≈ 28**): de visade
+  delarna plus mitten av det möjliga för varje dold del (för <{threshold}:
+  {fmt_number(threshold / 2, 1)}, för ..: {fmt_number((threshold - 1) / 2, 1)}). Den räknas
+  bara ur det som redan visas och avslöjar därför inget; är de visade delarna tillsammans
+  färre än {threshold} döljs summan (..).
 - Annat kön redovisas alltid tillsammans med okänt kön (Annat/okänt), i alla tabeller och
   exporter.
 - I diagrammen är dolda värden grå (i kartan och rutnätet) eller streckade och märkta

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import streamlit as st
 
+from lagesbild.access import policy
+from lagesbild.editions import revision as edition_revision
 from lagesbild.numbers import summary
 from lagesbild.views import Trend
 from lagesbild.views.keyfigures import VERDICT, delta_text
-from ui import render, selection, state, view
+from ui import render, selection, signin, state, view
 
 state.ensure_entrypoint()
 
@@ -18,6 +20,23 @@ disclosure = view.disclosure()
 st.title("Översikt")
 st.markdown(f"Läget **{quarter}** jämfört med tidigare kvartal. Välj ett annat kvartal genom "
             "att ändra periodens slut i sidopanelen.")
+
+approved = [v for v in policy.edition_versions(state.get_store(), signin.current_user(), quarter)
+            if v.approved] if quarter else []
+if approved:  # the quarter's approved lägesbild, and whether later data have revised it
+    latest = approved[0]
+    revision = state.call(edition_revision, quarter, latest.version)
+    if revision is not None and revision.revised:
+        st.warning(
+            f"**Reviderad sedan fastställandet:** lägesbilden för {quarter} (version "
+            f"{latest.version}, fastställd {latest.approved_on}) har ändrats av senare "
+            "uppgifter. Skillnad per nyckeltal (skyddade siffror, fastställt → nu): "
+            + "; ".join(render.plain(line) for line in (revision.key_lines()
+                                                        or revision.lines()[:6]))
+            + ". Se sidan Lägesbilder.", icon=":material/change_circle:")
+    else:
+        st.caption(f":material/verified: Lägesbilden för {quarter} är fastställd (version "
+                   f"{latest.version}, {latest.approved_on}).")
 
 figures = state.call(summary.key_figures, quarter, filters, disclosure)
 if figures.missing_partners:

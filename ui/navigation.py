@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 from lagesbild.access import roles
 
-# Roles come from lagesbild.access.policy (analytiker, beredningsgrupp); access control filters this
-# list per role with `pages_for(has_data, role)`.
+# Roles come from lagesbild.access.roles (analytiker, beredningsgrupp, godkannare); access
+# control filters this list per role with `pages_for(has_data, role)`.
 ALL_ROLES = roles.ROLES
 
 
@@ -34,6 +34,8 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("pages/rapportering.py", "Rapportering", ":material/fact_check:",
              url_path="rapportering"),
     PageSpec("pages/export.py", "Export", ":material/download:", url_path="export"),
+    PageSpec("pages/lagesbilder.py", "Lägesbilder", ":material/verified:",
+             url_path="lagesbilder"),
     PageSpec("pages/uppfoljning.py", "Uppföljning", ":material/checklist:", needs_data=False,
              url_path="uppfoljning"),
     PageSpec("pages/omvarld.py", "Omvärld", ":material/public:", needs_data=False,

@@ -210,26 +210,24 @@ def set_password(path: str | os.PathLike[str] | None, name: str, password: str) 
     """Give an existing account a new password."""
     target = accounts_path(path)
     _check_password(password)
-    with _file_lock:
-        accounts = _load(target)
-        entry = accounts.get(_key(name))
-        if entry is None:
-            raise AccountError(f"Det finns inget konto {name}. Se `lagesbild user list`.")
-        entry["hash"] = HASHER.hash(password)
-        entry["andrad"] = _now()
-        _save(target, accounts)
-    return _account(entry)
+    return _change(target, name, "hash", lambda: HASHER.hash(password))
 
 
 def set_role(path: str | os.PathLike[str] | None, name: str, role: str) -> Account:
     target = accounts_path(path)
     _check_role(role)
+    return _change(target, name, "roll", lambda: role)
+
+
+def _change(target: Path, name: str, key: str, value: Callable[[], str]) -> Account:
+    """Set one field of an existing account (its `value()` computed only once the account is
+    found, under the file lock) and when it was changed."""
     with _file_lock:
         accounts = _load(target)
         entry = accounts.get(_key(name))
         if entry is None:
             raise AccountError(f"Det finns inget konto {name}. Se `lagesbild user list`.")
-        entry["roll"] = role
+        entry[key] = value()
         entry["andrad"] = _now()
         _save(target, accounts)
     return _account(entry)

@@ -4,6 +4,9 @@ Hiding a button is not security. The web app and the command line call the engin
 `guarded_*` functions below (and `require` for anything else); they refuse an action the
 user's role does not allow, log the refusal in the audit log (outcome "nekad") and raise
 `AccessDenied` with a Swedish message. Exports are recorded with `record_export`.
+
+Over 500 lines as one cohesive job: the one gate of every guarded action (imports, reference
+data, follow-up, editions), kept together so that what a role may do is reviewed in one place.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from lagesbild import editions
 from lagesbild.access.roles import (
     ACTIONS,
     ANALYTIKER,
@@ -425,3 +429,151 @@ def codelist_file(store: Store, user: User | None, list_name: str) -> bytes:
 def codelist_names(store: Store, user: User | None) -> list[str]:
     require(user, "reference_data", store)
     return codelist_import.list_names()
+
+
+# -- the quarter's lägesbild: drafts, comments, approval, editions --------------------------------
+def _edition_step(store: Store, who: User, action: str, quarter: str, step: Any) -> Any:
+    """Run a step of an edition and log it: "nekad" with the (Swedish, value-free) reason
+    when the step refuses, "ok" with what the step returns as details otherwise."""
+    try:
+        result, details = step()
+    except editions.EditionError as exc:
+        audit.log(store, who.name, AUDIT_ACTIONS[action], audit.NEKAD, quarter, str(exc))
+        raise
+    audit.log(store, who.name, AUDIT_ACTIONS[action], audit.OK, quarter, details)
+    return result
+
+
+def _readable(user: User, version: editions.Version) -> bool:
+    """An approved version, a shared draft, or any draft for those who write drafts."""
+    return version.approved or version.status == "delad" or can(user, "draft")
+
+
+def edition_versions(store: Store, user: User | None, quarter: str) -> list[editions.Version]:
+    """A quarter's versions the user may read, newest first (an unshared draft for analysts
+    only)."""
+    who = require(user, "view", store)
+    return [v for v in editions.versions(store, quarter) if _readable(who, v)]
+
+
+def _version_for(store: Store, user: User | None, quarter: str,
+                 version: int) -> editions.Version:
+    found = next((v for v in edition_versions(store, user, quarter) if v.version == version),
+                 None)
+    if found is None:
+        raise editions.EditionError(f"Det finns ingen version {version} av lägesbilden för "
+                                    f"{quarter} som du kan läsa.")
+    return found
+
+
+def edition_texts(store: Store, user: User | None, quarter: str,
+                  version: int) -> dict[str, str]:
+    found = _version_for(store, user, quarter, version)
+    return editions.texts(store, found.quarter, found.version)
+
+
+def edition_comments(store: Store, user: User | None, quarter: str,
+                     version: int) -> list[dict[str, Any]]:
+    found = _version_for(store, user, quarter, version)
+    return editions.comments(store, found.quarter, found.version)
+
+
+def edition_text_history(store: Store, user: User | None, quarter: str,
+                         version: int) -> list[dict[str, Any]]:
+    found = _version_for(store, user, quarter, version)
+    return editions.text_history(store, found.quarter, found.version)
+
+
+def start_edition_draft(store: Store, user: User | None, quarter: str) -> editions.Version:
+    who = require(user, "draft", store, quarter)
+    return _edition_step(store, who, "draft", quarter, lambda: (
+        (v := editions.start_draft(store, quarter, who.name)), f"utkast version {v.version}"))
+
+
+def save_edition_texts(store: Store, user: User | None, quarter: str,
+                       texts: Mapping[str, str]) -> list[str]:
+    """Save the draft's changed sections (every text through the privacy guard)."""
+    who = require(user, "draft", store, quarter)
+    return _edition_step(store, who, "draft", quarter, lambda: (
+        (changed := editions.save_texts(store, quarter, texts, who.name)),
+        f"texter sparade: {', '.join(changed) or 'inga ändringar'}"))
+
+
+def share_edition(store: Store, user: User | None, quarter: str) -> editions.Version:
+    """Share the draft with the preparation group."""
+    who = require(user, "draft", store, quarter)
+    return _edition_step(store, who, "draft", quarter, lambda: (
+        (v := editions.share(store, quarter, who.name)),
+        f"utkast version {v.version} delat med beredningsgruppen"))
+
+
+def comment_edition(store: Store, user: User | None, quarter: str, section: str,
+                    text: str) -> None:
+    who = require(user, "comment", store, quarter)
+    def step() -> tuple[None, str]:
+        editions.add_comment(store, quarter, section, text, who.name, who.role)
+        return None, f"avsnitt {section}"
+
+    _edition_step(store, who, "comment", quarter, step)
+
+
+def approve_edition(store: Store, user: User | None, quarter: str,
+                    on: dt.date | None = None, note: str | None = None) -> editions.Version:
+    """Approve the quarter's draft (role godkannare; analysts by default): it is frozen."""
+    who = require(user, "approve", store, quarter)
+    return _edition_step(store, who, "approve", quarter, lambda: (
+        (v := editions.approve(store, quarter, by=who.name, role=who.role, on=on, note=note)),
+        f"version {v.version}, beslutsdatum {v.approved_on}, roll {who.role}"))
+
+
+def role_label(role: str | None) -> str:
+    return ROLE_LABELS.get(role or "", role or "")
+
+
+def edition_list(store: Store, user: User | None) -> pd.DataFrame:
+    """Every edition the user may read: quarter, version, status, when approved and by which
+    role, the revision note, and whether later data have revised it (the latest version)."""
+    who = require(user, "view", store)
+    listed = []
+    latest_seen: set[str] = set()
+    for v in editions.versions(store):
+        if not _readable(who, v):
+            continue
+        revised = ""
+        if v.approved and v.quarter not in latest_seen:
+            latest_seen.add(v.quarter)
+            found = editions.revision(store, v.quarter, v.version)
+            revised = ("reviderad sedan fastställandet" if found is not None and found.revised
+                       else "oförändrad")
+        elif v.approved:
+            revised = "ersatt av en senare version"
+        listed.append({
+            "Kvartal": v.quarter, "Version": v.version, "Status": v.status_label,
+            "Fastställd": v.approved_on.isoformat() if v.approved_on else "",
+            "Fastställd av": role_label(v.approved_role) if v.approved else "",
+            "Revisionsanteckning": v.revision_note or "", "Revidering": revised})
+    return pd.DataFrame(listed, columns=["Kvartal", "Version", "Status", "Fastställd",
+                                         "Fastställd av", "Revisionsanteckning", "Revidering"])
+
+
+def edition_revision(store: Store, user: User | None, quarter: str,
+                     version: int | None = None) -> editions.Revision | None:
+    """How later data changed the quarter's approved version (protected numbers)."""
+    require(user, "view", store)
+    return editions.revision(store, quarter, version)
+
+
+def edition_file(store: Store, user: User | None, quarter: str, fmt: str,
+                 version: int | None = None, public: bool = False) -> tuple[bytes, str]:
+    """A file of an approved version (pptx, pdf, xlsx), checked and logged as an export:
+    (bytes, file name)."""
+    from lagesbild.export.files import pack_bytes
+
+    found = editions.approved_version(store, quarter, version)
+    name = f"{found.quarter}_lagesbild{'_publik' if public else ''}_v{found.version}.{fmt}"
+    details = (f"{fmt}; fastställd lägesbild {found.quarter} version {found.version}"
+               f"{'; publik' if public else ''}")
+    with exporting(store, user, name, details):
+        pack = editions.edition_pack(store, found.quarter, found.version, public=public,
+                                     figures=fmt != "xlsx")
+        return pack_bytes(pack, fmt), name

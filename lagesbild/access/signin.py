@@ -217,3 +217,32 @@ def command_line_user(name: str | None = None) -> User:
         except (OSError, KeyError):  # no login name (some containers)
             name = "kommandoraden"
     return User(name, ANALYTIKER, "kommandorad")
+
+
+def named_user(name: str | None) -> User:
+    """The user a command acts for when the role matters (an approval): `name` checked
+    against the local accounts (an unlocked account gives its role) and the role mapping's
+    named users. On a computer with neither file the command-line user (an analyst) acts, as
+    everywhere else. AccessDenied (Swedish) for a name that is neither."""
+    from lagesbild.access.accounts import accounts_path, list_users
+    from lagesbild.access.roles import AccessDenied
+
+    if not name:
+        raise AccessDenied("Ange vem som fastställer med --user NAMN (ett konto eller en "
+                           "användare i rollfilen).")
+    key = name.strip().casefold()
+    accounts_file, mapping_file = accounts_path(), roles_path()
+    if accounts_file.exists():
+        found = next((a for a in list_users(accounts_file) if a.name.casefold() == key), None)
+        if found is not None:
+            if found.locked:
+                raise AccessDenied(f"Kontot {found.name} är spärrat.")
+            return User(found.name, found.role, "kommandorad")
+    role = load_role_mapping(mapping_file).users.get(key) if mapping_file.exists() else None
+    if role is not None:
+        return User(name.strip(), role, "kommandorad")
+    if not accounts_file.exists() and not mapping_file.exists():
+        return command_line_user(name)
+    raise AccessDenied(f"{name.strip()} finns varken bland kontona ({accounts_file}) eller "
+                       f"bland användarna i rollfilen ({mapping_file}). Lägg till användaren "
+                       "med `lagesbild user add` eller i rollfilen.")

@@ -22,7 +22,7 @@ from lagesbild.store import StoreError
 # Modules with `add_commands(subparsers, common_parent, command_decorator)`.
 EXTENSIONS: tuple[str, ...] = (
     "lagesbild.cli.intake", "lagesbild.cli.numbers", "lagesbild.cli.export", "lagesbild.cli.admin",
-    "lagesbild.cli.followup",
+    "lagesbild.cli.followup", "lagesbild.cli.editions",
 )
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {}
 

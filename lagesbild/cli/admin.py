@@ -1,6 +1,6 @@
 """Command-line commands for administration: local accounts, backup and restore, audit log.
 
-    lagesbild user add NAMN --role analytiker|beredningsgrupp [--password-stdin]
+    lagesbild user add NAMN --role analytiker|beredningsgrupp|godkannare [--password-stdin]
     lagesbild user password NAMN [--password-stdin]
     lagesbild user role NAMN --role ROLL
     lagesbild user lock NAMN   # spärra (kan inte logga in; öppna sessioner avslutas)

@@ -82,6 +82,7 @@ class Settings:
     server: Server = Server()
     sign_in: SignIn = SignIn()
     backups: Backups = Backups()
+    analysts_approve: bool = True  # analysts may approve the quarter's lägesbild
 
 
 def settings_path() -> Path:
@@ -152,4 +153,5 @@ def settings() -> Settings:
         server=_server(raw.get("server", {}), path),
         sign_in=_sign_in(raw.get("inloggning", {}), path),
         backups=_backups(raw.get("sakerhetskopia", {}), path),
+        analysts_approve=bool(raw.get("lagesbild", {}).get("analytiker_faststaller", True)),
     )

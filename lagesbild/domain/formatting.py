@@ -68,15 +68,27 @@ def fmt_diff(value: int | None) -> str:
     return f"{'+' if value > 0 else '-'}{fmt_int(abs(value))}"
 
 
+APPROX_MARK = "≈ "  # before an approximate count (a sum with a hidden part; see disclosure)
+
+
+def approximate(frame: pd.DataFrame) -> pd.Series:
+    """Rows whose count is shown approximate ("≈ 52")."""
+    if "visas" not in frame:
+        return pd.Series(False, index=frame.index)
+    return frame["visas"].astype(str).str.startswith(APPROX_MARK)
+
+
 def table_csv(frame: pd.DataFrame, columns: list[str], count: str = "antal") -> str:
     """CSV of a disclosure-controlled table for export: a hidden count is written as its
-    display ("<5", or ".." for a secondarily hidden one), other numbers plainly (point as
-    decimal sign, no grouping), NA as an empty field."""
+    display ("<5", or ".." for a secondarily hidden one), an approximate one as "≈52", other
+    numbers plainly (point as decimal sign, no grouping), NA as an empty field."""
     out = frame[columns].copy()
     if "undertryckt" in frame and count in out:
         hidden = frame["undertryckt"].to_numpy(dtype=bool)
         out[count] = out[count].astype(object)
         out.loc[hidden, count] = frame.loc[hidden, "visas"]
+        near = approximate(frame).to_numpy(dtype=bool) & ~hidden
+        out.loc[near, count] = ["≈" + str(int(v)) for v in frame.loc[near, count]]
     for col in out.columns:
         if out[col].dtype.kind == "f" or str(out[col].dtype) == "Float64":
             out[col] = out[col].astype("Float64").round(4)
@@ -84,11 +96,15 @@ def table_csv(frame: pd.DataFrame, columns: list[str], count: str = "antal") -> 
 
 
 def table_json(frame: pd.DataFrame, columns: list[str]) -> str:
-    """JSON records: hidden counts are null with "undertryckt": true."""
+    """JSON records: hidden counts are null with "undertryckt": true; protected records
+    also say whether the count is approximate ("ungefarlig": true for "≈ 52")."""
     import json
 
     keep = columns + (["undertryckt"] if "undertryckt" in frame and
                       "undertryckt" not in columns else [])
+    if "undertryckt" in keep and "visas" in frame:
+        frame = frame.assign(ungefarlig=approximate(frame))
+        keep = [*keep, "ungefarlig"]
     records = []
     for row in frame[keep].astype(object).itertuples(index=False):
         record = {}

@@ -198,6 +198,10 @@ class Pack:
     method: list[str]  # paragraphs
     support: list[public_module.SupportLine] = field(default_factory=list)
     events: list[tuple] = field(default_factory=list)  # context events on the trend charts
+    # An approved edition's stamp ("Fastställd lägesbild 2026K3, version 2, fastställd
+    # 2026-10-15"); '' for live data, which every file marks as preliminary.
+    edition: str = ""
+    assessment: list[tuple[str, str]] = field(default_factory=list)  # (heading, text)
     _images: dict[tuple[str, str], bytes] = field(default_factory=dict, repr=False)
 
     @property
@@ -233,8 +237,13 @@ class Pack:
         return f"Rapporter saknas för kvartalet från: {', '.join(missing)}."
 
     @property
+    def status(self) -> str:
+        """What the file is: an approved edition, or preliminary live data."""
+        return self.edition or PRELIMINARY
+
+    @property
     def footer(self) -> str:
-        return f"{SOURCE} Data per {self.data_date}. {self.disclosure_note}"
+        return f"{self.status}. {SOURCE} Data per {self.data_date}. {self.disclosure_note}"
 
     def file_name(self, ext: str, what: str | None = None) -> str:
         return pack_name(self.quarter, self.filters, self.public, ext, what)
@@ -246,7 +255,8 @@ class Pack:
     def about(self) -> list[tuple[str, object]]:
         """Key–value lines describing the pack (first sheet of the workbook)."""
         lines: list[tuple[str, object]] = [
-            ("Titel", self.title), ("Kvartal", self.quarter), ("Period", self.period),
+            ("Titel", self.title), ("Status", self.status), ("Kvartal", self.quarter),
+            ("Period", self.period),
             ("Urval", self.selection), ("Data per", self.data_date),
             ("Skapad", self.created.isoformat()), ("Röjandekontroll", self.disclosure_note),
             ("Källa", SOURCE.removeprefix("Källa: ")),
@@ -255,6 +265,7 @@ class Pack:
             lines.append(("Obs!", DEMO_NOTE))
         if self.public:
             lines.append(("Variant", "Publik: bara övergripande indikatorer."))
+        lines += [(heading, text) for heading, text in self.assessment]
         return lines
 
     def image(self, item: ChartItem, fmt: str = "png") -> bytes:
@@ -281,6 +292,7 @@ def pack_name(quarter: str, filters: Filters, public: bool, ext: str,
     return export_name(quarter, name, "zip" if ext == "png" else ext, filters=filters)
 
 
+PRELIMINARY = "Preliminärt: ej fastställd lägesbild, siffrorna kan ändras"
 DEMO_NOTE = ("Demodata – syntetiska uppgifter, inte verkliga rapporter. Ta bort med "
              "`lagesbild demo --remove` innan lägesbilden används på riktigt.")
 
@@ -318,7 +330,9 @@ def method_paragraphs(disclosure: Disclosure | None, public: bool) -> list[str]:
         f"perioder. Antal under {t} visas som <{t} och aldrig som siffra; två punkter (..) "
         f"betyder att uppgiften ingår i en grupp med färre än {t} rapporter. Summor, andelar "
         "och förändringar räknas från de visade siffrorna och visas inte när de bygger på ett "
-        "dolt antal; en summa kan därför skilja sig något från summan av delarna.")
+        "dolt antal; en summa kan därför skilja sig något från summan av delarna. En summa "
+        "över flera kvartal eller värden där en del är dold visas ungefärlig (≈), "
+        "uppskattad ur de visade delarna.")
     if public:
         parts.append("Den här publika versionen innehåller bara övergripande indikatorer "
                      "(antal per kvartal och år, per form av extremism och per stadsdel) och "
@@ -346,8 +360,10 @@ def resolve(store: Store, request: PackRequest, *, today: dt.date | None = None)
     return replace(request, filters=filters.with_period(first, last), charts=keys)
 
 
-def build_pack(store: Store, request: PackRequest, *, today: dt.date | None = None) -> Pack:
-    """Compute the whole pack (no images yet: they are rendered when a format needs them)."""
+def build_pack(store: Store, request: PackRequest, *, today: dt.date | None = None,
+               extra_charts: Sequence[ChartDef] = ()) -> Pack:
+    """Compute the whole pack (no images yet: they are rendered when a format needs them).
+    `extra_charts`: charts beyond the catalogue's choices (an edition's sections), after them."""
     request = resolve(store, request, today=today)
     filters = request.filters
     first, last = filters.from_quarter, filters.to_quarter
@@ -377,6 +393,8 @@ def build_pack(store: Store, request: PackRequest, *, today: dt.date | None = No
     items = [_item(CHARTS[k], request.public, tables,
                    quarter_filters if CHARTS[k].quarter else filters,
                    of_quarter if CHARTS[k].quarter else over_period) for k in keys]
+    items += [_item(d, request.public, tables, quarter_filters if d.quarter else filters,
+                    of_quarter if d.quarter else over_period) for d in extra_charts]
     figures = summary.key_figures(store, last, filters, disclosure)
     if request.public:
         sentences = public_module.summary_sentences(figures)

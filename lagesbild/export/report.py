@@ -145,7 +145,7 @@ def report_bytes(pack: Pack) -> bytes:
     story: list = [Spacer(1, 3 * cm), _p(pack.title, st["title"]), _p(pack.subtitle, st["sub"]),
                    _p(ORGANISATION, st["meta"]), _p(f"Urval: {pack.selection}", st["meta"]),
                    _p(f"Data per {pack.data_date} · sammanställd {pack.created.isoformat()}",
-                      st["meta"])]
+                      st["meta"]), _p(pack.status, st["meta"])]
     if pack.demo:
         story.append(_p(DEMO_NOTE, st["warn"]))
     story += [PageBreak(), _p(f"Sammanfattning {pack.quarter}", st["h1"])]
@@ -155,6 +155,11 @@ def report_bytes(pack: Pack) -> bytes:
               _p(summary.CHANGES_NOTE, st["small"])]
     if pack.missing_note:
         story.append(_p(pack.missing_note, st["small"]))
+    if pack.assessment:  # the analysts' assessment, as they wrote it
+        story += [PageBreak(), _p(f"Bedömning {pack.quarter}", st["h1"])]
+        for section, text in pack.assessment:
+            story.append(_p(section, st["cellb"]))
+            story += [_p(p.strip(), st["body"]) for p in text.split("\n") if p.strip()]
     full_width = PAGE[0] - 2 * MARGIN
     # The frame's height (12 pt of padding) less a margin for rounding.
     frame_height = PAGE[1] - MARGIN - 1.6 * cm - 12 - 0.3 * cm

@@ -100,7 +100,8 @@ def _title_slide(prs, pack: Pack) -> None:
     sub.left, sub.top = MARGIN, Inches(3.3)
     sub.width, sub.height = SLIDE_W - 2 * MARGIN, Inches(2.6)
     lines = [ORGANISATION, pack.subtitle, f"Urval: {pack.selection}",
-             f"Data per {pack.data_date} · sammanställd {pack.created.isoformat()}"]
+             f"Data per {pack.data_date} · sammanställd {pack.created.isoformat()}",
+             pack.status]
     frame = sub.text_frame
     for i, text in enumerate(lines):
         p = frame.paragraphs[0] if i == 0 else frame.add_paragraph()
@@ -194,6 +195,10 @@ def deck_bytes(pack: Pack) -> bytes:
     _title_slide(prs, pack)
     _summary_slide(prs, pack)
     _table_slide(prs, pack)
+    for heading, text in pack.assessment:  # the analysts' assessment, as they wrote it
+        paragraphs = [p.strip() for p in text.split("\n") if p.strip()]
+        size = 18 if len(text) < 900 else 14
+        _text_slide(prs, pack, heading, paragraphs or ["–"], size, notes=[heading, text])
     for item in pack.charts:
         _chart_slide(prs, pack, item, rendered[item.key])
     method_size = 13 if sum(len(p) for p in pack.method) > 1800 else 15

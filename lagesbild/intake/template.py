@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import os
+from collections.abc import Sequence
 from typing import IO
 
 from openpyxl import Workbook
@@ -217,11 +218,14 @@ def _instructions(codelists: Codelists) -> list[tuple[str, str] | str]:
     return rows
 
 
-def _write_instructions(ws: Worksheet, codelists: Codelists) -> None:
-    ws.column_dimensions["A"].width = 34
+def write_instructions(ws: Worksheet, items: Sequence[str | tuple[str, str]],
+                       label_width: float) -> None:
+    """A template's instructions sheet: a heading for each text, a bold label and a wrapped
+    text for each (label, text), column A `label_width` wide (every template writes it so)."""
+    ws.column_dimensions["A"].width = label_width
     ws.column_dimensions["B"].width = 100
     wrap = Alignment(wrap_text=True, vertical="top")
-    for row, item in enumerate(_instructions(codelists), start=1):
+    for row, item in enumerate(items, start=1):
         if isinstance(item, str):
             cell = write_cell(ws.cell(row, 1), item, editable=True)
             cell.font = Font(bold=True, size=14 if row == 1 else 12)
@@ -242,7 +246,7 @@ def build_workbook(codelists: Codelists | None = None) -> Workbook:
     instructions = wb.create_sheet(INSTRUCTION_SHEET)
     lists = wb.create_sheet(CODELIST_SHEET)
     _write_reports(reports, codelists, _write_codelists(lists, codelists))
-    _write_instructions(instructions, codelists)
+    write_instructions(instructions, _instructions(codelists), label_width=34)
     wb.active = 0
     return wb
 

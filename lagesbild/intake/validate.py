@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -65,7 +65,8 @@ def as_text(cell: Cell) -> str:
     return str(cell).strip()
 
 
-def _shown(cell: Cell) -> str:
+def shown(cell: Cell) -> str:
+    """A cell's text as a problem shows it, cut to MAX_SHOWN characters."""
     text = as_text(cell)
     return text if len(text) <= MAX_SHOWN else text[: MAX_SHOWN - 1] + "…"
 
@@ -86,14 +87,15 @@ def parse_date(cell: Cell) -> dt.date | None:
         return None
 
 
-class _Checker:
-    """Validates one sheet; collects problems as it goes."""
+class SheetChecker:
+    """What validating any sheet starts from (reports here, the follow-up files in
+    lagesbild.intake.followup.validation): the sheet, today, each field's column and the
+    problems found so far; `header(field)` names a column the sheet does not have."""
 
-    def __init__(self, sheet: Sheet, codelists: Codelists, today: dt.date):
+    def __init__(self, sheet: Sheet, header: Callable[[str], str], today: dt.date):
         self.sheet = sheet
-        self.codelists = codelists
+        self.header = header
         self.today = today
-        self.count = len(sheet)
         self.problems: list[Problem] = []
         self.column_of = {f: j for j, f in enumerate(sheet.fields) if f}
 
@@ -101,9 +103,18 @@ class _Checker:
         j = self.column_of.get(field)
         self.problems.append(Problem(
             file=self.sheet.file_name, sheet=self.sheet.sheet_name, row=row,
-            column=self.sheet.headers[j] if j is not None else self.codelists.header(field),
-            value=_shown(cell), reason=reason, fix=fix,
+            column=self.sheet.headers[j] if j is not None else self.header(field),
+            value=shown(cell), reason=reason, fix=fix,
         ))
+
+
+class _Checker(SheetChecker):
+    """Validates one sheet of reports; collects problems as it goes."""
+
+    def __init__(self, sheet: Sheet, codelists: Codelists, today: dt.date):
+        super().__init__(sheet, codelists.header, today)
+        self.codelists = codelists
+        self.count = len(sheet)
 
     def errors(self, field: str) -> dict[int, str]:
         """The Excel errors (like '#N/A') in the field's column, by data row index."""
@@ -355,24 +366,41 @@ def _distinct_reports(
     rows = {c: values[c].to_pylist() for c in REPORT_COLUMNS}
     keys = list(zip(rows["partner"], rows["rapport_id"], strict=True))
     numbers = check.sheet.row_numbers
-    seen: dict[tuple[str, str], int] = {}
+
+    def conflict(i: int, first: int) -> None:
+        check.problem(
+            numbers[i], "rapport_id", rows["rapport_id"][i],
+            f"Samma Rapport-ID finns redan på rad {numbers[first]} med annat innehåll",
+            "Ge varje rapport ett eget Rapport-ID, eller ta bort den rad som är fel.",
+        )
+
+    compared = [None if not key[1] or any(rows[c][i] is None for c in REPORT_COLUMNS
+                                          if c != "regso") else key
+                for i, key in enumerate(keys[:count])]
+    return keep_distinct(compared, rows, conflict)
+
+
+def keep_distinct(
+    keys: Sequence[Hashable | None], columns: Mapping[str, Sequence[object]],
+    conflict: Callable[[int, int], None],
+) -> tuple[list[int], int]:
+    """Indexes of the rows to keep and how many identical repeats were dropped: a row without
+    a key (None) is kept, so is the first row of each key; a repeat equal in every one of
+    `columns` is dropped, any other repeat is a conflict (`conflict(row index, first index)`
+    reports it)."""
+    seen: dict[Hashable, int] = {}
     keep: list[int] = []
     duplicates = 0
-    for i in range(count):
-        key = keys[i]
-        if not key[1] or any(rows[c][i] is None for c in REPORT_COLUMNS if c != "regso"):
+    for i, key in enumerate(keys):
+        if key is None:
             keep.append(i)
             continue
         first = seen.get(key)
         if first is None:
             seen[key] = i
             keep.append(i)
-        elif all(rows[c][i] == rows[c][first] for c in REPORT_COLUMNS):
+        elif all(column[i] == column[first] for column in columns.values()):
             duplicates += 1
         else:
-            check.problem(
-                numbers[i], "rapport_id", rows["rapport_id"][i],
-                f"Samma Rapport-ID finns redan på rad {numbers[first]} med annat innehåll",
-                "Ge varje rapport ett eget Rapport-ID, eller ta bort den rad som är fel.",
-            )
+            conflict(i, first)
     return keep, duplicates

@@ -31,17 +31,27 @@ The method, step by step:
 * **Published cells and derived figures** (`select`): the published cells are the cube of
   single values or the total per dimension and quarter, calendar year or all time. A
   selection of several values of a dimension, or a period that is not a quarter, a year or
-  everything (`period_units`), is a *derived* sum of published cells, hidden ("..") when a
-  part is hidden – never a new cell, which would give a reader a fresh noise draw per union
-  and let him average the noise away. Shares, rates, changes and means are computed from
-  published counts and hidden when a count they use is hidden (`share`, `hide_derived`).
+  everything (`period_units`), is a *derived* sum of published cells – never a new cell,
+  which would give a reader a fresh noise draw per union and let him average the noise away.
+  When a part is hidden, the sum is *approximate* ("≈ 28"): the published parts plus the
+  middle of each hidden part's range (1..threshold-1 for "<5", 0..threshold-1 for ".."), a
+  function of what the parts already show, so it tells no one more than the parts do; it is
+  hidden ("..") only when the published parts add up to less than the threshold. (Without it
+  a period of eight quarters would hide a district with 30 reports because one of its
+  quarters had 3.) Shares, rates, changes and means are computed from published counts and
+  hidden when a count they use is hidden (`share`, `hide_derived`).
 * **One breakdown per role** (`classification`): wherever numbers are protected, gender
   "Annat" is shown together with "Okänt" as "Annat/okänt", in every table, filter and export.
   A merge is safe only if no view also publishes the unmerged categories.
 
 Output convention of every disclosure-controlled DataFrame: the count column `antal` is pandas
 nullable Int64 with <NA> where hidden, a boolean `undertryckt`, and a string `visas` with the
-Swedish display ("1 234", "<5", "..", "–" for a count that is missing).
+Swedish display ("1 234", "<5", "..", "≈ 28" for an approximate sum, "–" for a count that is
+missing).
+
+Over 500 lines as one cohesive job: disclosure control, kept in one module so that the one
+place that protects numbers (ptables, the cube's rule set, published and derived cells)
+is read and reviewed as a whole.
 """
 
 from __future__ import annotations
@@ -54,12 +64,14 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import brentq, root
 
+from lagesbild.domain import formatting
 from lagesbild.domain.config import DISCLOSURE_NOTE, Disclosure
 from lagesbild.domain.formatting import fmt_int
 from lagesbild.store.schema import KEY_MODULUS
 
 TOTAL = "Totalt"
 SECONDARY_MARK = ".."
+APPROX_MARK = formatting.APPROX_MARK  # before an approximate derived sum (a part is hidden)
 MISSING = "–"
 NOTE = DISCLOSURE_NOTE  # on every page and export that shows protected numbers
 # What a view with exact counts (analysts only) says about itself.
@@ -480,11 +492,17 @@ def select(cube: Cube, published: Published, axes: Sequence[Axis],
     parts = parts.ravel()
     hide = hidden > 0
     single = parts == 1
+    approx = np.zeros(hide.shape, dtype=bool)
+    if disclosure is not None:
+        value, approx = approximate_sums(value, hidden, small, single, disclosure.threshold,
+                                         disclosure.rounding)
+        hide &= ~approx
     label = small_label(disclosure) if disclosure is not None else ""
     display = np.where(hide & single & (small > 0), label,
                        np.where(hide, SECONDARY_MARK, "")).astype(object)
     show = ~hide
-    display[show] = [fmt_int(int(v)) for v in value[show]]
+    display[show] = [(APPROX_MARK if a else "") + fmt_int(int(v))
+                     for v, a in zip(value[show], approx[show], strict=True)]
     columns = [a for a in axes if a.column]
     sizes = [len(a.groups) for a in axes]
     data: dict[str, object] = {}
@@ -503,6 +521,24 @@ def select(cube: Cube, published: Published, axes: Sequence[Axis],
     out["visas"] = pd.Series(display, index=out.index, dtype=object)
     out["_exakt"] = exact
     return out
+
+
+def approximate_sums(value: np.ndarray, hidden: np.ndarray, small: np.ndarray,
+                     single: np.ndarray, threshold: int, rounding: int = 1) \
+        -> tuple[np.ndarray, np.ndarray]:
+    """Derived sums with hidden parts as approximate values: the published parts (`value`,
+    0 for hidden parts) plus the middle of each hidden part's range – (1 + threshold-1) / 2
+    for a part shown "<threshold" (`small` of them), (threshold-1) / 2 for one shown ".."
+    (`hidden` - `small`), rounded half up (to a multiple of `rounding` when the published
+    counts are rounded). Only what the parts show goes in, so the sum
+    adds nothing to them. Not for single cells, nor when the published parts are below the
+    threshold (the sum could then look like a small count). Returns (values, approximate)."""
+    approx = (hidden > 0) & ~single & (value >= threshold)
+    estimate = value + small * (threshold / 2) + (hidden - small) * ((threshold - 1) / 2)
+    base = max(rounding, 1)
+    rounded = (np.floor(estimate / base + 0.5) * base).astype(np.int64)
+    values = np.where(approx, rounded, value)
+    return values, approx
 
 
 # -- derived figures --------------------------------------------------------------------------

@@ -14,7 +14,7 @@ import datetime as dt
 
 import pandas as pd
 
-from lagesbild.domain.periods import quarter_end, quarter_start
+from lagesbild.numbers.query import period_clauses
 from lagesbild.store import Store
 from lagesbild.store.schema import EVENTS
 
@@ -38,13 +38,8 @@ def events_for_period(store: Store, first_quarter: str | None,
                       last_quarter: str | None) -> list[Event]:
     """The events (not removed) from the start of `first_quarter` to the end of
     `last_quarter` (None = open end), oldest first: [(date, kategori, titel), …]."""
-    where, params = ["NOT borttagen"], []
-    if first_quarter:
-        where.append("datum >= ?")
-        params.append(quarter_start(first_quarter))
-    if last_quarter:
-        where.append("datum <= ?")
-        params.append(quarter_end(last_quarter))
+    clauses, params = period_clauses(first_quarter, last_quarter)
+    where = ["NOT borttagen", *clauses]
     rows = store.cursor().execute(
         f"SELECT datum, kategori, titel FROM events WHERE {' AND '.join(where)} "
         "ORDER BY datum, handelse_id", params).fetchall()

@@ -12,8 +12,8 @@ import pandas as pd
 
 from lagesbild.domain.codelists import load
 from lagesbild.domain.config import Disclosure
-from lagesbild.domain.periods import quarter_end, quarter_start, quarters_between
-from lagesbild.numbers.query import Filters
+from lagesbild.domain.periods import quarters_between
+from lagesbild.numbers.query import Filters, period_clauses
 from lagesbild.numbers.tables import counts  # with the indicators' disclosure control
 from lagesbild.store import Store
 
@@ -36,15 +36,8 @@ def training_span(store: Store) -> tuple[str | None, str | None]:
 
 
 def _period_where(first: str | None, last: str | None) -> tuple[str, list[object]]:
-    params: list[object]
-    clauses, params = ["true"], []
-    if first:
-        clauses.append("datum >= ?")
-        params.append(quarter_start(first))
-    if last:
-        clauses.append("datum <= ?")
-        params.append(quarter_end(last))
-    return " AND ".join(clauses), params
+    clauses, params = period_clauses(first, last)
+    return " AND ".join(["true", *clauses]), params
 
 
 def trainings(store: Store, first: str | None = None, last: str | None = None,

@@ -61,14 +61,7 @@ class Filters:
 
     def where(self) -> tuple[str, list[object]]:
         """A SQL condition over `reports` and its parameters."""
-        clauses: list[str] = []
-        params: list[object] = []
-        if self.from_quarter:
-            clauses.append("datum >= ?")
-            params.append(quarter_start(self.from_quarter))
-        if self.to_quarter:
-            clauses.append("datum <= ?")
-            params.append(quarter_end(self.to_quarter))
+        clauses, params = period_clauses(self.from_quarter, self.to_quarter)
         for name in FILTER_FIELDS:
             chosen = getattr(self, name)
             if chosen:
@@ -83,6 +76,20 @@ class Filters:
         """The dimension filters in use (for subtitles and file names)."""
         return {f.name: getattr(self, f.name) for f in fields(self)
                 if f.name in FILTER_FIELDS and getattr(self, f.name)}
+
+
+def period_clauses(first: str | None, last: str | None) -> tuple[list[str], list[object]]:
+    """The SQL conditions on `datum` from the start of quarter `first` to the end of `last`
+    (None: open end) and their parameters; every period filter is made of these."""
+    clauses: list[str] = []
+    params: list[object] = []
+    if first:
+        clauses.append("datum >= ?")
+        params.append(quarter_start(first))
+    if last:
+        clauses.append("datum <= ?")
+        params.append(quarter_end(last))
+    return clauses, params
 
 
 def check_dimensions(by: list[str]) -> None:

@@ -34,19 +34,32 @@ series' history.
 The Poisson fits are closed-form (level, level per quarter of the year) or a batched IRLS
 (with trend) in numpy, all series and quarters of a panel at once; they equal statsmodels' GLM
 (tested) at a hundredth of the cost of fitting it series by series.
+
+Over 500 lines as one cohesive job: the signal method above (its flags, parameters and
+Swedish method text, the batched fits and the two tests), whose steps share the panel's
+arrays and cannot be read apart; the wording of like-for-like changes and the rates are in
+lagesbild.numbers.changes.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
 from scipy import special, stats
 
-from lagesbild.domain.formatting import fmt_change, fmt_int
 from lagesbild.domain.periods import parse_quarter
+
+# The like-for-like wording and the rates beside the signals live in lagesbild.numbers.changes;
+# callers find them here, as before.
+from lagesbild.numbers.changes import MIN_BASE_FOR_PERCENT as MIN_BASE_FOR_PERCENT
+from lagesbild.numbers.changes import RATE_UNIT as RATE_UNIT
+from lagesbild.numbers.changes import Change as Change
+from lagesbild.numbers.changes import annual_rate as annual_rate
+from lagesbild.numbers.changes import comparable as comparable
+from lagesbild.numbers.changes import no_change_text as no_change_text
+from lagesbild.numbers.changes import year_label as year_label
 
 # -- flags, reasons and parameters ------------------------------------------------------------
 HIGH = "ovanligt högt"
@@ -75,7 +88,6 @@ TERM_ALPHA = 0.05
 SUSTAINED_QUARTERS = 4
 SUSTAINED_ALPHA = 0.01
 SUSTAINED_MIN_TOTAL = 20
-MIN_BASE_FOR_PERCENT = 10
 # Quarters of counts to pass before the first quarter to be assessed (its window, and the
 # window of the quarter three earlier, whose dispersion the sustained test uses).
 LOOKBACK = MAX_WINDOW + SUSTAINED_QUARTERS - 1
@@ -720,74 +732,3 @@ def bh_reject(p: np.ndarray, q: float = FDR) -> np.ndarray:
     k = np.where(passed, rank, 0).max(-1, keepdims=True)
     cut = np.where(k > 0, np.take_along_axis(ordered, np.maximum(k - 1, 0), -1), -np.inf)
     return filled <= cut
-
-
-# -- like-for-like counts, wording and rates --------------------------------------------------
-def comparable(counts: np.ndarray, delivered: np.ndarray | None,
-               columns: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
-    """Counts (S, len(columns)) over the partners that delivered every one of `columns`, and
-    that partner mask (P,). For 'x mot y' sentences that must compare like with like."""
-    y = np.asarray(counts)
-    if y.ndim == 2:
-        y = y[:, None, :]
-        delivered = None if delivered is None else np.asarray(delivered, bool)[None]
-    dl = np.ones(y.shape[1:], bool) if delivered is None else np.asarray(delivered, bool)
-    cols = list(columns)
-    inc = dl[:, cols].all(axis=1)
-    return y[:, inc][:, :, cols].sum(axis=1).astype(int), np.asarray(inc, bool)
-
-
-@dataclass(frozen=True)
-class Change:
-    """A count against one earlier count: numbers only, no verdict."""
-
-    current: int
-    base: int
-    base_label: str
-
-    @property
-    def difference(self) -> int:
-        return self.current - self.base
-
-    @property
-    def percent(self) -> float | None:
-        """None when the base is below MIN_BASE_FOR_PERCENT."""
-        if self.base < MIN_BASE_FOR_PERCENT:
-            return None
-        return (self.current - self.base) / self.base * 100
-
-    def text(self) -> str:
-        """'20 fler än 2026K2 (+16 %)', '3 färre än 2026K2', 'lika många som 2026K2'."""
-        if self.difference == 0:
-            return f"lika många som {self.base_label}"
-        word = "fler" if self.difference > 0 else "färre"
-        pct = self.percent
-        tail = f" ({fmt_change(pct)})" if pct is not None else ""
-        return f"{fmt_int(abs(self.difference))} {word} än {self.base_label}{tail}"
-
-    def arrow(self) -> str:
-        """'95 → 102'."""
-        return f"{fmt_int(self.base)} → {fmt_int(self.current)}"
-
-
-def no_change_text(change: Change) -> str:
-    """'ingen säkerställd förändring (95 → 102)': the words when nothing is flagged."""
-    return f"ingen säkerställd förändring ({change.arrow()})"
-
-
-RATE_UNIT = "per 10 000 invånare och år"
-
-
-def annual_rate(count: float, population: float | None, quarters: int) -> float:
-    """Reports per 10 000 inhabitants and year from `quarters` quarters of counts (NaN when
-    the population is unknown or there are no quarters)."""
-    if population is None or not population > 0 or quarters <= 0:
-        return math.nan
-    return count / population * 1e4 * 4 / quarters
-
-
-def year_label(year: int, quarters: int) -> str:
-    """'2025', or '2026 (3 av 4 kvartal, uppräknat till helår)' for a partial year."""
-    if quarters >= 4:
-        return str(year)
-    return f"{year} ({quarters} av 4 kvartal, uppräknat till helår)"

@@ -267,6 +267,47 @@ MIGRATIONS.append(
         f"UPDATE reports SET rkey = {record_key_sql(REPORTS.key)}",
     ])
 )
+# -- version 5: the quarter's lägesbild as approved editions (lagesbild.editions) -------------
+# One row per (kvartal, version): the draft of the next version and every approved version.
+# Texts and comments are append-only (the newest text of a section is the current one); an
+# approved version's frozen content (its published tables as Parquet, a JSON manifest, the
+# exact counts its revisions are detected on) is written once, when it is approved.
+MIGRATIONS.append(
+    (5, "fastställda lägesbilder: utkast, kommentarer, frysta tal och texter", [
+        """CREATE TABLE editions (
+            kvartal VARCHAR NOT NULL,
+            version INTEGER NOT NULL,           -- 1, 2, …: a new version after a revision
+            status VARCHAR NOT NULL,            -- utkast, delad, fastställd
+            created_at TIMESTAMPTZ NOT NULL,
+            created_by VARCHAR NOT NULL,
+            shared_at TIMESTAMPTZ,
+            shared_by VARCHAR,
+            approved_at TIMESTAMPTZ,            -- when it was recorded
+            approved_on DATE,                   -- the decision's date
+            approved_by VARCHAR,
+            approved_role VARCHAR,
+            revision_note VARCHAR,
+            data_version VARCHAR,               -- JSON: the store's data version it froze
+            reference_versions VARCHAR,         -- JSON: code lists, partners, population
+            PRIMARY KEY (kvartal, version)
+        )""",
+        """CREATE TABLE edition_texts (
+            kvartal VARCHAR NOT NULL, version INTEGER NOT NULL, section VARCHAR NOT NULL,
+            text VARCHAR NOT NULL, written_at TIMESTAMPTZ NOT NULL, written_by VARCHAR NOT NULL
+        )""",
+        """CREATE TABLE edition_comments (
+            kvartal VARCHAR NOT NULL, version INTEGER NOT NULL, section VARCHAR NOT NULL,
+            comment VARCHAR NOT NULL, written_at TIMESTAMPTZ NOT NULL,
+            written_by VARCHAR NOT NULL, role VARCHAR NOT NULL
+        )""",
+        """CREATE TABLE edition_parts (
+            kvartal VARCHAR NOT NULL, version INTEGER NOT NULL,
+            part VARCHAR NOT NULL,              -- manifest/intern, table/publik/3, exakt, …
+            content BLOB NOT NULL,
+            PRIMARY KEY (kvartal, version, part)
+        )""",
+    ])
+)
 LATEST_VERSION = MIGRATIONS[-1][0]
 TRAININGS = Dataset("utbildningsinsatser", "utbildningar", "training_versions", "trainings",
                     ("insats_id",), TRAINING_COLUMNS, (("kvartal", _QUARTER),), date="datum")

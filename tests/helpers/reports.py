@@ -81,3 +81,13 @@ def write_csv(table: pa.Table, path: Path) -> Path:
             writer.writerow(["" if v is None else v.isoformat() if isinstance(v, dt.date)
                              else v for v in row])
     return path
+
+
+def import_late_file(store: Store, count: int = 6) -> None:
+    """A late file of `count` police reports of 2026K3 from Centrum (issue 17: it revises an
+    approved quarter). Marked as demo data like the demo database it goes into: a real file
+    would remove the demo data first."""
+    rows = [("Polis", dt.date(2026, 8, 1 + i), "Incident", "Centrum", None, "Högerextremism",
+             "Propaganda", "Man", "25–39", "Nej") for i in range(count)]
+    store.import_reports(reports_table(rows, prefix="SEN"), file_name="sen_fil.xlsx",
+                         sha256="sen" * 20, imported_by="anna", is_demo=True)

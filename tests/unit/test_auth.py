@@ -53,7 +53,8 @@ def csv_bytes(tmp_path: Path, rows: list[list[object]]) -> bytes:
 # -- roles and permissions ---------------------------------------------------------------------
 def test_analysts_may_do_everything_the_preparation_group_reads_and_exports() -> None:
     assert all(ANNA.can(action) for action in roles.ACTIONS)
-    assert {a for a in roles.ACTIONS if BO.can(a)} == {"view", "export"}
+    # reads and exports, and comments on a shared draft of the lägesbild (issue 17)
+    assert {a for a in roles.ACTIONS if BO.can(a)} == {"view", "export", "comment"}
     assert not roles.can(None, "view")
     with pytest.raises(ValueError):
         roles.can(ANNA, "launch_rockets")

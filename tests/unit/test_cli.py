@@ -233,3 +233,37 @@ def test_a_workbook_with_quarter_sheets_and_hidden_rows_on_the_command_line(
     assert code == 0 and "4 rapporter" in out
     assert "Lästa blad: K2, K3" in out and "Info (har ingen rubrikrad)" in out
     assert "1 rad är dold" in out
+
+
+def test_indicators_mark_a_period_sum_with_a_small_quarter_as_approximate(tmp_path, db,
+                                                                         capsys) -> None:
+    """Teg: 3 reports in 2026K1 (shown <5), 20 in 2026K2; the data go on to 2026K3, so
+    2026K1–2026K2 is the sum of two quarters. The group sees "≈ 23" (20 + 2.5 for the "<5"
+    quarter, rounded: nothing the quarters do not show) – not "..", and not an exact 23."""
+    def report(i: int, day: dt.date, area: str) -> list:
+        return [f"T-{i}", day, "Oro", area, "Högerextremism", "Oro för individ",
+                "Socialtjänst", "Man", "16–17", "Nej"]
+
+    rows = [report(i, dt.date(2026, 2, 1 + i), "Teg") for i in range(3)]
+    rows += [report(10 + i, dt.date(2026, 5, 1 + i), "Teg") for i in range(20)]
+    rows += [report(100 * m + i, dt.date(2026, m, 1 + i), "Centrum") for i in range(12)
+             for m in (2, 8)]
+    code, _, err = run(capsys, "import", str(write_xlsx(tmp_path / "t.xlsx", rows)),
+                       "--db", db)
+    assert code == 0, err
+    args = ("indicators", "--db", db, "--by", "omrade", "--from", "2026K1", "--to", "2026K2")
+    code, out, _ = run(capsys, *args, "--omrade", "Teg")
+    assert code == 0 and out.splitlines()[1].startswith("Teg,≈"), out
+    quarter = run(capsys, "indicators", "--db", db, "--by", "kvartal", "--from", "2026K1",
+                  "--to", "2026K2", "--omrade", "Teg")[1].splitlines()
+    assert quarter[1] == "2026K1,<5"  # the part the estimate stands in for
+    shown = int(quarter[2].split(",")[1])
+    code, out, _ = run(capsys, *args, "--omrade", "Teg", "--format", "json")
+    record = json.loads(out)[0]
+    assert record["ungefarlig"] is True and record["undertryckt"] is False
+    assert record["antal"] == int(shown + 2.5 + 0.5)  # from what the quarters show
+    assert out.count("ungefarlig") == 1 and f"Teg,≈{record['antal']}" in run(
+        capsys, *args, "--omrade", "Teg")[1]
+    exact = json.loads(run(capsys, *args, "--omrade", "Teg", "--format", "json",
+                           "--min-cell", "0")[1])[0]
+    assert exact["antal"] == 23 and "ungefarlig" not in exact

@@ -392,13 +392,13 @@ def texts(sheet: Sheet) -> list[list[str | None]]:
 def test_cells_are_read_as_texts_once_and_typed_only_on_request(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from lagesbild.intake import reading
+    from lagesbild.intake.reading import workbooks
 
     rows = [MESSY_HEADER, *[[*ROW_A[:7], value] for value in TYPED]]
     path = make_xlsx(rows, tmp_path / "typer.xlsx")  # openpyxl writes '#N/A' as an error cell
     calls = []
-    typed_rows = reading._typed_rows
-    monkeypatch.setattr(reading, "_typed_rows", lambda *a: calls.append(a) or typed_rows(*a))
+    typed_rows = workbooks._typed_rows
+    monkeypatch.setattr(workbooks, "_typed_rows", lambda *a: calls.append(a) or typed_rows(*a))
     sheet = read(path)
     assert texts(sheet)[7] == ["Centrum", "17", "17", "1.5", "2026-03-02",
                                "2026-03-02 14:30:00", "14:30:00", "SANT", "FALSKT",
@@ -428,7 +428,7 @@ def test_python_calamine_alone_reads_the_same_sheet(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kind: str,
 ) -> None:
     """Without fastexcel (or when it fails on a file) python-calamine reads the workbook."""
-    from lagesbild.intake import reading
+    from lagesbild.intake.reading import workbooks
 
     rows = [*TITLE, MESSY_HEADER, ROW_A, [], [*ROW_B[:7], 42, None, "utanför"], ["Summa", 2]]
     if kind == "xls":
@@ -439,7 +439,7 @@ def test_python_calamine_alone_reads_the_same_sheet(
     else:
         path = (make_xlsx if kind == "xlsx" else make_ods)(rows, tmp_path / f"a.{kind}")
     fast = read(path)
-    monkeypatch.setattr(reading, "fastexcel", None)
+    monkeypatch.setattr(workbooks, "fastexcel", None)
     slow = read(path)
     assert fast == slow
     assert fast.rows == slow.rows and fast.other_cells == slow.other_cells

@@ -125,15 +125,22 @@ def read_file(path, monkeypatch: pytest.MonkeyPatch | None = None):
     from lagesbild.domain.config import ImportLimits
     from lagesbild.intake.reading import read_sheet
 
+    reads: list[object] = []
+    if monkeypatch is not None:  # the import itself must never need the typed cells again
+        from lagesbild.intake.reading import workbooks
+
+        original = workbooks._typed_rows
+
+        def typed_rows(*args: object) -> object:
+            reads.append(args)
+            return original(*args)
+
+        monkeypatch.setattr(workbooks, "_typed_rows", typed_rows)  # before the sheet binds it
     sheet = read_sheet(path, path.name, codelists.load(), ImportLimits())
-    if monkeypatch is not None:  # the import itself must never need the typed cells
-        from lagesbild.intake import reading
-
-        def typed_rows(*args: object) -> None:
-            raise AssertionError("the file was read a second time")
-
-        monkeypatch.setattr(reading, "_typed_rows", typed_rows)
-    return validate_sheet(sheet, codelists.load(), today=TODAY)
+    before = len(reads)
+    result = validate_sheet(sheet, codelists.load(), today=TODAY)
+    assert len(reads) == before, "the file was read a second time"
+    return result
 
 
 def test_a_read_workbook_with_date_number_and_boolean_cells(

@@ -6,13 +6,13 @@ file, row, column, value, reason and fix, one batch with provenance and rollback
 from __future__ import annotations
 
 import datetime as dt
-import os
 
 from lagesbild.domain.config import ImportLimits
 from lagesbild.domain.contracts import ACTIVITY, TRAINING, Contract, contract
 from lagesbild.intake import steps
 from lagesbild.intake.followup.kinds import ACTIVITY_KIND, TRAINING_KIND
 from lagesbild.intake.kind import Kind
+from lagesbild.intake.reading import Source
 from lagesbild.intake.steps import CheckedFile
 from lagesbild.store import Receipt, Store
 
@@ -33,14 +33,8 @@ def contract_of(checked: CheckedFile) -> Contract:
     return contract(next(k for k, v in _KINDS.items() if v.name == checked.kind))
 
 
-def check_followup_file(
-    kind: str,
-    source: str | os.PathLike[str] | bytes,
-    file_name: str,
-    store: Store | None,
-    limits: ImportLimits,
-    today: dt.date | None = None,
-) -> CheckedFile:
+def check_followup_file(kind: str, source: Source, file_name: str, store: Store | None,
+                        limits: ImportLimits, today: dt.date | None = None) -> CheckedFile:
     """Read, scan for personal data and validate a trainings or activity-plan file, and
     compare it with the store. Nothing is stored."""
     return steps.check(kind_of(kind), source, file_name, store, limits, today=today)
@@ -51,16 +45,9 @@ def store_followup(store: Store, checked: CheckedFile, imported_by: str) -> Rece
     return steps.store_checked(store, checked, imported_by, confirmed=True)
 
 
-def import_followup_file(
-    kind: str,
-    source: str | os.PathLike[str] | bytes,
-    file_name: str,
-    store: Store,
-    limits: ImportLimits,
-    imported_by: str,
-    dry_run: bool = False,
-    today: dt.date | None = None,
-) -> tuple[CheckedFile, Receipt | None]:
+def import_followup_file(kind: str, source: Source, file_name: str, store: Store,
+                         limits: ImportLimits, imported_by: str, dry_run: bool = False,
+                         today: dt.date | None = None) -> tuple[CheckedFile, Receipt | None]:
     """Check a file and, unless refused or a dry run, store it; log the outcome."""
     return steps.import_file(source, file_name, store, limits, imported_by, dry_run,
                              kind=kind_of(kind), today=today, confirmed=True)

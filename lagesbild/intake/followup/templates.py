@@ -20,6 +20,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from lagesbild.domain.contracts import ACTIVITY, TRAINING, Contract, contract
 from lagesbild.domain.spreadsheet import write_cell
+from lagesbild.intake.template import write_instructions
 
 INSTRUCTION_SHEET = "Instruktioner"
 CODELIST_SHEET = "Kodlistor"
@@ -167,22 +168,6 @@ def _instructions(spec: Contract) -> list[tuple[str, str] | str]:
     return rows
 
 
-def _write_instructions(ws: Worksheet, spec: Contract) -> None:
-    ws.column_dimensions["A"].width = 36
-    ws.column_dimensions["B"].width = 100
-    wrap = Alignment(wrap_text=True, vertical="top")
-    for row, item in enumerate(_instructions(spec), start=1):
-        if isinstance(item, str):
-            cell = write_cell(ws.cell(row, 1), item, editable=True)
-            cell.font = Font(bold=True, size=14 if row == 1 else 12)
-            continue
-        label, text = item
-        write_cell(ws.cell(row, 1), label, editable=True).font = Font(bold=True)
-        ws.cell(row, 1).alignment = wrap
-        write_cell(ws.cell(row, 2), text, editable=True).alignment = wrap
-        ws.row_dimensions[row].height = 15 * max(1, -(-len(text) // 95))
-
-
 def build_workbook(kind: str, rows: Sequence[dict[str, object]] = ()) -> Workbook:
     """The template of a follow-up spreadsheet (optionally filled with rows)."""
     spec = contract(kind)
@@ -192,7 +177,7 @@ def build_workbook(kind: str, rows: Sequence[dict[str, object]] = ()) -> Workboo
     instructions = wb.create_sheet(INSTRUCTION_SHEET)
     lists = wb.create_sheet(CODELIST_SHEET)
     _write_data(data, spec, _write_codelists(lists, spec), rows)
-    _write_instructions(instructions, spec)
+    write_instructions(instructions, _instructions(spec), label_width=36)
     wb.active = 0
     return wb
 

@@ -30,20 +30,20 @@ from lagesbild.domain.problems import Problem
 from lagesbild.domain.text import normalise_id
 from lagesbild.intake.kind import Validated
 from lagesbild.intake.reading import Cell, Sheet
-from lagesbild.intake.validate import EARLIEST, as_text, parse_date
+from lagesbild.intake.validate import (
+    EARLIEST,
+    SheetChecker,
+    as_text,
+    keep_distinct,
+    parse_date,
+)
 
-MAX_SHOWN = 60
 MAX_ID = 50
 MAX_PARTICIPANTS = 5000
 MAX_TEXT = {"aktivitet": 120, "mal": 300}
 _INT = re.compile(r"^\d{1,6}(?:[.,]0+)?$")
 ARROW_TYPES = {"datum": pa.date32(), "antal_deltagare": pa.int32(),
                "varav_kvinnor": pa.int32(), "varav_man": pa.int32(), "borttagen": pa.bool_()}
-
-
-def _shown(cell: Cell) -> str:
-    text = as_text(cell)
-    return text if len(text) <= MAX_SHOWN else text[: MAX_SHOWN - 1] + "…"
 
 
 def parse_count(cell: Cell) -> int | None:
@@ -70,21 +70,10 @@ def parse_quarter_cell(cell: Cell) -> str | None:
         return None
 
 
-class _Checker:
+class _Checker(SheetChecker):
     def __init__(self, sheet: Sheet, contract: Contract, today: dt.date):
-        self.sheet = sheet
+        super().__init__(sheet, contract.header, today)
         self.contract = contract
-        self.today = today
-        self.problems: list[Problem] = []
-        self.column_of = {f: j for j, f in enumerate(sheet.fields) if f}
-
-    def problem(self, row: int, field: str, cell: Cell, reason: str, fix: str) -> None:
-        j = self.column_of.get(field)
-        self.problems.append(Problem(
-            file=self.sheet.file_name, sheet=self.sheet.sheet_name, row=row,
-            column=self.sheet.headers[j] if j is not None else self.contract.header(field),
-            value=_shown(cell), reason=reason, fix=fix,
-        ))
 
     def cells(self, field: str) -> list[Cell]:
         j = self.column_of.get(field)
@@ -212,29 +201,17 @@ class _Checker:
     # -- rows ------------------------------------------------------------------------------
     def distinct(self, values: dict[str, list], key: str) -> tuple[list[int], int]:
         """Rows to keep: identical repeats dropped, conflicting repeats of a key are errors."""
-        columns = self.contract.stored
-        seen: dict[str, int] = {}
-        keep: list[int] = []
-        duplicates = 0
-        for i in range(len(self.sheet.rows)):
-            k = values[key][i]
-            if not k:
-                keep.append(i)
-                continue
-            first = seen.get(k)
-            if first is None:
-                seen[k] = i
-                keep.append(i)
-            elif all(values[c][i] == values[c][first] for c in columns):
-                duplicates += 1
-            else:
-                header = self.contract.header(key)
-                self.problem(
-                    self.sheet.row_numbers[i], key, k,
-                    f"Samma {header} finns redan på rad {self.sheet.row_numbers[first]} med "
-                    "annat innehåll",
-                    f"Ge varje rad ett eget {header}, eller ta bort den rad som är fel.")
-        return keep, duplicates
+        header = self.contract.header(key)
+
+        def conflict(i: int, first: int) -> None:
+            self.problem(
+                self.sheet.row_numbers[i], key, values[key][i],
+                f"Samma {header} finns redan på rad {self.sheet.row_numbers[first]} med "
+                "annat innehåll",
+                f"Ge varje rad ett eget {header}, eller ta bort den rad som är fel.")
+
+        keys = [values[key][i] or None for i in range(len(self.sheet.rows))]
+        return keep_distinct(keys, {c: values[c] for c in self.contract.stored}, conflict)
 
     def table(self, values: dict[str, list], key: str) -> Validated:
         keep, duplicates = self.distinct(values, key)
@@ -274,6 +251,8 @@ def validate_trainings(sheet: Sheet, contract: Contract, today: dt.date | None =
     return check.table(values, "insats_id")
 
 
+# Same shape as validate_trainings by design (benign for the `duplicates` tool): each kind
+# declares its own columns, one checker call each; the shared rules are in the checker.
 def validate_activities(sheet: Sheet, contract: Contract, today: dt.date | None = None) \
         -> Validated:
     """Check an activity-plan sheet; return canonical rows (ACTIVITY_COLUMNS) and problems."""
