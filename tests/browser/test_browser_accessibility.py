@@ -146,6 +146,32 @@ def every_page(url: str, page) -> dict[str, list[str]]:  # noqa: ANN001
     return found
 
 
+def test_the_upload_flow_by_keyboard(analyst) -> None:  # noqa: ANN001
+    """Ladda upp by keyboard only: Tab to the file button (named after its field, in
+    Swedish), Enter opens the file chooser, the chosen file arrives and can be checked."""
+    url, used = analyst
+    page = used.context.browser.new_page(viewport={"width": 1440, "height": 1000},
+                                         locale="sv-SE")  # a tab of its own, as a user opens
+    page.goto(f"{url}/ladda_upp")
+    ready(page)
+    page.locator("body").focus()
+    assert tab_to(page, "el => el.tagName === 'BUTTON' && "
+                        "(el.getAttribute('aria-label') || '').startsWith('Välj fil')")
+    assert focus_visible(page), "the file button"
+    assert focused_text(page).startswith("Välj fil Rapportfiler"), focused_text(page)
+    page.keyboard.press("Shift+Tab")  # focus_visible focused it by script: back by keyboard
+    page.keyboard.press("Tab")
+    wait_until_idle(page)
+    assert focused_text(page).startswith("Välj fil Rapportfiler"), focused_text(page)
+    with page.expect_file_chooser(timeout=TIMEOUT) as chooser:
+        page.keyboard.press("Enter")
+    chooser.value.set_files(files=[{"name": "tom.csv", "mimeType": "text/csv",
+                                    "buffer": b"Rapport-ID;Datum\n"}])
+    page.get_by_text("tom.csv").first.wait_for(timeout=TIMEOUT)
+    wait_until_idle(page)
+    assert english_strings(page) == []
+
+
 def test_every_page_is_accessible_and_swedish_for_the_analyst(analyst) -> None:  # noqa: ANN001
     url, page = analyst
     found = every_page(url, page)
@@ -231,29 +257,3 @@ def test_a_chart_and_its_table_by_keyboard(analyst) -> None:  # noqa: ANN001
         page.keyboard.press("Enter")
     assert download.value.suggested_filename.endswith(".csv")
     page.keyboard.press("Escape")
-
-
-def test_the_upload_flow_by_keyboard(analyst) -> None:  # noqa: ANN001
-    """Ladda upp by keyboard only: Tab to the file button (named after its field, in
-    Swedish), Enter opens the file chooser, the chosen file arrives and can be checked."""
-    url, used = analyst
-    page = used.context.browser.new_page(viewport={"width": 1440, "height": 1000},
-                                         locale="sv-SE")  # a tab of its own, as a user opens
-    page.goto(f"{url}/ladda_upp")
-    ready(page)
-    page.locator("body").focus()
-    assert tab_to(page, "el => el.tagName === 'BUTTON' && "
-                        "(el.getAttribute('aria-label') || '').startsWith('Välj fil')")
-    assert focus_visible(page), "the file button"
-    assert focused_text(page).startswith("Välj fil Rapportfiler"), focused_text(page)
-    page.keyboard.press("Shift+Tab")  # focus_visible focused it by script: back by keyboard
-    page.keyboard.press("Tab")
-    wait_until_idle(page)
-    assert focused_text(page).startswith("Välj fil Rapportfiler"), focused_text(page)
-    with page.expect_file_chooser(timeout=TIMEOUT) as chooser:
-        page.keyboard.press("Enter")
-    chooser.value.set_files(files=[{"name": "tom.csv", "mimeType": "text/csv",
-                                    "buffer": b"Rapport-ID;Datum\n"}])
-    page.get_by_text("tom.csv").first.wait_for(timeout=TIMEOUT)
-    wait_until_idle(page)
-    assert english_strings(page) == []
