@@ -16,6 +16,9 @@ RING = "Ring: ovanligt kvartal."
 
 
 def gap_text(threshold: int) -> str:
+    """Why a line has a gap: a hidden value (protected numbers) or a missing one."""
+    if threshold <= 0:  # exact counts (analysts): nothing is hidden
+        return "Avbrott i linjen: värdet saknas."
     return f"Avbrott i linjen: värdet är under {threshold} eller kan inte visas."
 
 

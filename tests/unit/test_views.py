@@ -180,3 +180,17 @@ def test_quarters_years_and_total_are_one_table(demo):
     assert years["antal"].sum() == exact["antal"].iloc[-1]
     assert exact[exact["ar"] == "2026"]["antal"].iloc[:-1].sum() == years["antal"].iloc[1]
 
+
+
+
+def test_the_trend_caption_names_a_threshold_only_for_protected_numbers(demo):
+    """Analysts' exact lines hide nothing: their caption must not say 'under 0'."""
+    from dataclasses import replace
+
+    entry = views.Trend(by=None)
+    table = entry.table(demo, PERIOD, protected())
+    shown = context(demo)
+    assert "under 5 eller kan inte visas" in entry.caption(table, shown)
+    exact = replace(shown, chart=replace(shown.chart, threshold=0))
+    caption = entry.caption(entry.table(demo, PERIOD, views.protection_for(None)), exact)
+    assert "under 0" not in caption and "Avbrott i linjen: värdet saknas." in caption
