@@ -11,11 +11,12 @@ from __future__ import annotations
 import streamlit as st
 
 from lagesbild.store import StoreError
-from ui import backups, selection, signin, state, view
+from ui import backups, selection, signin, state, sv_interface, view
 from ui.navigation import pages_for
 
 st.set_page_config(page_title="Lägesbild", page_icon="🧭",
                    layout="wide", initial_sidebar_state="expanded")
+sv_interface.install()  # focus ring, Swedish for Streamlit's own texts (ui/sv_interface.py)
 
 try:
     has_data = state.has_reports()

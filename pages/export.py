@@ -38,10 +38,9 @@ if not quarters:
     st.stop()
 start = filters.from_quarter if filters.from_quarter in quarters else quarters[0]
 end = filters.to_quarter if filters.to_quarter in quarters else quarters[-1]
-period = st.select_slider("Period (kvartal)", options=quarters, value=(start, end),
-                          key="export_period",
-                          help="Mötet gäller periodens sista kvartal; trenderna visar hela "
-                               "perioden. Standard: perioden i sidopanelen.")
+period = selection.period_slider(st, quarters, (start, end), key="export_period",
+                                help="Mötet gäller periodens sista kvartal; trenderna visar "
+                                     "hela perioden. Standard: perioden i sidopanelen.")
 chosen_filters = filters.with_period(*period)
 st.caption(f"Urval från sidopanelen: {describe_filters(filters) or 'alla rapporter'}.")
 

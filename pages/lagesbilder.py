@@ -126,8 +126,14 @@ for group in editions.groups(texts):
             if shown.approved:
                 item = frozen.get(key)
                 if item is not None:
-                    render.show_chart(item.figure, item.data, item.title,
-                                      key=f"utgava_{quarter}_{shown.version}_{key}")
+                    entry, context = item.entry, item.context
+                    render.show_chart(
+                        item.figure, item.data, item.title,
+                        alt_table=entry.alt_table(item.data) if entry else item.data,
+                        summary=entry.summary(item.data, context)
+                        if entry and context else " ".join(item.notes[:1]),
+                        alt=item.alt_text or None,
+                        key=f"utgava_{quarter}_{shown.version}_{key}")
             else:
                 render.show_view(chart_def(key).entry, live_filters(key),
                                  key=f"utkast_{quarter}_{key}")

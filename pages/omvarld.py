@@ -84,7 +84,9 @@ else:
         "Titel": oldest_first["titel"],
         "Senast ändrad": [f"{t:%Y-%m-%d} av {w}" for t, w in zip(
             oldest_first["andrad"], oldest_first["andrad_av"], strict=True)]})
-    render.show_chart(fig, None, "Omvärldshändelser", key="chart_omvarld")
+    render.show_chart(fig, None, "Omvärldshändelser", key="chart_omvarld",
+                      alt_table=table.drop(columns="Senast ändrad"),
+                      summary=f"{len(table)} händelser, den senaste {table['Datum'].iloc[-1]}.")
     render.show_table(table, "Omvärldshändelser tabell", download=table, key="tabell_omvarld")
 
 if editor:

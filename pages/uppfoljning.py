@@ -187,7 +187,11 @@ with tab_plan:
                           legend=dict(orientation="h", y=-0.2, traceorder="normal"),
                           margin=dict(l=16, r=16, t=60, b=70))
         render.show_chart(fig, areas, "Aktiviteter per område i handlingsplanen",
-                          key="chart_plan_omraden")
+                          key="chart_plan_omraden",
+                          alt_table=areas[["omrade", *act.STATUSES]].rename(
+                              columns={"omrade": "Område"}),
+                          summary=", ".join(f"{r.omrade} {r.aktiviteter}" for r in
+                                            areas.itertuples()) + " aktiviteter.")
         table = pd.DataFrame({
             "ID": plan["aktivitet_id"], "Aktivitet": plan["aktivitet"], "Läge": plan["lage"],
             "Status": plan["status"], "Klart": plan["klart_kvartal"],

@@ -14,6 +14,7 @@ the same disclosure control as on screen, suppressed counts as "<5", formula-saf
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 import pandas as pd
@@ -26,7 +27,9 @@ from lagesbild.charts.events import event_legend
 from lagesbild.domain.text import ascii_slug, literal_markdown
 from lagesbild.numbers.query import Filters
 from ui import selection, view
+from ui.chart_alt import chart_alternative
 from ui.downloads import download_menu as export_menu
+from ui.plotly_sv import PLOTLY_CONFIG_SV
 
 
 def plain(value: object) -> str:
@@ -39,11 +42,7 @@ def plain_list(values: Sequence[object], separator: str = ", ") -> str:
     return separator.join(plain(v) for v in values)
 
 
-PLOTLY_CONFIG = {
-    "displaylogo": False,
-    "modeBarButtonsToRemove": ["select2d", "lasso2d", "autoScale2d", "toggleSpikelines"],
-    "toImageButtonOptions": {"format": "png", "scale": 2},
-}
+PLOTLY_CONFIG = PLOTLY_CONFIG_SV  # Swedish mode bar, decimal comma (ui.plotly_sv)
 
 
 def _figure_period(fig: go.Figure | None) -> str | None:
@@ -54,14 +53,26 @@ def _figure_period(fig: go.Figure | None) -> str | None:
     return None
 
 
+def figure_title(fig: go.Figure) -> str:
+    """The figure's title as plain text (its markup and line breaks removed)."""
+    text = str(fig.layout.title.text or "") if fig.layout.title else ""
+    return " ".join(re.sub(r"<[^>]+>", " ", text).split())
+
+
 def show_chart(fig: go.Figure, data: pd.DataFrame | None, name: str, *,
+               alt_table: pd.DataFrame, summary: str = "", alt: str | None = None,
                caption: str | None = None, key: str | None = None,
                events: Sequence[str] = ()) -> None:
-    """Draw a figure full width with its caption, the numbered list of context events
-    marked on it (`events`, from followup.events.event_legend) and one 'Ladda ner' menu."""
+    """Draw a figure full width with its text alternative (`summary`: the key figures in a
+    sentence, `alt_table`: its data as shown, in "Visa som tabell"; ui.chart_alt), its
+    caption, the numbered list of context events marked on it (`events`, from
+    followup.events.event_legend) and one 'Ladda ner' menu. `alt` names the figure for
+    screen readers (default: its title)."""
     slug = ascii_slug(name)
+    title = figure_title(fig) or name
     st.plotly_chart(fig, theme=None, width="stretch", config=PLOTLY_CONFIG,
-                    key=key or f"chart_{slug}")
+                    key=key or f"chart_{slug}", alt=alt or title)
+    chart_alternative(title, summary, alt_table)
     if caption:
         st.caption(caption)
     if events:
@@ -73,16 +84,19 @@ def show_chart(fig: go.Figure, data: pd.DataFrame | None, name: str, *,
 def show_view(entry: views.Entry, filters: Filters, *, key: str | None = None,
               focus: str = "", empty: str = "Inga rapporter i urvalet.") \
         -> pd.DataFrame | None:
-    """A catalogue entry as the user may see it: its published table drawn, with caption,
-    context events and 'Ladda ner' menu. Returns the table (None and a note when there is
-    nothing to draw)."""
+    """A catalogue entry as the user may see it: its published table drawn, with its text
+    alternative, caption, context events and 'Ladda ner' menu. Returns the table (None and
+    a note when there is nothing to draw)."""
     table = view.published(entry, filters)
     if entry.is_empty(table):
         st.info(empty)
         return None
     context = view.context(filters, events=entry.uses_events, focus=focus)
     caption = entry.caption(table, context)  # plain text that may name categories
-    show_chart(entry.figure(table, context), table, entry.download_name(context),
+    figure = entry.figure(table, context)
+    show_chart(figure, table, entry.download_name(context),
+               alt_table=entry.alt_table(table), summary=entry.summary(table, context),
+               alt=entry.alt_text(table, context, figure),
                caption=plain(caption) if caption else None, key=key,
                events=event_legend(context.events))
     return table

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import streamlit as st
 
@@ -181,9 +182,8 @@ def sidebar_filters() -> Filters:
 
     sidebar = st.sidebar
     sidebar.markdown("**Urval**")
-    chosen = sidebar.select_slider(
-        "Period (kvartal)", options=quarters, value=tuple(ss[PERIOD_KEY]),
-        key=f"f_period_{ss.get(_PERIOD_GENERATION, 0)}",
+    chosen = period_slider(
+        sidebar, quarters, tuple(ss[PERIOD_KEY]), key=f"f_period_{ss.get(_PERIOD_GENERATION, 0)}",
         help="Från och med – till och med. Standard: de senaste åtta hela kvartalen med data.")
     ss[PERIOD_KEY] = tuple(chosen)
     for field, (_param, label, placeholder) in FILTER_WIDGETS.items():
@@ -198,6 +198,19 @@ def sidebar_filters() -> Filters:
     chosen_state = _session_state() or FilterState(default, {})
     _write_url(state_to_params(chosen_state))
     return filters_from_state(chosen_state)
+
+
+def period_slider(where: Any, quarters: list[str], value: tuple[str, str], *, key: str,
+                  help: str) -> tuple[str, str]:  # noqa: A002 - as Streamlit names it
+    """The period choice (from – to, in quarters). With a single quarter there is nothing to
+    choose, and a slider with one stop reads oddly: the quarter is written out instead."""
+    if len(quarters) == 1:
+        where.markdown(f"Period (kvartal): **{quarters[0]}**")
+        where.caption("Data finns bara för ett kvartal, så perioden kan inte ändras.")
+        return (quarters[0], quarters[0])
+    first, last = where.select_slider("Period (kvartal)", options=quarters, value=value,
+                                      key=key, help=help)
+    return (str(first), str(last))
 
 
 def _multi_params() -> dict[str, list[str]]:

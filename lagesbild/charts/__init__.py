@@ -52,6 +52,7 @@ from lagesbild.charts.multiples import small_multiples
 from lagesbild.charts.points import ordered_quarters, quarter_axis
 from lagesbild.charts.theme import (
     CATEGORY_PALETTE,
+    DARK_TEXT,
     FORM_COLOURS,
     GREY,
     OKABE_ITO,
@@ -59,6 +60,7 @@ from lagesbild.charts.theme import (
     STYLES,
     SUPPRESSED_COLOUR,
     SUPPRESSED_LINE,
+    UNASSESSED_GREY,
     UNKNOWN_VALUES,
     Style,
     StyleSpec,
@@ -69,7 +71,8 @@ from lagesbild.charts.theme import (
 from lagesbild.charts.trend import trend_chart
 
 __all__ = [
-    "CATEGORY_PALETTE", "Bars", "EVENT_KEY", "EVENT_MARK", "FIELD_LABELS", "FORM_COLOURS", "GREY",
+    "CATEGORY_PALETTE", "DARK_TEXT", "UNASSESSED_GREY", "Bars", "EVENT_KEY", "EVENT_MARK",
+    "FIELD_LABELS", "FORM_COLOURS", "GREY",
     "OKABE_ITO", "SEQUENTIAL", "STYLES", "SUPPRESSED_COLOUR", "SUPPRESSED_LINE",
     "UNKNOWN_VALUES", "ActiveFilters", "ChartContext", "Style", "StyleSpec", "add_events",
     "apply_slide_style", "colour_map", "describe_filters", "district_map", "funnel_chart",

@@ -114,22 +114,25 @@ def break_shapes(quarters: Sequence[str], breaks: Iterable[str], xref: str = "x"
 def hidden_marks(xs: list[str], texts: list[str], hovers: list[str], ctx: ChartContext,
                   spec: StyleSpec, counts: bool, axes: tuple[str, str] = ("x", "y"),
                   legend: bool = True) -> list[Trace]:
-    """Grey marks for hidden points: '<5' halfway below the threshold when the values are
-    counts (never at zero). Points hidden to protect another cell ('..') have no known
-    size, and hidden rates no known position: no mark (the line has a gap)."""
-    small = [(x, t, h) for x, t, h in zip(xs, texts, hovers, strict=True)
-             if t.startswith("<")]
-    if not small or not counts:
+    """Grey marks with their text for hidden points, so a gap in a line is never told by its
+    absence alone: '<5' halfway below the threshold when the values are counts (never at
+    zero); '..' (hidden to protect another cell: its size is not known) on the axis at zero,
+    with its own legend entry. Hidden rates have no known position: no mark (the line has a
+    gap, the table under the chart says why)."""
+    if not counts:
         return []
+    small = [(x, t, h) for x, t, h in zip(xs, texts, hovers, strict=True) if t.startswith("<")]
+    guarded = [(x, t, h) for x, t, h in zip(xs, texts, hovers, strict=True) if t == ".."]
+    groups = [(small, ctx.threshold / 2, f"Under {ctx.threshold}, visas inte", "undertryckt",
+               "line-ew-open"),
+              (guarded, 0, "Dolt för att skydda ett litet tal (..)", "skyddat", "x-thin-open")]
     return [{
-        "type": "scatter", "x": [s[0] for s in small], "y": [ctx.threshold / 2] * len(small),
-        "mode": "markers+text", "text": [s[1] for s in small], "textposition": "top center",
+        "type": "scatter", "x": [s[0] for s in marks], "y": [y] * len(marks),
+        "mode": "markers+text", "text": [s[1] for s in marks], "textposition": "top center",
         "textfont": {"color": SUPPRESSED_LINE, "size": spec.font - 3},
-        "marker": {"symbol": "line-ew-open", "size": spec.marker + 6, "color": SUPPRESSED_LINE,
+        "marker": {"symbol": symbol, "size": spec.marker + 6, "color": SUPPRESSED_LINE,
                    "line": {"width": 2}},
-        "name": f"Under {ctx.threshold}, visas inte", "hovertext": [s[2] for s in small],
-        "hoverinfo": "text", "showlegend": legend, "legendgroup": "undertryckt",
+        "name": name, "hovertext": [s[2] for s in marks],
+        "hoverinfo": "text", "showlegend": legend, "legendgroup": group,
         "xaxis": axes[0], "yaxis": axes[1], "cliponaxis": False,
-    }]
-
-
+    } for marks, y, name, group, symbol in groups if marks]

@@ -19,6 +19,9 @@ OKABE_ITO = {
     "orange": "#E69F00", "black": "#000000", "sky": "#56B4E9", "yellow": "#F0E442",
 }
 GREY = "#999999"
+# "Ej bedömd" among the forms: #999999 is too close to the purple of "Misogyn extremism" for
+# deuteranopia (CIE ΔE 7 after Machado et al. 2009); this lighter grey keeps them apart.
+UNASSESSED_GREY = "#BBBBBB"
 FORM_COLOURS: dict[str, str] = {
     "Högerextremism": OKABE_ITO["blue"],
     "Vänsterextremism": OKABE_ITO["vermillion"],
@@ -28,7 +31,7 @@ FORM_COLOURS: dict[str, str] = {
     "Våldsfixering utan ideologi": OKABE_ITO["black"],
     "Blandad eller oklar ideologi": OKABE_ITO["sky"],
     "Annan": OKABE_ITO["yellow"],
-    "Ej bedömd": GREY,
+    "Ej bedömd": UNASSESSED_GREY,
 }
 # For other breakdowns (event type, sector, …): Okabe–Ito, then Paul Tol's "muted" scheme
 # (also colour-blind safe) when there are more than eight categories.
@@ -138,10 +141,24 @@ def luminance(rgb: tuple[float, float, float]) -> float:
     return 0.2126 * r + 0.7152 * g + 0.0722 * b
 
 
-def text_colour(value: float | None, zmax: float) -> str:
-    """The number's colour on a cell of SEQUENTIAL, from the cell's actual colour: white on
-    the medium and dark blues (relative luminance under 0.3), near-black on the light ones."""
-    if value is None or not zmax:
-        return "#111111"
-    return "#FFFFFF" if luminance(scale_colour(value / zmax)) < 0.3 else "#111111"
+def contrast_ratio(a: tuple[float, float, float], b: tuple[float, float, float]) -> float:
+    """WCAG contrast ratio of two RGB colours (0–1)."""
+    high, low = sorted((luminance(a), luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
 
+
+# Black, not near-black: on the middle blues of SEQUENTIAL the better of white and #111111
+# is only 4.3:1; with black the worst cell is 4.6:1 (tests/unit/test_accessibility.py).
+DARK_TEXT = "#000000"
+_WHITE = (1.0, 1.0, 1.0)
+_DARK = (0.0, 0.0, 0.0)
+
+
+def text_colour(value: float | None, zmax: float) -> str:
+    """The number's colour on a cell of SEQUENTIAL, from the cell's actual colour: white or
+    black, whichever contrasts more with it (WCAG 1.4.3: at least 4.5:1 on every cell)."""
+    if value is None or not zmax:
+        return DARK_TEXT
+    cell = scale_colour(value / zmax)
+    return "#FFFFFF" if contrast_ratio(cell, _WHITE) > contrast_ratio(cell, _DARK) \
+        else DARK_TEXT

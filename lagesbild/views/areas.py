@@ -78,6 +78,21 @@ class _Districts(Entry):
     def notes(self, table: pd.DataFrame, context: Context) -> list[str]:
         return words.ranked_notes(table, "omrade", context.threshold)
 
+    def summary(self, table: pd.DataFrame, context: Context) -> str:
+        drawn, value, label, _ = self._drawn(table)
+        if "befolkning_saknas" in drawn:  # no rate without a population (nor for no place)
+            drawn = drawn[drawn[value].notna() | drawn["undertryckt"].astype(bool)]
+        what = "per 10 000 invånare och år" if self.per10k else "rapporter"
+        return (f"{context.chart.period}, {what}: {words.extremes(drawn, 'omrade', value, label)}."
+                + words.protected_text(table, context.threshold))
+
+    def alt_table(self, table: pd.DataFrame) -> pd.DataFrame:
+        drawn, _, label, _ = self._drawn(table)
+        columns = {"Område": drawn["omrade"], "Antal rapporter": drawn["visas"]}
+        if self.per10k:
+            columns["Per 10 000 invånare och år"] = drawn[label]
+        return pd.DataFrame(columns)
+
 
 @dataclass(frozen=True)
 class DistrictMap(_Districts):
@@ -167,3 +182,12 @@ class DistrictQuarters(Entry):
         grid = self.grid(table)
         now = grid[grid["kvartal"] == context.about]
         return [f"{context.about} per stadsdel: {words.listing(now, 'omrade')}."]
+
+    def summary(self, table: pd.DataFrame, context: Context) -> str:
+        grid = self.grid(table)
+        return (f"{context.chart.period}, en ruta per stadsdel och kvartal: "
+                f"{words.extremes(grid.assign(_r=grid['omrade'] + ' ' + grid['kvartal']), '_r')}."
+                + words.protected_text(grid, context.threshold))
+
+    def alt_table(self, table: pd.DataFrame) -> pd.DataFrame:
+        return words.wide(self.grid(table), "omrade", "kvartal", "Område")

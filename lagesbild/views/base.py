@@ -169,6 +169,21 @@ class Entry:
         """The table as the page shows it under the chart (display strings), if it does."""
         return None
 
+    # -- the text alternative (WCAG 1.1.1: what a screen reader gets instead of the image) ------
+    def summary(self, table: pd.DataFrame, context: Context) -> str:
+        """The key figures in one short Swedish sentence, from the published values only
+        (protected ones as they are drawn: '<5', '..'). Default: the first note."""
+        notes = self.notes(table, context)
+        return notes[0] if notes else ""
+
+    def alt_table(self, table: pd.DataFrame) -> pd.DataFrame:
+        """The chart's data as the text alternative's table: display strings with Swedish
+        headings, the same protected values the chart draws. Default: `display`."""
+        shown = self.display(table)
+        if shown is None:
+            raise NotImplementedError(f"{type(self).__name__} has no alt_table")
+        return shown
+
     # -- as JSON ------------------------------------------------------------------------------
     def spec(self) -> dict[str, Any]:
         """The entry as JSON: its key and its choices."""

@@ -9,6 +9,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from lagesbild import charts
+from lagesbild.charts.context import FIELD_LABELS
 from lagesbild.numbers import indicators as ind
 from lagesbild.numbers.query import Filters
 from lagesbild.views import words
@@ -39,3 +40,10 @@ class Ranking(Entry):
     def notes(self, table: pd.DataFrame, context: Context) -> list[str]:
         return words.ranked_notes(table, self.dimension, context.threshold,
                                   top=TOP.get(self.dimension, 5))
+
+    def alt_table(self, table: pd.DataFrame) -> pd.DataFrame:
+        """Largest first, hidden ones last, as the bars."""
+        ranked = table.assign(_n=table["antal"].astype("Float64")).sort_values(
+            "_n", ascending=False, na_position="last", kind="stable")
+        return pd.DataFrame({FIELD_LABELS[self.dimension]: ranked[self.dimension],
+                             "Antal rapporter": ranked["visas"]}).reset_index(drop=True)

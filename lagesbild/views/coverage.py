@@ -39,6 +39,15 @@ class Coverage(Entry):
                 "Tom ruta: verksamheten har inte rapporterat under de senaste fyra kvartalen, "
                 "så inget väntas.")
 
+    def summary(self, table: pd.DataFrame, context: Context) -> str:
+        missing = table[table["status"] == ind.MISSING]
+        sectors = table["verksamhet"].nunique()
+        which = ", ".join(f"{r.verksamhet} {r.kvartal}" for r in missing.itertuples())
+        gaps = ("Inga väntade leveranser saknas." if missing.empty else
+                f"1 väntad leverans saknas: {which}." if len(missing) == 1 else
+                f"{len(missing)} väntade leveranser saknas: {which}.")
+        return f"{context.chart.period}, {sectors} verksamheter. {gaps}"
+
     def display(self, table: pd.DataFrame) -> pd.DataFrame:
         """Delivered reports per sector (rows) and quarter (columns)."""
         wide = table.pivot(index="verksamhet", columns="kvartal", values="visas")

@@ -14,6 +14,7 @@ from lagesbild import charts
 from lagesbild.domain.formatting import fmt_int, fmt_number
 from lagesbild.numbers import followup as fi
 from lagesbild.numbers.query import Filters
+from lagesbild.views import words
 from lagesbild.views.base import Context, Entry, Protection, Source, source
 
 TRAINING_SOURCE = ("Källa: UmeBrå, registrerade utbildningsinsatser. Antal deltagare gäller "
@@ -46,6 +47,19 @@ class Trainings(Entry):
                                   value="deltagare", label=None, suppressed=None, kind="bar",
                                   y_title="Deltagare", events=context.events,
                                   style=context.style)
+
+
+    def summary(self, table: pd.DataFrame, context: Context) -> str:
+        per_group = table.groupby("malgrupp", sort=False)["deltagare"].sum()
+        per_group = per_group[per_group > 0].sort_values(ascending=False)
+        listing = ", ".join(f"{g} {fmt_int(n)}" for g, n in per_group.items())
+        return (f"{context.chart.period}: {fmt_int(int(table['deltagare'].sum()))} deltagare "
+                f"i {fmt_int(int(table['insatser'].sum()))} insatser; {listing}.")
+
+    def alt_table(self, table: pd.DataFrame) -> pd.DataFrame:
+        shown = table[table.groupby("malgrupp")["deltagare"].transform("sum") > 0]
+        return words.wide(shown.assign(_v=[fmt_int(n) for n in shown["deltagare"]]),
+                          "malgrupp", "kvartal", "Målgrupp", value="_v")
 
 
 def _decimals(values: pd.Series) -> list[str]:
@@ -90,6 +104,12 @@ class ConcernsAndTraining(Entry):
                 "mindre än hälften så stor andel av utbildningsdeltagarna."
                 + (f" Antal orosrapporter under {context.threshold} visas inte."
                    if context.threshold else ""))
+
+    def summary(self, table: pd.DataFrame, context: Context) -> str:
+        flagged = table[table["lite_utbildning"].astype(bool)]["verksamhet"].tolist()
+        return (f"{context.chart.period}: " + (
+            "många orosrapporter men lite utbildning: " + ", ".join(map(str, flagged)) + "."
+            if flagged else "ingen verksamhet har många orosrapporter och lite utbildning."))
 
     def display(self, table: pd.DataFrame) -> pd.DataFrame:
         return pd.DataFrame({

@@ -76,6 +76,19 @@ class Lens(Entry):
                 "nämnaren (för kön: annat kön och okänt tillsammans). En stapel utan andelar "
                 "har ett för litet tal för att visas.")
 
+    def summary(self, table: pd.DataFrame, context: Context) -> str:
+        rows, totals, present = self._rows(table)
+        first = present[0] if present else ALL
+        known = rows[rows["kand"].astype(bool) & (rows[self.group] == first)]
+        shares = ", ".join(f"{getattr(r, self.by)} "
+                           f"{'visas inte' if pd.isna(r.andel) else fmt_pct(r.andel, 0)}"
+                           for r in known.itertuples(index=False))
+        unknown = rows[~rows["kand"].astype(bool) & (rows[self.group] == first)]
+        unknown_text = unknown["visas"].iloc[0] if len(unknown) else "0"
+        return (f"{context.chart.period}, {first}: {shares} (av dem där uppgiften är känd); "
+                f"{UNKNOWN_WORD[self.by]}: {unknown_text} av {totals.loc[first, 'visas']}."
+                + words.protected_text(rows, context.threshold))
+
     def display(self, table: pd.DataFrame) -> pd.DataFrame:
         """Counts and shares per group, one column per category."""
         rows, _, present = self._rows(table)
@@ -112,6 +125,13 @@ class AgeGender(Entry):
         return charts.heatmap(grid, context.chart, what=self.title(context), x="kon",
                               y="aldersgrupp", y_order=list(dict.fromkeys(grid["aldersgrupp"])),
                               style=context.style)
+
+    def summary(self, table: pd.DataFrame, context: Context) -> str:
+        return " ".join(self.notes(table, context)[:2])
+
+    def alt_table(self, table: pd.DataFrame) -> pd.DataFrame:
+        grid = table[(table["aldersgrupp"] != TOTAL) & (table["kon"] != TOTAL)]
+        return words.wide(grid, "aldersgrupp", "kon", "Åldersgrupp")
 
     def notes(self, table: pd.DataFrame, context: Context) -> list[str]:
         by_gender = table[(table["aldersgrupp"] == TOTAL) & (table["kon"] != TOTAL)]
@@ -160,6 +180,12 @@ class Funnel(Entry):
                                    stage="steg", group="verksamhet",
                                    stage_order=list(self.STAGES), group_order=order,
                                    style=context.style)
+
+    def alt_table(self, table: pd.DataFrame) -> pd.DataFrame:
+        partners = self.partners(table)
+        return pd.DataFrame({"Verksamhet": partners["verksamhet"],
+                             self.STAGES[0]: partners["visas"],
+                             self.STAGES[1]: partners["konsultation_visas"]})
 
     def notes(self, table: pd.DataFrame, context: Context) -> list[str]:
         notes = []

@@ -94,16 +94,42 @@ class Trend(Entry):
         notes.append(self.caption(table, context))
         return notes + words.event_notes(context.events)
 
+    def summary(self, table: pd.DataFrame, context: Context) -> str:
+        quarter = context.about
+        unusual = int(table["signal"].astype(bool).sum()) if "signal" in table else 0
+        rings = (f" {unusual} ovanliga kvartal (ring)." if unusual > 1
+                 else " 1 ovanligt kvartal (ring)." if unusual else "")
+        drawn = self._drawn(table)
+        if not self.by:
+            now = drawn[drawn["kvartal"] == quarter]
+            last = now["drawn"].iloc[0] if len(now) else "–"
+            text = (f"{context.chart.period}: {words.extremes(drawn, 'kvartal', 'varde', 'drawn')}"
+                    f", senast {quarter}: {last}.")
+        else:
+            now = drawn[drawn["kvartal"] == quarter]
+            text = f"{quarter} per {BREAKDOWNS[self.by]}: {words.listing(now, self.by, 'drawn')}."
+        return text + rings + words.protected_text(table, context.threshold)
+
+    def _drawn(self, table: pd.DataFrame) -> pd.DataFrame:
+        """The table with `drawn`: each value as the chart shows it (a rate with one decimal,
+        a hidden one as its mark)."""
+        if not self.per10k:
+            return table.assign(drawn=table["visas"])
+        return table.assign(drawn=[
+            text if hidden else "–" if pd.isna(value) else fmt_number(value, 1)
+            for value, hidden, text in zip(table["varde"], table["undertryckt"],
+                                           table["visas"], strict=True)])
+
+    def alt_table(self, table: pd.DataFrame) -> pd.DataFrame:
+        if self.by:
+            return self.display(table)
+        drawn = self._drawn(table)
+        return pd.DataFrame({"Kvartal": drawn["kvartal"],
+                             PER_YEAR if self.per10k else "Antal rapporter": drawn["drawn"]})
+
     def display(self, table: pd.DataFrame) -> pd.DataFrame:
         """One row per category (or one row in total), one column per quarter."""
-        if self.per10k:
-            shown = table.assign(_v=[
-                text if hidden else "–" if pd.isna(value) else fmt_number(value, 1)
-                for value, hidden, text in zip(table["varde"], table["undertryckt"],
-                                               table["visas"], strict=True)])
-            column = "_v"
-        else:
-            shown, column = table, "visas"
+        shown, column = self._drawn(table), "drawn"
         if not self.by:
             wide = shown[["kvartal", column]].set_index("kvartal").T
             wide.insert(0, "", [PER_YEAR if self.per10k else "Antal rapporter"])
@@ -150,3 +176,13 @@ class QuartersAndYears(Entry):
     def notes(self, table: pd.DataFrame, context: Context) -> list[str]:
         now = table[table["kvartal"] == context.about]
         return [f"{context.about}: {now['visas'].iloc[0] if len(now) else '–'} rapporter."]
+
+    def summary(self, table: pd.DataFrame, context: Context) -> str:
+        rows = self.quarters(table)
+        return (f"{context.chart.period}: {words.extremes(rows, 'kvartal')}. "
+                + self.notes(table, context)[0]
+                + words.protected_text(rows, context.threshold))
+
+    def alt_table(self, table: pd.DataFrame) -> pd.DataFrame:
+        rows = self.quarters(table)
+        return pd.DataFrame({"Kvartal": rows["kvartal"], "Antal rapporter": rows["visas"]})

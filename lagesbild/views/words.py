@@ -75,3 +75,40 @@ def event_notes(events: Sequence[Event]) -> list[str]:
     if not events:
         return []
     return ["Omvärldshändelser (numren i diagrammet): " + "; ".join(event_legend(events)) + "."]
+
+
+def extremes(frame: pd.DataFrame, label: str, value: str = "antal",
+             shown: str = "visas") -> str:
+    """'flest 2025K4 (152), färst 2025K1 (98)' over the published values (hidden ones are
+    never compared: they are not published)."""
+    visible = frame[~frame["undertryckt"].astype(bool)] if "undertryckt" in frame else frame
+    visible = visible[visible[value].notna()]
+    if visible.empty:
+        return "inga värden kan visas (små tal)"
+    numbers = visible[value].astype("Float64")
+    top, low = visible.loc[numbers.idxmax()], visible.loc[numbers.idxmin()]
+    text = f"flest {top[label]} ({top[shown]})"
+    if low[label] != top[label]:
+        text += f", färst {low[label]} ({low[shown]})"
+    return text
+
+
+def protected_text(frame: pd.DataFrame, threshold: int) -> str:
+    """' 3 värden är skyddade (visas som <5 eller ..).' for a table's hidden cells, or ''."""
+    hidden = int(frame["undertryckt"].astype(bool).sum()) if "undertryckt" in frame else 0
+    if not hidden:
+        return ""
+    marks = f"visas som <{threshold} eller .."
+    return (f" {hidden} värden är skyddade ({marks})." if hidden > 1
+            else f" 1 värde är skyddat ({marks}).")
+
+
+def wide(frame: pd.DataFrame, rows: str, columns: str, heading: str,
+         value: str = "visas") -> pd.DataFrame:
+    """A long table as rows × columns of its published values, in the order they come."""
+    out = frame.pivot(index=rows, columns=columns, values=value)
+    out = out.reindex(index=list(dict.fromkeys(frame[rows])),
+                      columns=list(dict.fromkeys(frame[columns]))).fillna("")
+    out.index.name = heading
+    out.columns.name = None
+    return out.reset_index()

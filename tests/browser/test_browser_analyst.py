@@ -279,12 +279,12 @@ def test_local_account_sign_in(db: Path, browser, tmp_path: Path):
         wait_until_idle(page)
         assert "Översikt" not in page.locator('[data-testid="stSidebar"]').inner_text() \
             if page.locator('[data-testid="stSidebar"]').count() else True
-        page.get_by_label("Användarnamn").fill("anna")
-        page.get_by_label("Lösenord").fill("fel-lösenord-som-är-långt")
+        page.get_by_label("Användarnamn", exact=True).fill("anna")
+        page.get_by_label("Lösenord", exact=True).fill("fel-lösenord-som-är-långt")
         page.get_by_role("button", name="Logga in").click()
         page.get_by_text("Fel användarnamn eller lösenord.").wait_for(timeout=30_000)
         screenshot(page, SHOTS / "14_lokal_fel_losenord.png")
-        page.get_by_label("Lösenord").fill(PASSWORD)
+        page.get_by_label("Lösenord", exact=True).fill(PASSWORD)
         page.get_by_role("button", name="Logga in").click()
         page.get_by_role("heading", name="Översikt", exact=True).wait_for(timeout=30_000)
         wait_until_idle(page)

@@ -248,8 +248,8 @@ def upgrade(port: int, host: str, origin: str | None, extra: str = "",
 
 def sign_in(page, name: str, password: str = PASSWORD) -> None:  # noqa: ANN001
     page.get_by_role("heading", name="Logga in", exact=True).wait_for(timeout=TIMEOUT)
-    page.get_by_label("Användarnamn").fill(name)
-    page.get_by_label("Lösenord").fill(password)
+    page.get_by_label("Användarnamn", exact=True).fill(name)
+    page.get_by_label("Lösenord", exact=True).fill(password)
     page.get_by_role("button", name="Logga in").click()
 
 

@@ -213,7 +213,7 @@ def test_context_helpers():
     assert charts.shown_count(12345, 5) == "12\u00a0345"
     assert charts.subtitle(charts.ChartContext(n=2)) == "Alla rapporter · n = <5"
     colours = charts.colour_map(["Ej bedömd", "Högerextremism"], "form")
-    assert colours == {"Ej bedömd": charts.GREY, "Högerextremism": "#0072B2"}
+    assert colours == {"Ej bedömd": charts.UNASSESSED_GREY, "Högerextremism": "#0072B2"}
     assert len(set(charts.FORM_COLOURS.values())) == len(charts.FORM_COLOURS)
 
 

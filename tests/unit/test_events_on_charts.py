@@ -139,8 +139,8 @@ def test_public_pack_has_no_events(demo, monkeypatch):
 def test_heatmap_numbers_contrast_with_their_cells():
     assert charts.text_colour(24, 24) == "#FFFFFF"
     assert charts.text_colour(20, 24) == "#FFFFFF"
-    assert charts.text_colour(3, 24) == "#111111"
-    assert charts.text_colour(None, 24) == "#111111"
+    assert charts.text_colour(3, 24) == charts.DARK_TEXT
+    assert charts.text_colour(None, 24) == charts.DARK_TEXT
 
 
 def test_font_list_is_valid_css():
