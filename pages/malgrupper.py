@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from lagesbild.views import Funnel, Lens
-from ui import render, selection, state
+from ui import render, selection, state, view
 
 state.ensure_entrypoint()
 
@@ -28,7 +28,17 @@ group_label = right.segmented_control("Dela upp", list(GROUPS),
                                       key="mal_group") or "per form av extremism"
 by, group = LENSES[lens_label], GROUPS[group_label]
 
-lens = Lens(by=by, group=group)
+coarse = False
+if by == "aldersgrupp":
+    exact = view.exact()
+    coarse = st.toggle(
+        "Slå ihop åldersgrupper (0–17, 18–24, 25+)", key="mal_grova_aldrar",
+        disabled=not exact,
+        help="Med exakta antal (analytiker) kan åldersgrupperna slås ihop." if exact else
+             "Finns bara med exakta antal: skyddade siffror har en indelning per uppgift, "
+             "annars kunde en dold åldersgrupp räknas fram ur skillnaden mellan två.") \
+        and exact
+lens = Lens(by=by, group=group, coarse_ages=coarse)
 table = render.show_view(lens, filters)
 if table is None:
     st.stop()

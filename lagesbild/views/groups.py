@@ -19,6 +19,10 @@ from lagesbild.views.base import Context, Entry, Protection, Source, source
 
 LENSES = {"kon": "Kön", "aldersgrupp": "Åldersgrupp"}
 GROUPS = {"form": "form av extremism", "handelse": "händelsetyp"}
+# Coarser age groups (children, young adults, adults), for exact tables only: protected
+# numbers have one breakdown per dimension (views.breakdowns), and the coarse and the fine
+# bands side by side would let a reader subtract a hidden band.
+COARSE_AGES = {"0–12": "0–17", "13–15": "0–17", "16–17": "0–17", "25–39": "25+", "40+": "25+"}
 UNKNOWN_WORD = {"kon": "annat kön eller okänt", "aldersgrupp": "ålder okänd"}
 X_TITLE = {"kon": "Andel av kvinnor och män (%)",
            "aldersgrupp": "Andel av dem där åldern är känd (%)"}
@@ -33,10 +37,14 @@ class Lens(Entry):
     key = "malgrupp"
     by: str = "kon"
     group: str = "form"
+    coarse_ages: bool = False  # age groups merged (COARSE_AGES): exact counts only
 
     def source(self, filters: Filters, protection: Protection) -> Source:
+        merge = protection.merge(self.by)
+        if self.coarse_ages and self.by == "aldersgrupp" and protection.disclosure is None:
+            merge = COARSE_AGES
         return source(ind.lens, self.group, self.by, filters, protection.disclosure,
-                      merge=protection.merge(self.by))
+                      merge=merge)
 
     def what(self) -> str:
         return f"{LENSES[self.by]} per {GROUPS[self.group]}"

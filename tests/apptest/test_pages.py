@@ -282,3 +282,27 @@ def test_empty_database_shows_the_start_page(tmp_path: Path, monkeypatch: pytest
     at.switch_page("pages/om.py").run()
     assert_ok(at)
     assert "Stödlinjer" in "".join(t.label for t in at.tabs)
+
+
+def test_age_groups_can_be_merged_with_exact_counts_only(demo_db: Path):
+    """Målgrupper: an analyst merges the age bands (0–17, 18–24, 25+); for protected
+    numbers the choice is there but off, with the reason (one breakdown per dimension)."""
+    at = start()
+    at.switch_page("pages/malgrupper.py").run()
+    at.get("button_group")[0].set_value("Åldersgrupp").run()
+    assert_ok(at)
+    names = {t.get("name") for t in charts_of(at)[0]["data"]}
+    assert {"13–15", "16–17"} <= names
+    merge = next(t for t in at.toggle if t.label.startswith("Slå ihop åldersgrupper"))
+    assert not merge.proto.disabled
+    merge.set_value(True).run()
+    assert_ok(at)
+    merged = {t.get("name") for t in charts_of(at)[0]["data"]}
+    assert {"0–17", "18–24", "25+"} <= merged and not {"13–15", "16–17", "40+"} & merged
+    group = start(protected=True)
+    group.switch_page("pages/malgrupper.py").run()
+    group.get("button_group")[0].set_value("Åldersgrupp").run()
+    assert_ok(group)
+    locked = next(t for t in group.toggle if t.label.startswith("Slå ihop åldersgrupper"))
+    assert locked.proto.disabled and "skillnaden" in locked.help
+    assert {"13–15", "16–17"} <= {t.get("name") for t in charts_of(group)[0]["data"]}
