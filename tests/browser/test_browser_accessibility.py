@@ -110,19 +110,27 @@ def ready(page) -> None:  # noqa: ANN001
 
 def check_page(page) -> list[str]:  # noqa: ANN001
     """Everything wrong with the page that is shown, one line each."""
-    # charts in tabs may still be drawing: wait for one per "Visa som tabell" (a miss is
-    # reported below as a chart without its table, or the other way round)
+    # charts in tabs may still be drawing, and the browser may draw a chart only when it is
+    # scrolled into view: bring each "Visa som tabell" into view, then wait for one chart
+    # per table (a miss is reported below as a chart without its table, or the other way)
+    summaries = page.locator('[data-testid="stExpander"] summary', has_text="Visa som tabell")
+    for i in range(summaries.count()):
+        with contextlib.suppress(PlaywrightTimeout):
+            summaries.nth(i).scroll_into_view_if_needed(timeout=5_000)
     with contextlib.suppress(PlaywrightTimeout):
         page.wait_for_function(
-            "() => document.querySelectorAll('[data-testid=\"stPlotlyChart\"] .main-svg')"
-            ".length >= [...document.querySelectorAll('[data-testid=\"stExpander\"] summary')]"
-            ".filter(s => s.innerText.includes('Visa som tabell')).length", timeout=20_000)
-    problems = [f"axe {v}" for v in axe_violations(page)]
-    problems += [f"English: {s}" for s in english_strings(page)]
-    if page.evaluate("document.documentElement.lang") != "sv":
-        problems.append("lang is not sv")
-    if page.locator('[data-testid="stException"]').count():
-        problems.append("an exception is shown")
+            "() => { const charts = document.querySelectorAll("
+            "'[data-testid=\"stPlotlyChart\"]');"
+            " const drawn = [...charts].filter(c => c.querySelector('.main-svg')).length;"
+            " const tables = [...document.querySelectorAll("
+            "'[data-testid=\"stExpander\"] summary')]"
+            ".filter(s => s.innerText.includes('Visa som tabell')).length;"
+            " return drawn === charts.length && charts.length === tables; }",
+            timeout=60_000, polling=250)
+    wait_until_idle(page)  # a rerun (the URL taking the default period) redraws the charts
+    problems: list[str] = []
+    # counted before axe, which scrolls through the page (a chart far out of view may be
+    # taken out of the page until it is scrolled back)
     charts = page.locator('[data-testid="stPlotlyChart"]').count()
     tables = page.locator('[data-testid="stExpander"] summary',
                           has_text="Visa som tabell").count()
@@ -131,6 +139,12 @@ def check_page(page) -> list[str]:  # noqa: ANN001
     named = page.locator('[data-testid="stPlotlyChart"][role="figure"][aria-label]').count()
     if named != charts:
         problems.append(f"{charts - named} charts without a name for screen readers")
+    problems += [f"axe {v}" for v in axe_violations(page)]
+    problems += [f"English: {s}" for s in english_strings(page)]
+    if page.evaluate("document.documentElement.lang") != "sv":
+        problems.append("lang is not sv")
+    if page.locator('[data-testid="stException"]').count():
+        problems.append("an exception is shown")
     return problems
 
 
