@@ -462,3 +462,19 @@ def school_rows(count: int, *, start: int = 1, year: int = 2026, quarter: int = 
                      else "Incident", areas[k % len(areas)], forms[k % len(forms)], event,
                      sector, "Okänt", "Okänd", "Nej"])
     return rows
+
+
+def count_typed_reads(monkeypatch) -> list[object]:  # noqa: ANN001 - pytest.MonkeyPatch
+    """Record every typed read of a workbook's cells (one list item per read). Install it
+    before the sheet is read: the sheet binds the reader when it is made."""
+    from lagesbild.intake.reading import workbooks
+
+    reads: list[object] = []
+    original = workbooks._typed_rows
+
+    def typed_rows(*args: object) -> object:
+        reads.append(args)
+        return original(*args)
+
+    monkeypatch.setattr(workbooks, "_typed_rows", typed_rows)
+    return reads

@@ -21,6 +21,7 @@ from lagesbild.intake.reading import Sheet, read_sheet
 from tests.helpers.files import (
     HEADERS,
     VALID_ROW,
+    count_typed_reads,
     make_csv,
     make_xlsx,
     report_rows,
@@ -375,19 +376,10 @@ def test_number_cells_and_text_cells_of_a_read_file(tmp_path: Path) -> None:
 def test_a_clean_file_is_scanned_without_reading_it_again(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from lagesbild.intake.reading import workbooks
-
     rows = [[*row, 12345678.5, "Öppet 08-12 13-16"] for row in report_rows(500)]
     path = make_xlsx([[*HEADERS, "Belopp", "Tider"], *rows], tmp_path / "ren.xlsx",
                      title_rows=[["Rapporter 2026"]])
-    reads: list[object] = []
-    original = workbooks._typed_rows
-
-    def typed_rows(*args: object) -> object:
-        reads.append(args)
-        return original(*args)
-
-    monkeypatch.setattr(workbooks, "_typed_rows", typed_rows)  # before the sheet binds it
+    reads = count_typed_reads(monkeypatch)
     sheet = read_sheet(path, path.name, codelists.load(), ImportLimits())
     before = len(reads)
     assert scan_sheet(sheet) == []

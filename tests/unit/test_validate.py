@@ -124,18 +124,10 @@ def test_dates(cell, expected) -> None:
 def read_file(path, monkeypatch: pytest.MonkeyPatch | None = None):
     from lagesbild.domain.config import ImportLimits
     from lagesbild.intake.reading import read_sheet
+    from tests.helpers.files import count_typed_reads
 
-    reads: list[object] = []
-    if monkeypatch is not None:  # the import itself must never need the typed cells again
-        from lagesbild.intake.reading import workbooks
-
-        original = workbooks._typed_rows
-
-        def typed_rows(*args: object) -> object:
-            reads.append(args)
-            return original(*args)
-
-        monkeypatch.setattr(workbooks, "_typed_rows", typed_rows)  # before the sheet binds it
+    # the import itself must never need the typed cells again
+    reads = count_typed_reads(monkeypatch) if monkeypatch is not None else []
     sheet = read_sheet(path, path.name, codelists.load(), ImportLimits())
     before = len(reads)
     result = validate_sheet(sheet, codelists.load(), today=TODAY)
